@@ -1,0 +1,47 @@
+#include "gpu/framework.hpp"
+
+namespace wb::gpu {
+
+using io::Dim;
+
+const char* to_string(Accounting a) {
+  switch (a) {
+    case Accounting::zero_paper: return "zero-paper";
+    case Accounting::ds_estimator: return "ds-estimator";
+    case Accounting::runtime: return "runtime";
+  }
+  return "?";
+}
+
+FrameworkSpec parse_framework(const io::YamlValue& document, const std::string& name) {
+  io::YamlMap root(document);
+  io::check_schema_version(root);
+  FrameworkSpec f;
+  f.name = name;
+  f.provenance.file = document.file();
+  auto& p = f.provenance;
+  f.display_name = root.required("name").as_string();
+  const io::YamlValue acc = root.required("accounting");
+  const std::string a = acc.as_string();
+  if (a == "zero-paper") f.accounting = Accounting::zero_paper;
+  else if (a == "ds-estimator") f.accounting = Accounting::ds_estimator;
+  else if (a == "runtime") f.accounting = Accounting::runtime;
+  else acc.fail("unknown accounting '" + a + "'; expected zero-paper, ds-estimator or runtime");
+
+  f.optimizer_bytes_per_param = p.add(io::read_figure(root, "optimizer_bytes_per_param", Dim::count));
+  f.fp32_grad_bytes_per_param = p.add(io::read_figure(root, "fp32_grad_bytes_per_param", Dim::count, false));
+  f.host_buffer_factor = p.add(io::read_figure(root, "host_buffer_factor", Dim::count));
+  if (f.accounting == Accounting::runtime) {
+    f.cuda_context_bytes = p.add(io::read_figure(root, "cuda_context", Dim::bytes));
+    f.ddp_bucket_bytes = p.add(io::read_figure(root, "ddp_bucket", Dim::bytes));
+    f.reduce_bucket_elements = p.add(io::read_figure(root, "reduce_bucket_elements", Dim::count));
+    f.allgather_bucket_elements = p.add(io::read_figure(root, "allgather_bucket_elements", Dim::count));
+    f.prefetch_bucket_elements = p.add(io::read_figure(root, "prefetch_bucket_elements", Dim::count));
+    f.max_live_parameters = p.add(io::read_figure(root, "max_live_parameters", Dim::count));
+    f.host_process_bytes = p.add(io::read_figure(root, "host_process", Dim::bytes));
+  }
+  root.done();
+  return f;
+}
+
+}  // namespace wb::gpu

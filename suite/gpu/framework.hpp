@@ -1,0 +1,40 @@
+#pragma once
+// The software stack's memory conventions (DeepSpeed + PyTorch by default), from
+// inputs/frameworks/<name>.yaml. The same memory model reproduces three published accountings:
+//   zero-paper    Rajbhandari et al. SC'20 Sec. 5: model states only, K = 12 bytes/param of
+//                 optimizer state, no buffers;
+//   ds-estimator  DeepSpeed's estimate_zero{2,3}_model_states_mem_needs (stage_1_and_2.py,
+//                 stage3.py): fp32 gradient partition, full fp16 gradients under ZeRO-2, 4x the
+//                 largest layer under ZeRO-3, host figures x additional_buffer_factor;
+//   runtime       what a DeepSpeed run holds at its peak: the above plus gradient buckets,
+//                 ZeRO-3 prefetch, CUDA context and host process overhead.
+#include <string>
+
+#include "io/figure.hpp"
+#include "io/yaml_reader.hpp"
+
+namespace wb::gpu {
+
+enum class Accounting { zero_paper, ds_estimator, runtime };
+const char* to_string(Accounting a);
+
+struct FrameworkSpec {
+  std::string name;
+  std::string display_name;
+  Accounting accounting = Accounting::runtime;
+  double optimizer_bytes_per_param = 12;   // fp32 master weights, Adam m and v
+  double fp32_grad_bytes_per_param = 4;    // fp32 gradient partition fed to the optimizer
+  double cuda_context_bytes = 0;           // per GPU process
+  double ddp_bucket_bytes = 0;             // PyTorch DDP gradient bucket (ZeRO-0, several GPUs)
+  double reduce_bucket_elements = 0;       // ZeRO-1/2/3 gradient reduce bucket
+  double allgather_bucket_elements = 0;    // ZeRO-1/2 parameter all-gather bucket
+  double prefetch_bucket_elements = 0;     // ZeRO-3 parameter prefetch
+  double max_live_parameters = 0;          // ZeRO-3 parameters kept gathered before release
+  double host_buffer_factor = 1.0;         // multiplies host-resident states
+  double host_process_bytes = 0;           // host memory of one training/inference process
+  io::Provenance provenance;
+};
+
+FrameworkSpec parse_framework(const io::YamlValue& document, const std::string& name);
+
+}  // namespace wb::gpu

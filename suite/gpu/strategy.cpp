@@ -1,0 +1,100 @@
+#include "gpu/strategy.hpp"
+
+#include <cctype>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+namespace wb::gpu {
+
+namespace {
+
+// "tp8" -> 8 when word starts with prefix followed only by digits; 0 otherwise.
+std::int64_t numbered(const std::string& word, const std::string& prefix) {
+  if (word.size() <= prefix.size() || word.compare(0, prefix.size(), prefix) != 0) return 0;
+  std::int64_t n = 0;
+  for (std::size_t i = prefix.size(); i < word.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(word[i]))) return 0;
+    if (n > 100000000) throw std::invalid_argument("'" + word + "' is too large");
+    n = n * 10 + (word[i] - '0');
+  }
+  if (n <= 0) throw std::invalid_argument("'" + word + "' must be at least 1");
+  return n;
+}
+
+}  // namespace
+
+Strategy parse_strategy(const std::string& text) {
+  Strategy s;
+  if (text.empty()) throw std::invalid_argument("empty strategy");
+  std::vector<std::string> words;
+  std::stringstream ss(text);
+  for (std::string w; std::getline(ss, w, '+');) {
+    if (w.empty()) throw std::invalid_argument("empty word in '" + text + "' (two '+' in a row?)");
+    words.push_back(w);
+  }
+  bool saw_zero = false, saw_mb = false;
+  for (const auto& w : words) {
+    if (w.size() == 5 && w.compare(0, 4, "zero") == 0 && w[4] >= '0' && w[4] <= '3') {
+      if (saw_zero) throw std::invalid_argument("more than one ZeRO stage in '" + text + "'");
+      s.zero_stage = w[4] - '0';
+      saw_zero = true;
+    } else if (w == "offload") {
+      s.offload_optimizer = true;
+    } else if (w == "param-offload") {
+      s.offload_params = true;
+    } else if (auto n = numbered(w, "tp")) {
+      s.tp = n;
+    } else if (auto n2 = numbered(w, "pp")) {
+      s.pp = n2;
+    } else if (auto n3 = numbered(w, "mb")) {
+      s.micro_batch = n3;
+      saw_mb = true;
+    } else if (w == "recompute-none") {
+      s.recompute = model::Recompute::none;
+    } else if (w == "recompute-selective") {
+      s.recompute = model::Recompute::selective;
+    } else if (w == "recompute-full") {
+      s.recompute = model::Recompute::full;
+    } else if (w == "infer-fp32" || w == "infer-fp16") {
+      if (s.inference) throw std::invalid_argument("more than one infer-* word in '" + text + "'");
+      s.inference = true;
+      s.inference_precision = w == "infer-fp32" ? Precision::fp32 : Precision::fp16;
+    } else {
+      throw std::invalid_argument("unknown word '" + w +
+                                  "' (known: zero0..zero3, offload, param-offload, tp<N>, pp<N>, mb<N>, "
+                                  "recompute-none|selective|full, infer-fp32, infer-fp16)");
+    }
+  }
+  if (s.offload_params && s.zero_stage != 3)
+    throw std::invalid_argument("param-offload needs zero3 (parameters are offloaded from ZeRO-3 partitions)");
+  if (s.inference) {
+    if (s.offload_optimizer) throw std::invalid_argument("offload (of optimizer states) has no meaning for inference");
+    if (s.recompute != model::Recompute::none) throw std::invalid_argument("recompute has no meaning for inference");
+    if (s.zero_stage != 0 && s.zero_stage != 3)
+      throw std::invalid_argument("inference shards weights only with zero3 (ZeRO-Inference)");
+  } else {
+    if (s.offload_optimizer && s.zero_stage == 0)
+      throw std::invalid_argument("offload needs a ZeRO stage (1, 2 or 3) to partition the optimizer");
+    if (!saw_zero) s.zero_stage = 0;
+    (void)saw_mb;
+  }
+  return s;
+}
+
+std::string Strategy::canonical() const {
+  std::vector<std::string> w;
+  if (!inference || zero_stage != 0) w.push_back("zero" + std::to_string(zero_stage));
+  if (offload_optimizer) w.push_back("offload");
+  if (offload_params) w.push_back("param-offload");
+  if (tp != 1) w.push_back("tp" + std::to_string(tp));
+  if (pp != 1) w.push_back("pp" + std::to_string(pp));
+  if (!inference || micro_batch != 1) w.push_back("mb" + std::to_string(micro_batch));
+  if (recompute != model::Recompute::none) w.push_back(std::string("recompute-") + model::to_string(recompute));
+  if (inference) w.push_back(inference_precision == Precision::fp32 ? "infer-fp32" : "infer-fp16");
+  std::string out;
+  for (const auto& x : w) out += (out.empty() ? "" : "+") + x;
+  return out;
+}
+
+}  // namespace wb::gpu

@@ -1,0 +1,36 @@
+#pragma once
+// How a model is laid out on GPUs, written as words joined by '+':
+//   zero0..zero3  offload  param-offload  tp<N>  pp<N>  mb<N>  recompute-<none|selective|full>
+//   infer-fp32  infer-fp16
+// e.g. "zero2+offload+mb1+recompute-full" or "zero3+param-offload+infer-fp32". The canonical
+// spelling (fixed word order, defaults left out except zero<N> and mb<N> for training) is part
+// of the scenario id and therefore stable.
+#include <cstdint>
+#include <string>
+
+#include "model/transformer.hpp"
+
+namespace wb::gpu {
+
+enum class Precision { fp32, fp16 };
+
+struct Strategy {
+  int zero_stage = 0;
+  bool offload_optimizer = false;  // ZeRO-Offload: optimizer states and update on the host CPU
+  bool offload_params = false;     // ZeRO-3 parameter offload (ZeRO-Infinity / ZeRO-Inference)
+  std::int64_t tp = 1;
+  std::int64_t pp = 1;
+  std::int64_t micro_batch = 1;
+  model::Recompute recompute = model::Recompute::none;
+  bool inference = false;
+  Precision inference_precision = Precision::fp16;
+
+  std::int64_t model_parallel() const { return tp * pp; }
+  std::string canonical() const;
+};
+
+// Parses and validates a strategy string; throws std::invalid_argument explaining which word is
+// wrong or which combination is impossible.
+Strategy parse_strategy(const std::string& text);
+
+}  // namespace wb::gpu

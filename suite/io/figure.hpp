@@ -1,0 +1,38 @@
+#pragma once
+// A number taken from the outside world: a hardware figure, a framework default, a calibration
+// constant. It never travels without its source, and figures that nobody has published are
+// flagged as assumptions so that results can say what they rest on.
+//
+// In YAML a figure is written   key: {value: 40GiB, source: "NVIDIA A100 datasheet"}
+// optionally with  assumption: true  and  note: "..." .
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/yaml_reader.hpp"
+
+namespace wb::io {
+
+struct Figure {
+  std::string key;  // dotted path in its file ("cpu.memory_bandwidth")
+  double value = 0.0;
+  std::string text;  // the value as written ("750MiB")
+  std::string source;
+  bool assumption = false;
+};
+
+// Reads parent[key] as a figure of dimension dim; `positive` rejects zero and negatives.
+Figure read_figure(YamlMap& parent, const std::string& key, Dim dim, bool positive = true);
+std::optional<Figure> read_optional_figure(YamlMap& parent, const std::string& key, Dim dim, bool positive = true);
+
+// The figures a spec was built from, so that outputs can list sources and assumptions.
+struct Provenance {
+  std::string file;
+  std::vector<Figure> figures;
+
+  // Adds f and returns its value, so parsing reads as   x = prov.add(read_figure(...));
+  double add(const Figure& f);
+  std::vector<std::string> assumptions() const;  // "file: key = value (source)"
+};
+
+}  // namespace wb::io

@@ -1,0 +1,224 @@
+#include "study/study.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+
+#include "gpu/memory_plan.hpp"
+#include "study/columns.hpp"
+
+namespace wb::study {
+
+const char* to_string(StudyKind k) {
+  switch (k) {
+    case StudyKind::memory: return "memory";
+  }
+  return "?";
+}
+
+const char* to_string(Compare c) {
+  switch (c) {
+    case Compare::within: return "within";
+    case Compare::at_least: return "at_least";
+    case Compare::at_most: return "at_most";
+  }
+  return "?";
+}
+
+std::string scenario_id(const std::string& model, const std::string& system, std::int64_t count,
+                        const std::string& strategy) {
+  return model + "@" + system + "x" + std::to_string(count) + "/" + strategy;
+}
+
+std::string file_stem(const std::string& path) { return std::filesystem::path(path).stem().string(); }
+
+namespace {
+
+model::Workload parse_workload(const io::YamlValue& value) {
+  io::YamlMap w(value);
+  model::Workload wl;
+  const io::YamlValue task = w.required("task");
+  const std::string t = task.as_string();
+  if (t == "train") wl.task = model::Task::train;
+  else if (t == "infer") wl.task = model::Task::infer;
+  else task.fail("unknown task '" + t + "'; expected train or infer");
+  if (wl.task == model::Task::train) {
+    wl.seq_len = w.required("seq_len").as_positive_int();
+    if (auto v = w.optional("global_batch")) wl.global_batch = v->as_positive_int();
+    if (auto v = w.optional("tokens")) wl.tokens = v->as_positive_quantity(io::Dim::count);
+  } else {
+    wl.prompt_tokens = w.required("prompt_tokens").as_positive_int();
+    wl.output_tokens = w.required("output_tokens").as_positive_int();
+    if (auto v = w.optional("batch")) wl.batch = v->as_positive_int();
+  }
+  w.done();
+  return wl;
+}
+
+double parse_tolerance(const io::YamlValue& v) {
+  std::string s = v.as_string();
+  double scale = 1.0;
+  if (!s.empty() && s.back() == '%') {
+    s.pop_back();
+    scale = 0.01;
+  }
+  double x = 0;
+  try {
+    x = io::parse_quantity(s, io::Dim::count) * scale;
+  } catch (const std::invalid_argument&) {
+    v.fail("expected a tolerance like 0.02 or 2%, got '" + v.as_string() + "'");
+  }
+  if (x < 0) v.fail("tolerance must not be negative");
+  return x;
+}
+
+}  // namespace
+
+Study load_study(const std::string& text, const std::string& file, Catalog& catalog) {
+  Study st;
+  st.file = file;
+  st.text = text;
+  st.name = file_stem(file);
+  const io::YamlValue doc = io::parse_yaml(text, file);
+  io::YamlMap root(doc);
+  io::check_schema_version(root);
+
+  const io::YamlValue kind = root.required("kind");
+  const std::string k = kind.as_string();
+  if (k == "memory") st.kind = StudyKind::memory;
+  else kind.fail("unknown study kind '" + k + "'; expected: memory");
+  st.title = root.required("title").as_string();
+  if (auto d = root.optional("description")) st.description = d->as_string();
+  if (auto a = root.optional("assumptions"))
+    for (const auto& line : a->as_sequence()) st.assumptions.push_back(line.as_string());
+
+  const gpu::FrameworkSpec* default_framework = nullptr;
+  if (auto f = root.optional("framework")) default_framework = &catalog.framework(*f);
+  else default_framework = &catalog.framework(std::string("deepspeed"));
+
+  std::map<std::string, std::int64_t> by_id;
+  const io::YamlValue sweeps = root.required("sweeps");
+  for (const auto& sweep_value : sweeps.as_sequence()) {
+    io::YamlMap sw(sweep_value);
+    const std::string sweep_name = sw.required("name").as_string();
+    const auto models = sw.required("models").as_list();
+    const auto systems = sw.required("systems").as_list();
+    const io::YamlValue counts_value = sw.required("counts");
+    const auto counts = counts_value.as_list();
+    const auto strategies = sw.required("strategies").as_list();
+    const System* host = nullptr;
+    if (auto h = sw.optional("host")) {
+      host = &catalog.system(*h);
+      if (host->kind != SystemKind::node) h->fail("host must name a node system (kind: node)");
+    }
+    const gpu::FrameworkSpec* framework = default_framework;
+    if (auto f = sw.optional("framework")) framework = &catalog.framework(*f);
+    std::vector<const model::TransformerConfig*> model_specs;
+    for (const auto& m : models) model_specs.push_back(&catalog.model(m));
+    const model::Workload workload = parse_workload(sw.required("workload"));
+    sw.done();
+
+    for (std::size_t mi = 0; mi < models.size(); ++mi) {
+      const model::TransformerConfig* m = model_specs[mi];
+      if (workload.task == model::Task::train && m->position == model::Position::learned &&
+          workload.seq_len > m->max_positions)
+        models[mi].fail("model has " + std::to_string(m->max_positions) + " learned positions, the workload asks for " +
+                        std::to_string(workload.seq_len));
+      for (const auto& sys_value : systems) {
+        const System& sys = catalog.system(sys_value);
+        if (sys.kind == SystemKind::wafer)
+          sys_value.fail("'" + sys.name + "' is a wafer system; a memory study evaluates GPU clusters");
+        if (host && sys.kind != SystemKind::gpu) sys_value.fail("host is only for bare GPU systems (kind: gpu)");
+        for (const auto& count_value : counts) {
+          const std::int64_t count = count_value.as_positive_int();
+          for (const auto& strat_value : strategies) {
+            gpu::Strategy strategy;
+            try {
+              strategy = gpu::parse_strategy(strat_value.as_string());
+            } catch (const std::invalid_argument& e) {
+              strat_value.fail(e.what());
+            }
+            if (strategy.inference != (workload.task == model::Task::infer))
+              strat_value.fail(strategy.inference ? "an infer-* strategy needs workload.task: infer"
+                                                  : "workload.task is infer; the strategy needs infer-fp32 or infer-fp16");
+            Scenario sc;
+            sc.sweep = sweep_name;
+            sc.model = m;
+            sc.system = &sys;
+            sc.count = count;
+            sc.host = host;
+            sc.strategy = strategy;
+            sc.workload = workload;
+            sc.framework = framework;
+            sc.id = scenario_id(m->name, sys.name, count, strategy.canonical());
+            // Reject layouts that cannot exist now, on every rank alike, rather than mid-run.
+            try {
+              const gpu::ClusterSpec cluster =
+                  sys.kind == SystemKind::node ? gpu::make_node_cluster(*sys.node(), count)
+                                               : gpu::make_gpu_cluster(*sys.gpu(), count,
+                                                                       host ? std::optional<gpu::NodeSpec>(*host->node())
+                                                                            : std::nullopt);
+              (void)gpu::plan_memory(*m, cluster, strategy, workload, *framework);
+            } catch (const std::invalid_argument& e) {
+              strat_value.fail(sc.id + ": " + e.what());
+            }
+            if (by_id.count(sc.id)) strat_value.fail("scenario " + sc.id + " appears twice in the study");
+            sc.index = static_cast<std::int64_t>(st.scenarios.size());
+            by_id[sc.id] = sc.index;
+            st.scenarios.push_back(std::move(sc));
+          }
+        }
+      }
+    }
+  }
+  if (st.scenarios.empty()) sweeps.fail("the sweeps expand to no scenario");
+
+  if (auto refs = root.optional("references")) {
+    for (const auto& rv : refs->as_sequence()) {
+      io::YamlMap r(rv);
+      Reference ref;
+      const io::YamlValue sid = r.required("scenario");
+      ref.scenario_id = sid.as_string();
+      auto it = by_id.find(ref.scenario_id);
+      if (it == by_id.end()) {
+        std::string best;
+        std::size_t best_d = std::string::npos;
+        for (const auto& [id, idx] : by_id) {
+          (void)idx;
+          const std::size_t d = io::edit_distance(ref.scenario_id, id);
+          if (d < best_d) {
+            best_d = d;
+            best = id;
+          }
+        }
+        sid.fail("no scenario with this id in the study" + (best.empty() ? std::string() : "; nearest: " + best));
+      }
+      ref.scenario_index = it->second;
+      const io::YamlValue metric = r.required("metric");
+      ref.metric = metric.as_string();
+      const ColumnSpec* col = find_column(ref.metric);
+      if (!col || col->type == io::ColumnType::str) metric.fail("'" + ref.metric + "' is not a numeric /scenarios column");
+      ref.published = r.required("published").as_quantity(col->dim);
+      if (auto c = r.optional("compare")) {
+        const std::string cs = c->as_string();
+        if (cs == "within") ref.compare = Compare::within;
+        else if (cs == "at_least") ref.compare = Compare::at_least;
+        else if (cs == "at_most") ref.compare = Compare::at_most;
+        else c->fail("unknown compare '" + cs + "'; expected within, at_least or at_most");
+      }
+      ref.tolerance = parse_tolerance(r.required("tolerance"));
+      ref.source = r.required("source").as_string();
+      if (auto n = r.optional("note")) ref.note = n->as_string();
+      r.done();
+      st.references.push_back(std::move(ref));
+    }
+    std::stable_sort(st.references.begin(), st.references.end(),
+                     [](const Reference& a, const Reference& b) { return a.scenario_index < b.scenario_index; });
+  }
+  root.done();
+  return st;
+}
+
+}  // namespace wb::study
