@@ -120,7 +120,17 @@ std::optional<YamlValue> YamlMap::optional(const std::string& key) {
 
 YamlValue YamlMap::required(const std::string& key) {
   auto v = optional(key);
-  if (!v) value_.fail("missing required key '" + key + "'");
+  if (!v) {
+    // A near miss among the keys present is most likely a typo of this one.
+    for (const auto& kv : value_.node()) {
+      const std::string k = kv.first.Scalar();
+      if (k != key && edit_distance(k, key) <= std::max<std::size_t>(2, key.size() / 4)) {
+        YamlValue(kv.first, value_.file_ptr(), child_key(k))
+            .fail("unknown key '" + k + "'; did you mean '" + key + "'? ('" + key + "' is required)");
+      }
+    }
+    value_.fail("missing required key '" + key + "'");
+  }
   return *v;
 }
 

@@ -1,0 +1,143 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "io/error.hpp"
+#include "io/file_source.hpp"
+#include "study/columns.hpp"
+#include "study/evaluate.hpp"
+#include "study/runner.hpp"
+#include "study/study.hpp"
+
+using namespace wb;
+
+namespace {
+
+study::Catalog& catalog() {
+  static io::LocalFiles files;
+  static study::Catalog c(WB_TEST_INPUTS_DIR, files);
+  return c;
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    study::load_study(text, "s.yaml", catalog());
+  } catch (const io::InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const char* kStudy = R"(schema_version: 1
+kind: memory
+title: t
+sweeps:
+  - name: a
+    models: [cerebras-gpt-111m, cerebras-gpt-256m]
+    systems: dgx-a100-40gb
+    counts: [1, 2]
+    strategies: [zero1+mb1, zero3+mb2]
+    workload: {task: train, seq_len: 2048}
+references:
+  - {scenario: cerebras-gpt-256m@dgx-a100-40gbx2/zero3+mb2, metric: fits, published: 1, tolerance: 0, source: x}
+  - {scenario: cerebras-gpt-111m@dgx-a100-40gbx1/zero1+mb1, metric: params, published: 111050496, tolerance: 0, source: y}
+)";
+
+}  // namespace
+
+TEST(Study, ExpandsTheCartesianProductInOrder) {
+  const auto st = study::load_study(kStudy, "inputs/studies/demo.yaml", catalog());
+  EXPECT_EQ(st.name, "demo");
+  ASSERT_EQ(st.scenarios.size(), 8u);
+  EXPECT_EQ(st.scenarios[0].id, "cerebras-gpt-111m@dgx-a100-40gbx1/zero1+mb1");
+  EXPECT_EQ(st.scenarios[1].id, "cerebras-gpt-111m@dgx-a100-40gbx1/zero3+mb2");
+  EXPECT_EQ(st.scenarios[2].id, "cerebras-gpt-111m@dgx-a100-40gbx2/zero1+mb1");
+  EXPECT_EQ(st.scenarios[7].id, "cerebras-gpt-256m@dgx-a100-40gbx2/zero3+mb2");
+  // References are ordered by scenario, whatever order they were written in.
+  ASSERT_EQ(st.references.size(), 2u);
+  EXPECT_EQ(st.references[0].scenario_index, 0);
+  EXPECT_EQ(st.references[1].scenario_index, 7);
+}
+
+TEST(Study, ErrorsPointAtTheLineToFix) {
+  std::string s = kStudy;
+  EXPECT_NE(error_of(std::string(s).replace(s.find("cerebras-gpt-256m]"), 17, "cerebras-gpt-265m")).find(
+                "s.yaml:6:33: sweeps[0].models[1]: unknown model 'cerebras-gpt-265m'; did you mean 'cerebras-gpt-256m'?"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(s).replace(s.find("zero3+mb2]"), 9, "zero3+mb0"))
+                .find("s.yaml:9:29: sweeps[0].strategies[1]: 'mb0' must be at least 1"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(s).replace(s.find("counts: [1, 2]"), 14, "counts: [1, 0]")).find("must be a positive"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(s).replace(s.find("dgx-a100-40gbx2/zero3+mb2,"), 25, "dgx-a100-40gbx9/zero3+mb2"))
+                .find("no scenario with this id"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(s).replace(s.find("kind: memory"), 12, "kind: memroy")).find("unknown study kind"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(s).replace(s.find("dgx-a100-40gb\n"), 13, "cs-2")).find("is a wafer system"),
+            std::string::npos);
+  // tp3 cannot divide 8 GPUs: caught at expansion on every rank alike.
+  EXPECT_NE(error_of(std::string(s).replace(s.find("zero1+mb1,"), 9, "zero1+tp3")).find("cannot be split"), std::string::npos);
+}
+
+TEST(Study, BlocksCoverEveryScenarioOnce) {
+  for (int ranks : {1, 2, 3, 7}) {
+    std::int64_t next = 0;
+    for (int r = 0; r < ranks; ++r) {
+      const auto [first, count] = study::block_of(10, r, ranks);
+      EXPECT_EQ(first, next);
+      next += count;
+    }
+    EXPECT_EQ(next, 10);
+  }
+}
+
+TEST(Study, ReferenceComparisons) {
+  study::Reference r;
+  r.published = 100;
+  r.tolerance = 0.1;
+  EXPECT_TRUE(study::reference_passes(r, 109));
+  EXPECT_FALSE(study::reference_passes(r, 111));
+  r.compare = study::Compare::at_least;
+  EXPECT_TRUE(study::reference_passes(r, 1000));
+  EXPECT_FALSE(study::reference_passes(r, 80));
+  r.published = 0;
+  r.tolerance = 0;
+  r.compare = study::Compare::within;
+  EXPECT_TRUE(study::reference_passes(r, 0));
+  EXPECT_FALSE(study::reference_passes(r, 1));
+  EXPECT_NEAR(study::relative_error(100, 90), -0.1, 1e-12);
+}
+
+// docs/results.md documents every /scenarios column.
+TEST(Study, ResultsSchemaIsDocumented) {
+  std::ifstream in(WB_TEST_SOURCE_DIR "/docs/results.md");
+  ASSERT_TRUE(in) << "docs/results.md is missing";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string doc = ss.str();
+  for (const auto& c : study::scenario_columns())
+    EXPECT_NE(doc.find(std::string("`") + c.name + "`"), std::string::npos) << c.name << " is not in docs/results.md";
+}
+
+TEST(Study, EveryBundledStudyLoads) {
+  for (const auto& name : catalog().names("studies")) {
+    io::LocalFiles files;
+    const auto text = files.read(catalog().path("studies", name));
+    ASSERT_TRUE(text);
+    EXPECT_NO_THROW(study::load_study(*text, catalog().path("studies", name), catalog())) << name;
+  }
+}
+
+// Every system and framework figure carries a source (the loader enforces the form; this checks
+// the bundled files are complete).
+TEST(Study, EveryBundledFigureHasASource) {
+  for (const auto& name : catalog().names("systems")) {
+    const auto& s = catalog().system(name);
+    const io::Provenance* p = s.gpu() ? &s.gpu()->provenance : s.node() ? &s.node()->provenance : &s.wafer()->provenance;
+    EXPECT_FALSE(p->figures.empty()) << name;
+    for (const auto& f : p->figures) EXPECT_FALSE(f.source.empty()) << name << " " << f.key;
+  }
+}
