@@ -1,7 +1,7 @@
 #include "study/evaluate.hpp"
 
 #include <cmath>
-#include <limits>
+#include <stdexcept>
 
 #include "gpu/memory_plan.hpp"
 
@@ -18,8 +18,10 @@ gpu::ClusterSpec cluster_of(const Scenario& sc) {
 
 }  // namespace
 
-ScenarioRow evaluate(const Scenario& sc) {
-  ScenarioRow row;
+ScenarioResult evaluate_gpu(const Study& study, const Scenario& sc) {
+  (void)study;
+  ScenarioResult result;
+  ScenarioRow& row = result.row;
   const model::TransformerConfig& m = *sc.model;
   const gpu::Strategy& s = sc.strategy;
   const model::Workload& w = sc.workload;
@@ -89,59 +91,17 @@ ScenarioRow evaluate(const Scenario& sc) {
     row.set("train_flops", exact * model::train_flops_per_token(m, flop_seq, model::FlopConvention::chinchilla));
     row.set("train_flops_6n", exact * model::train_flops_per_token(m, flop_seq, model::FlopConvention::six_n));
   }
-  return row;
+  return result;
 }
 
-double relative_error(double published, double predicted) {
-  if (published == 0.0) return std::numeric_limits<double>::quiet_NaN();
-  return (predicted - published) / published;
-}
-
-bool reference_passes(const Reference& ref, double predicted) {
-  if (std::isnan(predicted)) return false;
-  const double pub = ref.published;
-  const double slack = pub == 0.0 ? ref.tolerance : std::fabs(pub) * ref.tolerance;
-  switch (ref.compare) {
-    case Compare::within: return std::fabs(predicted - pub) <= slack;
-    case Compare::at_least: return predicted >= pub - slack;
-    case Compare::at_most: return predicted <= pub + slack;
+ScenarioResult evaluate(const Study& study, const Scenario& scenario) {
+  switch (scenario.system->kind) {
+    case SystemKind::gpu:
+    case SystemKind::node: return evaluate_gpu(study, scenario);
+    case SystemKind::wafer: break;
   }
-  return false;
-}
-
-io::Table reference_table(const Study& study, std::int64_t first, const std::vector<ScenarioRow>& rows) {
-  io::Table t;
-  auto& sid = t.add("scenario_id", io::ColumnType::str, "", "scenario the published value is compared with");
-  auto& sidx = t.add("scenario_index", io::ColumnType::i64, "1", "row of the scenario in /scenarios");
-  auto& metric = t.add("metric", io::ColumnType::str, "", "/scenarios column compared");
-  auto& units = t.add("units", io::ColumnType::str, "", "units of published and predicted");
-  auto& pub = t.add("published", io::ColumnType::f64, "see units", "published value");
-  auto& pred = t.add("predicted", io::ColumnType::f64, "see units", "value computed by the model");
-  auto& rel = t.add("relative_error", io::ColumnType::f64, "1", "(predicted - published) / published; NaN when published is 0");
-  auto& cmp = t.add("compare", io::ColumnType::str, "", "within, at_least or at_most the published value");
-  auto& tol = t.add("tolerance", io::ColumnType::f64, "1", "relative tolerance (absolute when published is 0)");
-  auto& pass = t.add("pass", io::ColumnType::i64, "1", "1 when the prediction meets the reference");
-  auto& src = t.add("source", io::ColumnType::str, "", "where the published value comes from");
-  auto& note = t.add("note", io::ColumnType::str, "", "what the comparison assumes");
-  const std::int64_t last = first + static_cast<std::int64_t>(rows.size());
-  for (const auto& ref : study.references) {
-    if (ref.scenario_index < first || ref.scenario_index >= last) continue;
-    const ScenarioRow& row = rows[static_cast<std::size_t>(ref.scenario_index - first)];
-    const double p = row.number(ref.metric);
-    sid.str.push_back(ref.scenario_id);
-    sidx.i64.push_back(ref.scenario_index);
-    metric.str.push_back(ref.metric);
-    units.str.push_back(find_column(ref.metric)->units);
-    pub.f64.push_back(ref.published);
-    pred.f64.push_back(p);
-    rel.f64.push_back(relative_error(ref.published, p));
-    cmp.str.push_back(to_string(ref.compare));
-    tol.f64.push_back(ref.tolerance);
-    pass.i64.push_back(reference_passes(ref, p) ? 1 : 0);
-    src.str.push_back(ref.source);
-    note.str.push_back(ref.note);
-  }
-  return t;
+  throw std::logic_error("scenario " + scenario.id + ": no evaluator for " + to_string(scenario.system->kind) +
+                         " systems");
 }
 
 }  // namespace wb::study

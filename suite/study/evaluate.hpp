@@ -1,6 +1,8 @@
 #pragma once
-// Evaluates one scenario into its /scenarios row and its reference comparisons.
-#include <vector>
+// Evaluates one scenario: its /scenarios row, plus rows of per-scenario tables (a step timeline,
+// per-layer wafer costs, ...) keyed by group name. Dispatches on the system's kind.
+#include <map>
+#include <string>
 
 #include "io/table.hpp"
 #include "study/columns.hpp"
@@ -8,14 +10,16 @@
 
 namespace wb::study {
 
-ScenarioRow evaluate(const Scenario& scenario);
+struct ScenarioResult {
+  ScenarioRow row;
+  // Extra rows for groups listed by extra_groups(study) (see extra_tables.hpp); each table has
+  // that group's columns (empty_table(group)).
+  std::map<std::string, io::Table> tables;
+};
 
-// The /reference rows of the given scenarios (rows[i] belongs to scenarios[first + i]).
-io::Table reference_table(const Study& study, std::int64_t first, const std::vector<ScenarioRow>& rows);
+ScenarioResult evaluate(const Study& study, const Scenario& scenario);
 
-// Whether predicted meets the reference (compare and tolerance), and its relative error
-// ((predicted - published) / published; NaN when published is 0).
-bool reference_passes(const Reference& ref, double predicted);
-double relative_error(double published, double predicted);
+// GPU clusters (bare GPUs or nodes): memory plan, FLOPs.
+ScenarioResult evaluate_gpu(const Study& study, const Scenario& scenario);
 
 }  // namespace wb::study

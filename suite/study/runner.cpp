@@ -7,6 +7,8 @@
 #include "io/build_info.hpp"
 #include "io/hdf5_file.hpp"
 #include "study/evaluate.hpp"
+#include "study/extra_tables.hpp"
+#include "study/reference.hpp"
 
 namespace wb::study {
 
@@ -68,9 +70,17 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
   const auto [first, count] = block_of(n, rank, ranks);
   std::vector<ScenarioRow> rows;
   rows.reserve(static_cast<std::size_t>(count));
+  const std::vector<std::string> groups = extra_groups(study);
+  std::vector<io::Table> extra;
+  for (const auto& g : groups) extra.push_back(empty_table(g));
   const auto t0 = std::chrono::steady_clock::now();
   for (std::int64_t i = 0; i < count; ++i) {
-    rows.push_back(evaluate(study.scenarios[static_cast<std::size_t>(first + i)]));
+    ScenarioResult result = evaluate(study, study.scenarios[static_cast<std::size_t>(first + i)]);
+    rows.push_back(std::move(result.row));
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      auto it = result.tables.find(groups[g]);
+      if (it != result.tables.end()) append_rows(extra[g], it->second);
+    }
     if (options.progress && rank == 0) {
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const double eta = elapsed / static_cast<double>(i + 1) * static_cast<double>(count - i - 1);
@@ -93,8 +103,8 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
   out.attribute("assumptions", assumptions_text(study));
 
   out.write_table("/scenarios", make_scenario_table(rows));
-  const io::Table refs = reference_table(study, first, rows);
-  out.write_table("/reference", refs);
+  out.write_table("/reference", reference_table(study, first, rows));
+  for (std::size_t g = 0; g < groups.size(); ++g) out.write_table("/" + groups[g], extra[g]);
   out.commit();
 
   RunSummary summary;

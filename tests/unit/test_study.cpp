@@ -7,7 +7,7 @@
 #include "io/error.hpp"
 #include "io/file_source.hpp"
 #include "study/columns.hpp"
-#include "study/evaluate.hpp"
+#include "study/reference.hpp"
 #include "study/runner.hpp"
 #include "study/study.hpp"
 

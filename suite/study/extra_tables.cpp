@@ -1,0 +1,27 @@
+#include "study/extra_tables.hpp"
+
+#include <stdexcept>
+
+namespace wb::study {
+
+std::vector<std::string> extra_groups(const Study& study) {
+  (void)study;
+  return {};
+}
+
+io::Table empty_table(const std::string& group) { throw std::logic_error("no table schema for group " + group); }
+
+void append_rows(io::Table& into, const io::Table& from) {
+  if (into.columns.size() != from.columns.size())
+    throw std::logic_error("append_rows: tables with different columns");
+  for (std::size_t c = 0; c < into.columns.size(); ++c) {
+    io::Column& a = into.columns[c];
+    const io::Column& b = from.columns[c];
+    if (a.name != b.name || a.type != b.type) throw std::logic_error("append_rows: column " + a.name + " differs");
+    a.f64.insert(a.f64.end(), b.f64.begin(), b.f64.end());
+    a.i64.insert(a.i64.end(), b.i64.begin(), b.i64.end());
+    a.str.insert(a.str.end(), b.str.begin(), b.str.end());
+  }
+}
+
+}  // namespace wb::study
