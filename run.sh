@@ -13,10 +13,10 @@ BUILD_DIR=${BUILD_DIR:-build}
 NP=${NP:-$(nproc)}
 SEED_STUDIES=(seed_memory)
 
-# Debian packages the build, the tests and the plots need.
+# Debian packages the build, the tests (clang for the fuzzers) and the plots need.
 PACKAGES=(cmake g++ make git libopenmpi-dev openmpi-bin libhdf5-openmpi-dev libtrilinos-kokkos-dev
           libyaml-cpp-dev libbenchmark-dev libgtest-dev libgmock-dev libcli11-dev libfmt-dev
-          python3 python3-h5py python3-matplotlib)
+          python3 python3-h5py python3-matplotlib clang libclang-rt-14-dev)
 
 install_missing() {
   local missing=()

@@ -1,5 +1,7 @@
 #include "io/figure.hpp"
 
+#include <cmath>
+
 
 namespace wb::io {
 
@@ -28,9 +30,25 @@ Figure read_figure(YamlMap& parent, const std::string& key, Dim dim, bool positi
   return *f;
 }
 
+Figure read_count_figure(YamlMap& parent, const std::string& key) {
+  auto v = parent.optional(key);
+  Figure f = read_figure(parent, key, Dim::count, true);
+  if (f.value != std::floor(f.value) || f.value >= 9007199254740992.0) {
+    YamlMap m(*v);
+    m.required("value").fail("expected a whole number below 2^53, got '" + f.text + "'");
+  }
+  return f;
+}
+
+
 double Provenance::add(const Figure& f) {
   figures.push_back(f);
   return f.value;
+}
+
+std::int64_t Provenance::add_count(const Figure& f) {
+  figures.push_back(f);
+  return static_cast<std::int64_t>(f.value);
 }
 
 std::vector<std::string> Provenance::assumptions() const {

@@ -5,6 +5,7 @@
 //
 // In YAML a figure is written   key: {value: 40GiB, source: "NVIDIA A100 datasheet"}
 // optionally with  assumption: true  and  note: "..." .
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ struct Figure {
 Figure read_figure(YamlMap& parent, const std::string& key, Dim dim, bool positive = true);
 std::optional<Figure> read_optional_figure(YamlMap& parent, const std::string& key, Dim dim, bool positive = true);
 
+// A positive whole-number figure (cores, lanes, mesh width) that fits an int64 exactly (< 2^53);
+// fails at the value otherwise, so no cast of an out-of-range double ever happens.
+Figure read_count_figure(YamlMap& parent, const std::string& key);
+
 // The figures a spec was built from, so that outputs can list sources and assumptions.
 struct Provenance {
   std::string file;
@@ -32,6 +37,7 @@ struct Provenance {
 
   // Adds f and returns its value, so parsing reads as   x = prov.add(read_figure(...));
   double add(const Figure& f);
+  std::int64_t add_count(const Figure& f);  // for read_count_figure results
   std::vector<std::string> assumptions() const;  // "file: key = value (source)"
 };
 

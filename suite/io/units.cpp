@@ -109,7 +109,21 @@ const char* dim_example(Dim dim) {
   return "?";
 }
 
+namespace {
+double parse_unchecked(std::string_view text, Dim dim);
+}  // namespace
+
 double parse_quantity(std::string_view text, Dim dim) {
+  const double v = parse_unchecked(text, dim);
+  // A finite number times a prefix can still overflow ("221e291PB/s", found by fuzz_units).
+  if (!std::isfinite(v))
+    throw std::invalid_argument("'" + std::string(trim(text)) + "' is too large to represent");
+  return v;
+}
+
+namespace {
+
+double parse_unchecked(std::string_view text, Dim dim) {
   auto [value, unit] = split_number(text);
   if (dim == Dim::count) {
     if (!unit.empty())
@@ -172,6 +186,8 @@ double parse_quantity(std::string_view text, Dim dim) {
   }
   bad_unit(original, dim);
 }
+
+}  // namespace
 
 std::string format_quantity(double value, Dim dim, int significant) {
   char buf[64];

@@ -40,6 +40,9 @@ TEST(Units, RejectsWrongOrMissingUnits) {
   EXPECT_THROW(parse_quantity("nan", Dim::count), std::invalid_argument);
   EXPECT_THROW(parse_quantity("", Dim::count), std::invalid_argument);
   EXPECT_THROW(parse_quantity("200Gb", Dim::bytes_per_s), std::invalid_argument);
+  // Found by fuzz_units: finite mantissa, infinite after the prefix.
+  EXPECT_THROW(parse_quantity("221e291PB/s", Dim::bytes_per_s), std::invalid_argument);
+  EXPECT_THROW(parse_quantity("1e308EiB", Dim::bytes), std::invalid_argument);
 }
 
 TEST(Units, FormatsForPeople) {
