@@ -12,7 +12,6 @@
 #include <CLI/CLI.hpp>
 #include <Kokkos_Core.hpp>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -47,6 +46,7 @@ struct RunArgs {
   std::string slice;  // "K/N"
   bool force = false;
   bool quiet = false;
+  bool progress = false;
   bool check = false;
 };
 
@@ -64,6 +64,18 @@ std::pair<std::int64_t, std::int64_t> parse_slice(const std::string& text) {
   const std::int64_t ki = std::stoll(k), ni = std::stoll(n);
   if (ni < 1 || ki >= ni) throw bad();
   return {ki, ni};
+}
+
+// Under mpirun, rank 0's stderr is a pipe to mpirun (and its stdout a pseudo-terminal whatever
+// mpirun writes to), so neither says whether a person watches. mpirun's own stderr does: it is
+// rank 0's parent (Linux /proc; false wherever that cannot be read, e.g. under srun).
+bool launcher_stderr_is_terminal() {
+  const std::string fd = "/proc/" + std::to_string(getppid()) + "/fd/2";
+  char target[256] = {};
+  const ssize_t n = readlink(fd.c_str(), target, sizeof target - 1);
+  if (n <= 0) return false;
+  const std::string t(target, static_cast<std::size_t>(n));
+  return t.rfind("/dev/pts/", 0) == 0 || t.rfind("/dev/tty", 0) == 0;
 }
 
 int cmd_run(const RunArgs& a) {
@@ -90,9 +102,7 @@ int cmd_run(const RunArgs& a) {
   wb::study::RunOptions options;
   options.output_path = output;
   options.overwrite = a.force;
-  // A terminal to draw on: stderr, or under Open MPI's mpirun (which forwards stderr through a pipe
-  // but gives rank 0's stdout a pseudo-terminal when mpirun itself writes to one) stdout.
-  options.progress = !a.quiet && (isatty(STDERR_FILENO) || (isatty(STDOUT_FILENO) && std::getenv("OMPI_COMM_WORLD_SIZE")));
+  options.progress = a.progress || (!a.quiet && (isatty(STDERR_FILENO) || launcher_stderr_is_terminal()));
   options.kokkos_execution_space = Kokkos::DefaultExecutionSpace::name();
   options.slice_index = slice.first;
   options.slice_count = slice.second;
@@ -234,8 +244,10 @@ int dispatch(int argc, char** argv) {
                   "array; join the slices' files with `waferbench merge` (default output results/<study>-sliceKofN.h5)");
   run->add_flag("--force", run_args.force, "Replace the result file if it exists");
   run->add_flag("-q,--quiet", run_args.quiet,
-                "Print only the comparison with published values, no progress bar (the bar is drawn only when "
-                "stderr is a terminal)");
+                "Print only the comparison with published values, and no progress bar");
+  run->add_flag("--progress", run_args.progress,
+                "Draw the progress bar (scenarios done of all ranks, elapsed, estimate) on stderr even when it is "
+                "not a terminal; by default it is drawn only on a terminal");
   run->add_flag("--check", run_args.check, "Exit with status 3 when a prediction misses its published tolerance");
 
   std::string list_what, list_inputs;
