@@ -226,7 +226,10 @@ int cmd_merge(const MergeArgs& a) {
 
 int dispatch(int argc, char** argv) {
   CLI::App app{"waferbench: LLM training time and memory on GPU clusters vs wafer-scale systems, by simulation.\n"
-               "Run a study with `waferbench run inputs/studies/seed_memory.yaml` (under mpirun for several ranks)."};
+               "Run a study with `waferbench run inputs/studies/seed_memory.yaml` (under mpirun or srun for several "
+               "ranks),\nprint it again with `waferbench report`, plot it with `/usr/bin/python3 "
+               "results/plot/figures.py FILE.h5`,\nsubmit it to Slurm with `sbatch slurm/study.sbatch STUDY.yaml` "
+               "(slurm/README.md)."};
   app.set_version_flag("--version", std::string("waferbench ") + wb::io::waferbench_version() + " (" +
                                         wb::io::git_commit() + ")");
   app.require_subcommand(1);
@@ -317,10 +320,21 @@ int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
   int status = 0;
+  // Kokkos answers --help with its own option list; waferbench's help is CLI11's. So Kokkos sees
+  // the arguments without the help flags, CLI11 sees them without Kokkos' own (--kokkos-*).
+  std::vector<char*> kokkos_args, app_args;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (i == 0 || (arg != "--help" && arg != "-h")) kokkos_args.push_back(argv[i]);
+    if (i == 0 || arg.rfind("--kokkos-", 0) != 0) app_args.push_back(argv[i]);
+  }
+  int kokkos_argc = static_cast<int>(kokkos_args.size());
+  kokkos_args.push_back(nullptr);
+  app_args.push_back(nullptr);
   {
-    Kokkos::ScopeGuard kokkos(argc, argv);
+    Kokkos::ScopeGuard kokkos(kokkos_argc, kokkos_args.data());
     try {
-      status = dispatch(argc, argv);
+      status = dispatch(static_cast<int>(app_args.size()) - 1, app_args.data());
     } catch (const wb::io::InputError& e) {
       // Every rank parsed the same bytes and failed alike; one message is enough.
       if (g_rank == 0) std::cerr << "waferbench: error: " << e.what() << "\n";
