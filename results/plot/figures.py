@@ -4,8 +4,8 @@
     /usr/bin/python3 results/plot/figures.py --only timeline --scenario 'ID' results/x.h5
 
 Draws every figure the file has data for and prints the paths written; a figure whose data the
-file lacks (a memory study has no step times, only fabric studies have a heat map) is skipped with
-the reason on stderr. Figures (the file name ends in _<figure>.png):
+file lacks (a memory study has no step times, only fabric studies have a heat map) is skipped, and
+named on stderr (with the reason under --verbose or --only). Figures (the file name ends in _<figure>.png):
 
   memory            peak memory per device vs model size, per strategy, device capacity as lines
   memory_breakdown  what fills the most loaded device, stacked, per scenario
@@ -416,6 +416,7 @@ def main(argv=None):
     parser.add_argument("--only", help="comma-separated figure names (default: all)")
     parser.add_argument("--scenario", help="scenario id for the timeline (default: the first in /timeline)")
     parser.add_argument("--max-devices", type=int, default=8, help="devices shown in the timeline (default 8)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="say why each skipped figure was skipped")
     parser.add_argument("--combined", metavar="NAME",
                         help="also draw the validation figure of all files together as NAME_validation.*")
     args = parser.parse_args(argv)
@@ -437,6 +438,7 @@ def main(argv=None):
         loaded.append(res)
         stem = os.path.splitext(path)[0]
         base = os.path.join(args.outdir, os.path.basename(stem)) if args.outdir else stem
+        skipped = []
         for figure in FIGURES:
             if figure.__name__ not in only:
                 continue
@@ -444,7 +446,12 @@ def main(argv=None):
                 for written in figure(res, base, formats, args):
                     print(written)
             except NoData as why:
-                print(f"figures.py: {os.path.basename(path)}: {figure.__name__} skipped: {why}", file=sys.stderr)
+                skipped.append(figure.__name__)
+                if args.verbose or args.only:
+                    print(f"figures.py: {os.path.basename(path)}: {figure.__name__} skipped: {why}", file=sys.stderr)
+        if skipped and not (args.verbose or args.only):
+            print(f"figures.py: {os.path.basename(path)}: no data for {', '.join(skipped)} (--verbose says why)",
+                  file=sys.stderr)
     if args.combined:
         base = os.path.join(args.outdir, args.combined) if args.outdir else args.combined
         try:

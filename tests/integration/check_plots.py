@@ -70,7 +70,7 @@ def main():
     drawn = {}
     for path, expect in ((real, {"memory", "memory_breakdown", "validation"}),
                          (fixture, {f.__name__ for f in figures.FIGURES})):
-        rc, written, err = plot(figures_py, [path])
+        rc, written, err = plot(figures_py, ["--verbose", path])
         check(rc == 0, f"figures.py {os.path.basename(path)} (exit {rc}) {err.strip()[-300:]}")
         stem = os.path.splitext(path)[0]
         for name in sorted(expect):

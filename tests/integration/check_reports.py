@@ -169,6 +169,13 @@ def main():
     rc, out, err = run([exe, "compare", before, os.path.join(args.out, "no-such-file.h5")])
     check(rc == 2, f"compare with a missing file: exit 2 (got {rc})")
 
+    # --slice K/N needs 0 <= K < N: anything else is bad input (exit 2, one message, no file).
+    for bad in ("3/3", "1", "a/2", "-1/2", "0/0"):
+        target = os.path.join(args.out, "bad-slice.h5")
+        rc, out, err = run([exe, "run", os.path.join(studies, "before.yaml"), "--slice", bad, "-o", target, "--force"])
+        check(rc == 2 and err.count("--slice: expected K/N") == 1 and not os.path.exists(target),
+              f"--slice {bad} is refused with exit 2 (got {rc})")
+
     # Progress: on a terminal at np 2 the bar counts every rank's scenarios; --quiet silences it.
     mpi = args.mpiexec.split("|")
     study = os.path.join(studies, "before.yaml")
