@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the waferbench batch scripts (slurm/*.sbatch); not a job script itself.
 #
 # wb_launcher: sets the array WB_LAUNCH to the command prefix that starts one MPI rank per task of

@@ -204,8 +204,9 @@ for job in "$study_job" "$mpirun_job"; do
   [ "$(job_state "$job")" = "JobState=COMPLETED " ] || fail "study job $job: $(job_state "$job")"
 done
 [ "$(job_state "$array_job")" = "JobState=COMPLETED " ] || fail "array job $array_job: $(job_state "$array_job")"
-merge_out=$(ls slurm-waferbench-sweep-merge-*.out 2> /dev/null | head -n 1)
-[ -n "$merge_out" ] || fail "the array's merge job left no output"
+merge_outs=(slurm-waferbench-sweep-merge-*.out)
+merge_out=${merge_outs[0]}
+[ -f "$merge_out" ] || fail "the array's merge job left no output"
 merge_job=${merge_out##*-}
 merge_job=${merge_job%.out}
 [ "$(job_state "$merge_job")" = "JobState=COMPLETED " ] || fail "merge job $merge_job: $(job_state "$merge_job")"
