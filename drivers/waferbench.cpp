@@ -1,9 +1,11 @@
 // waferbench: one executable, subcommands.
 //   waferbench run STUDY.yaml [-o FILE.h5]     simulate a study (under mpirun for several ranks)
 //   waferbench list models|systems|studies     what the inputs directory holds
-//   waferbench report FILE.h5                  print a result file
-// Exit codes: 0 success, 2 bad input or unusable file, 3 `run --check` found a reference miss,
-// 1 internal error.
+//   waferbench report FILE.h5                  print a result file (text, csv, json, markdown)
+//   waferbench compare A.h5 B.h5               what changed between two runs
+//   waferbench merge OUT.h5 PARTS.h5...        join the slices of a study (run --slice K/N)
+// Exit codes: 0 success, 2 bad input or unusable file, 3 `run --check` found a reference miss or
+// `compare` found a change, 1 internal error.
 #include <mpi.h>
 #include <unistd.h>
 
@@ -20,6 +22,8 @@
 #include "io/file_source.hpp"
 #include "model/transformer.hpp"
 #include "study/catalog.hpp"
+#include "study/compare_runs.hpp"
+#include "study/merge.hpp"
 #include "study/report.hpp"
 #include "study/runner.hpp"
 #include "study/study.hpp"
@@ -39,10 +43,40 @@ struct RunArgs {
   std::string study;
   std::string output;
   std::string inputs;
+  std::string slice;  // "K/N"
   bool force = false;
   bool quiet = false;
+  bool progress = false;
   bool check = false;
 };
+
+// "K/N" with 0 <= K < N.
+std::pair<std::int64_t, std::int64_t> parse_slice(const std::string& text) {
+  const auto bad = [&] {
+    return wb::io::InputError("--slice: expected K/N with 0 <= K < N (slice K of N, counted from 0), got '" + text + "'");
+  };
+  const auto slash = text.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == text.size()) throw bad();
+  const std::string k = text.substr(0, slash), n = text.substr(slash + 1);
+  if (k.find_first_not_of("0123456789") != std::string::npos || n.find_first_not_of("0123456789") != std::string::npos ||
+      k.size() > 9 || n.size() > 9)
+    throw bad();
+  const std::int64_t ki = std::stoll(k), ni = std::stoll(n);
+  if (ni < 1 || ki >= ni) throw bad();
+  return {ki, ni};
+}
+
+// Under mpirun, rank 0's stderr is a pipe to mpirun (and its stdout a pseudo-terminal whatever
+// mpirun writes to), so neither says whether a person watches. mpirun's own stderr does: it is
+// rank 0's parent (Linux /proc; false wherever that cannot be read, e.g. under srun).
+bool launcher_stderr_is_terminal() {
+  const std::string fd = "/proc/" + std::to_string(getppid()) + "/fd/2";
+  char target[256] = {};
+  const ssize_t n = readlink(fd.c_str(), target, sizeof target - 1);
+  if (n <= 0) return false;
+  const std::string t(target, static_cast<std::size_t>(n));
+  return t.rfind("/dev/pts/", 0) == 0 || t.rfind("/dev/tty", 0) == 0;
+}
 
 int cmd_run(const RunArgs& a) {
   wb::io::BroadcastFiles files(MPI_COMM_WORLD);
@@ -50,10 +84,15 @@ int cmd_run(const RunArgs& a) {
   if (!text) throw wb::io::InputError(a.study + ": cannot read the study file");
   wb::study::Catalog catalog(wb::study::resolve_inputs_dir(a.inputs, a.study), files);
   const wb::study::Study study = wb::study::load_study(*text, a.study, catalog);
+  std::pair<std::int64_t, std::int64_t> slice{0, 1};
+  if (!a.slice.empty()) slice = parse_slice(a.slice);
+  const bool sliced = slice.second > 1;
 
   std::string output = a.output;
   if (output.empty()) {
-    output = (fs::path("results") / (study.name + ".h5")).string();
+    const std::string suffix =
+        sliced ? "-slice" + std::to_string(slice.first) + "of" + std::to_string(slice.second) : std::string();
+    output = (fs::path("results") / (study.name + suffix + ".h5")).string();
     if (g_rank == 0) {
       std::error_code ec;
       fs::create_directories("results", ec);
@@ -63,13 +102,20 @@ int cmd_run(const RunArgs& a) {
   wb::study::RunOptions options;
   options.output_path = output;
   options.overwrite = a.force;
-  options.progress = !a.quiet && isatty(STDERR_FILENO);
+  options.progress = a.progress || (!a.quiet && (isatty(STDERR_FILENO) || launcher_stderr_is_terminal()));
   options.kokkos_execution_space = Kokkos::DefaultExecutionSpace::name();
+  options.slice_index = slice.first;
+  options.slice_count = slice.second;
   int ranks = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-  if (!a.quiet)
-    say("waferbench: study " + study.name + ": " + std::to_string(study.scenarios.size()) + " scenarios on " +
-        std::to_string(ranks) + " rank(s)\n");
+  if (!a.quiet) {
+    const auto n = static_cast<std::int64_t>(study.scenarios.size());
+    const std::string what =
+        sliced ? "slice " + a.slice + ": " + std::to_string(wb::study::block_of(n, slice.first, slice.second).second) +
+                     " of " + std::to_string(n) + " scenarios"
+               : std::to_string(n) + " scenarios";
+    say("waferbench: study " + study.name + ", " + what + " on " + std::to_string(ranks) + " rank(s)\n");
+  }
   const wb::study::RunSummary summary = wb::study::run_study(MPI_COMM_WORLD, study, options);
 
   int failed = 0;
@@ -128,14 +174,62 @@ int cmd_list(const std::string& what, const std::string& inputs) {
   return 0;
 }
 
-int cmd_report(const std::string& path) {
-  if (g_rank == 0) wb::study::print_report(std::cout, path);
+struct ReportArgs {
+  std::string path;
+  std::string format = "text";
+  std::string table;
+};
+
+int cmd_report(const ReportArgs& a) {
+  wb::study::ReportOptions options;
+  options.format = wb::study::parse_format(a.format);
+  options.table = a.table;
+  if (g_rank == 0) {
+    // Whole output at once: an unreadable file prints one error and nothing else.
+    std::ostringstream os;
+    wb::study::print_report(os, a.path, options);
+    std::cout << os.str() << std::flush;
+  }
+  return 0;
+}
+
+struct CompareArgs {
+  std::string a, b;
+  std::string format = "text";
+  double tolerance = 0;
+  std::size_t max_rows = 200;
+};
+
+// Every rank reads the two files (so all fail alike on a bad one); rank 0 prints.
+int cmd_compare(const CompareArgs& a) {
+  const wb::study::RunComparison c = wb::study::compare_runs(a.a, a.b, a.tolerance);
+  if (g_rank == 0) {
+    std::ostringstream os;
+    wb::study::print_comparison(os, c, wb::study::parse_format(a.format), a.max_rows);
+    std::cout << os.str() << std::flush;
+  }
+  return c.changed() ? 3 : 0;
+}
+
+struct MergeArgs {
+  std::string output;
+  std::vector<std::string> parts;
+  bool force = false;
+};
+
+int cmd_merge(const MergeArgs& a) {
+  const auto summary = wb::study::merge_slices(MPI_COMM_WORLD, a.parts, a.output, a.force);
+  say("waferbench: merged " + std::to_string(summary.parts) + " slice(s), " + std::to_string(summary.scenarios) +
+      " scenarios, into " + summary.path + "\n");
   return 0;
 }
 
 int dispatch(int argc, char** argv) {
   CLI::App app{"waferbench: LLM training time and memory on GPU clusters vs wafer-scale systems, by simulation.\n"
-               "Run a study with `waferbench run inputs/studies/seed_memory.yaml` (under mpirun for several ranks)."};
+               "Run a study with `waferbench run inputs/studies/seed_memory.yaml` (under mpirun or srun for several "
+               "ranks),\nprint it again with `waferbench report`, plot it with `/usr/bin/python3 "
+               "results/plot/figures.py FILE.h5`,\nsubmit it to Slurm with `sbatch slurm/study.sbatch STUDY.yaml` "
+               "(slurm/README.md)."};
   app.set_version_flag("--version", std::string("waferbench ") + wb::io::waferbench_version() + " (" +
                                         wb::io::git_commit() + ")");
   app.require_subcommand(1);
@@ -148,8 +242,15 @@ int dispatch(int argc, char** argv) {
   run->add_option("--inputs", run_args.inputs,
                   "Inputs directory with models/ systems/ frameworks/ (default: the study's, $WAFERBENCH_INPUTS, or the "
                   "bundled one)");
+  run->add_option("--slice", run_args.slice,
+                  "Run only slice K of N (K counted from 0) of the study's scenarios, e.g. one task of a Slurm job "
+                  "array; join the slices' files with `waferbench merge` (default output results/<study>-sliceKofN.h5)");
   run->add_flag("--force", run_args.force, "Replace the result file if it exists");
-  run->add_flag("-q,--quiet", run_args.quiet, "Print only the comparison with published values");
+  run->add_flag("-q,--quiet", run_args.quiet,
+                "Print only the comparison with published values, and no progress bar");
+  run->add_flag("--progress", run_args.progress,
+                "Draw the progress bar (scenarios done of all ranks, elapsed, estimate) on stderr even when it is "
+                "not a terminal; by default it is drawn only on a terminal");
   run->add_flag("--check", run_args.check, "Exit with status 3 when a prediction misses its published tolerance");
 
   std::string list_what, list_inputs;
@@ -160,10 +261,44 @@ int dispatch(int argc, char** argv) {
       ->check(CLI::IsMember({"models", "systems", "studies", "frameworks"}));
   list->add_option("--inputs", list_inputs, "Inputs directory (default: $WAFERBENCH_INPUTS or the bundled one)");
 
-  std::string report_path;
-  auto* report = app.add_subcommand("report", "Print a result file: scenarios and the comparison with published "
-                                              "values.\nExample: waferbench report results/seed_memory.h5");
-  report->add_option("file", report_path, "Result file (.h5)")->required();
+  ReportArgs report_args;
+  auto* report = app.add_subcommand(
+      "report",
+      "Print a result file: scenarios and the comparison with published values, as aligned text, Markdown (for "
+      "papers), CSV or JSON (raw values in SI units, for scripts).\n"
+      "Example: waferbench report results/seed_memory.h5 --format csv > seed_memory.csv");
+  report->add_option("file", report_args.path, "Result file (.h5)")->required();
+  report->add_option("--format", report_args.format, "text (default) | markdown | csv | json")
+      ->check(CLI::IsMember({"text", "markdown", "csv", "json"}));
+  report->add_option("--table", report_args.table,
+                     "Print one group with every column (scenarios, reference, timeline, ...); CSV prints "
+                     "scenarios by default, JSON every group");
+
+  CompareArgs compare_args;
+  auto* compare = app.add_subcommand(
+      "compare",
+      "Show what changed between two result files: scenarios matched by id, every metric that differs with its "
+      "relative change, scenarios added or removed, reference checks, per-scenario tables.\n"
+      "Exit status: 0 no change, 3 changes found, 2 a file cannot be read.\n"
+      "Example: waferbench compare results/seed_memory.h5 new/seed_memory.h5 --tolerance 0.001");
+  compare->add_option("a", compare_args.a, "Result file A (before)")->required();
+  compare->add_option("b", compare_args.b, "Result file B (after)")->required();
+  compare->add_option("--format", compare_args.format, "text (default) | markdown | csv | json")
+      ->check(CLI::IsMember({"text", "markdown", "csv", "json"}));
+  compare->add_option("--tolerance", compare_args.tolerance,
+                      "Relative change below which numbers count as unchanged (default 0: exact)")
+      ->check(CLI::NonNegativeNumber);
+  compare->add_option("--max-rows", compare_args.max_rows, "Changes listed in text and Markdown (default 200)");
+
+  MergeArgs merge_args;
+  auto* merge = app.add_subcommand(
+      "merge",
+      "Join the result files of the slices of one study (waferbench run --slice K/N) into the file a single run "
+      "of the whole study writes. Every slice 0..N-1 must be given once, in any order.\n"
+      "Example: waferbench merge results/big.h5 parts/big-slice*.h5");
+  merge->add_option("output", merge_args.output, "Merged result file (.h5)")->required();
+  merge->add_option("parts", merge_args.parts, "The slices' result files")->required();
+  merge->add_flag("--force", merge_args.force, "Replace the merged file if it exists");
 
   try {
     app.parse(argc, argv);
@@ -173,7 +308,9 @@ int dispatch(int argc, char** argv) {
   }
   if (*run) return cmd_run(run_args);
   if (*list) return cmd_list(list_what, list_inputs);
-  if (*report) return cmd_report(report_path);
+  if (*report) return cmd_report(report_args);
+  if (*compare) return cmd_compare(compare_args);
+  if (*merge) return cmd_merge(merge_args);
   return 2;
 }
 
@@ -183,10 +320,21 @@ int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
   int status = 0;
+  // Kokkos answers --help with its own option list; waferbench's help is CLI11's. So Kokkos sees
+  // the arguments without the help flags, CLI11 sees them without Kokkos' own (--kokkos-*).
+  std::vector<char*> kokkos_args, app_args;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (i == 0 || (arg != "--help" && arg != "-h")) kokkos_args.push_back(argv[i]);
+    if (i == 0 || arg.rfind("--kokkos-", 0) != 0) app_args.push_back(argv[i]);
+  }
+  int kokkos_argc = static_cast<int>(kokkos_args.size());
+  kokkos_args.push_back(nullptr);
+  app_args.push_back(nullptr);
   {
-    Kokkos::ScopeGuard kokkos(argc, argv);
+    Kokkos::ScopeGuard kokkos(kokkos_argc, kokkos_args.data());
     try {
-      status = dispatch(argc, argv);
+      status = dispatch(static_cast<int>(app_args.size()) - 1, app_args.data());
     } catch (const wb::io::InputError& e) {
       // Every rank parsed the same bytes and failed alike; one message is enough.
       if (g_rank == 0) std::cerr << "waferbench: error: " << e.what() << "\n";

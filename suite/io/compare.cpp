@@ -7,14 +7,53 @@
 
 namespace wb::io {
 
-namespace {
-
-bool same_double(double x, double y) {
-  if (std::isnan(x) && std::isnan(y)) return true;
-  return std::memcmp(&x, &y, sizeof x) == 0;
+const std::set<std::string>& run_attributes() {
+  // mpi_ranks and created_utc change with every run; slice_* mark one slice of a study and
+  // merged_parts a file merged from slices (waferbench run --slice, waferbench merge).
+  static const std::set<std::string> names{"mpi_ranks", "created_utc", "slice_index", "slice_count",
+                                           "study_scenarios", "merged_parts"};
+  return names;
 }
 
-}  // namespace
+bool same_value(const Column& a, std::size_t i, const Column& b, std::size_t j) {
+  switch (a.type) {
+    case ColumnType::f64: {
+      const double x = a.f64[i], y = b.f64[j];
+      if (std::isnan(x) && std::isnan(y)) return true;
+      return std::memcmp(&x, &y, sizeof x) == 0;
+    }
+    case ColumnType::i64: return a.i64[i] == b.i64[j];
+    case ColumnType::str: return a.str[i] == b.str[j];
+  }
+  return false;
+}
+
+std::size_t compare_tables(const Table& ta, const Table& tb, const std::string& where, std::vector<Difference>& out,
+                           std::size_t max_differences) {
+  std::size_t count = 0;
+  auto add = [&](std::string at, std::string x, std::string y) {
+    ++count;
+    if (out.size() < max_differences) out.push_back({std::move(at), std::move(x), std::move(y)});
+  };
+  for (const auto& ca : ta.columns) {
+    const std::string at = where + "/" + ca.name;
+    const Column* cb = tb.find(ca.name);
+    if (!cb) {
+      add(at, "present", "(missing)");
+      continue;
+    }
+    if (ca.type != cb->type || ca.size() != cb->size() || ca.units != cb->units) {
+      add(at, "type/size/units " + std::to_string(ca.size()) + " " + ca.units,
+          "type/size/units " + std::to_string(cb->size()) + " " + cb->units);
+      continue;
+    }
+    for (std::size_t i = 0; i < ca.size(); ++i)
+      if (!same_value(ca, i, *cb, i)) add(at + "[" + std::to_string(i) + "]", ca.text(i, 17), cb->text(i, 17));
+  }
+  for (const auto& cb : tb.columns)
+    if (!ta.find(cb.name)) add(where + "/" + cb.name, "(missing)", "present");
+  return count;
+}
 
 std::vector<Difference> compare_result_files(const std::string& a, const std::string& b,
                                              const std::set<std::string>& ignore_attributes,
@@ -44,31 +83,7 @@ std::vector<Difference> compare_result_files(const std::string& a, const std::st
     bool in_b = false;
     for (const auto& h : groups_b) in_b = in_b || h == g;
     if (!in_b) continue;
-    const Table ta = read_table(a, "/" + g), tb = read_table(b, "/" + g);
-    for (const auto& ca : ta.columns) {
-      const std::string where = "/" + g + "/" + ca.name;
-      const Column* cb = tb.find(ca.name);
-      if (!cb) {
-        add(where, "present", "(missing)");
-        continue;
-      }
-      if (ca.type != cb->type || ca.size() != cb->size() || ca.units != cb->units) {
-        add(where, "type/size/units " + std::to_string(ca.size()) + " " + ca.units,
-            "type/size/units " + std::to_string(cb->size()) + " " + cb->units);
-        continue;
-      }
-      for (std::size_t i = 0; i < ca.size(); ++i) {
-        bool same = true;
-        switch (ca.type) {
-          case ColumnType::f64: same = same_double(ca.f64[i], cb->f64[i]); break;
-          case ColumnType::i64: same = ca.i64[i] == cb->i64[i]; break;
-          case ColumnType::str: same = ca.str[i] == cb->str[i]; break;
-        }
-        if (!same) add(where + "[" + std::to_string(i) + "]", ca.text(i, 17), cb->text(i, 17));
-      }
-    }
-    for (const auto& cb : tb.columns)
-      if (!ta.find(cb.name)) add("/" + g + "/" + cb.name, "(missing)", "present");
+    compare_tables(read_table(a, "/" + g), read_table(b, "/" + g), "/" + g, out, max_differences);
   }
   return out;
 }

@@ -1,9 +1,12 @@
 #pragma once
 // Compares two result files dataset by dataset. Used to prove that results do not depend on the
-// number of MPI ranks, and by `waferbench compare`.
+// number of MPI ranks (or on how a study was sliced and merged), and by `waferbench compare`.
+#include <cstddef>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "io/table.hpp"
 
 namespace wb::io {
 
@@ -12,6 +15,20 @@ struct Difference {
   std::string a;
   std::string b;
 };
+
+// Root attributes that describe one run (how and when it ran) rather than its results: two runs
+// of the same study may differ in these and nothing else (docs/results.md).
+const std::set<std::string>& run_attributes();
+
+// Whether row i of column a holds the same value as row j of column b: floats bit for bit (NaN
+// equal to NaN), integers and strings exactly. The columns must have the same type.
+bool same_value(const Column& a, std::size_t i, const Column& b, std::size_t j);
+
+// Compares two tables column by column (same names, types, sizes, units, values) and appends the
+// differences to `out` (at most max_differences in all), naming them below `where` ("/timeline").
+// Returns how many differences there were, including those not listed.
+std::size_t compare_tables(const Table& a, const Table& b, const std::string& where, std::vector<Difference>& out,
+                           std::size_t max_differences);
 
 // Every top-level group's columns are compared exactly (floats bit for bit, NaN equal to NaN),
 // and the root attributes except those in ignore_attributes. At most max_differences are listed.

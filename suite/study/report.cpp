@@ -1,142 +1,291 @@
 #include "study/report.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 
+#include "io/error.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/units.hpp"
 
 namespace wb::study {
 
-void print_aligned(std::ostream& os, const std::vector<std::string>& header,
-                   const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width(header.size(), 0);
-  std::vector<bool> right(header.size(), false);
-  std::vector<std::string> names(header.size());
-  for (std::size_t c = 0; c < header.size(); ++c) {
-    right[c] = !header[c].empty() && header[c][0] == '>';
-    names[c] = right[c] ? header[c].substr(1) : header[c];
-    width[c] = names[c].size();
-  }
-  for (const auto& r : rows)
-    for (std::size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], r[c].size());
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string out;
-    for (std::size_t c = 0; c < width.size(); ++c) {
-      const std::string& cell = c < cells.size() ? cells[c] : std::string();
-      const std::string pad(width[c] - std::min(width[c], cell.size()), ' ');
-      out += right[c] ? pad + cell : cell + (c + 1 < width.size() ? pad : std::string());
-      if (c + 1 < width.size()) out += "  ";
-    }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    os << out << '\n';
-  };
-  line(names);
-  std::string rule;
-  for (std::size_t c = 0; c < width.size(); ++c) rule += std::string(width[c], '-') + (c + 1 < width.size() ? "  " : "");
-  os << rule << '\n';
-  for (const auto& r : rows) line(r);
-}
-
 namespace {
+
+constexpr double kGiB = 1073741824.0;
 
 std::string gib(double bytes) {
   if (std::isnan(bytes)) return "-";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", bytes / 1073741824.0);
+  std::snprintf(buf, sizeof buf, "%.2f", bytes / kGiB);
   return buf;
 }
 
-std::string value_in_units(double v, const std::string& units) {
-  if (std::isnan(v)) return "nan";
-  if (units == "bytes") return io::format_quantity(v, io::Dim::bytes, 4);
-  if (units == "s") return io::format_quantity(v, io::Dim::seconds, 4);
-  if (units == "FLOP") return io::format_quantity(v, io::Dim::flops, 3);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
+std::string number(double v, const char* format = "%.4g") {
+  if (!std::isfinite(v)) return "-";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, format, v);
   return buf;
 }
 
-std::string percent(double x) {
-  if (std::isnan(x)) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%+.1f%%", 100.0 * x);
-  return buf;
+std::string duration(double s) { return std::isfinite(s) ? io::format_quantity(s, io::Dim::seconds, 4) : "-"; }
+
+ReportCounts count_references(const io::Table& ref) {
+  ReportCounts counts;
+  if (const io::Column* pass = ref.find("pass"))
+    for (std::size_t i = 0; i < pass->size(); ++i) {
+      counts.references++;
+      if (pass->i64[i] != 1) counts.failed++;
+    }
+  return counts;
+}
+
+Section reference_section(const io::Table& ref, ReportCounts& counts) {
+  counts = count_references(ref);
+  Section s;
+  if (ref.rows() == 0) {
+    s.notes.push_back("No published values to compare with in this study.");
+    return s;
+  }
+  s.title = "Predicted vs published (" + std::to_string(counts.references - counts.failed) + " of " +
+            std::to_string(counts.references) + " within tolerance)";
+  s.header = {"scenario", "metric", ">published", ">predicted", ">error", "tolerance", "check", "source"};
+  const auto& units = ref.at("units");
+  for (std::size_t i = 0; i < ref.rows(); ++i) {
+    const bool ok = ref.at("pass").i64[i] == 1;
+    const std::string u = units.str[i];
+    const double t = ref.at("tolerance").f64[i];
+    char buf[48];
+    if (ref.at("published").f64[i] == 0.0) std::snprintf(buf, sizeof buf, "%s %.3g", ref.at("compare").str[i].c_str(), t);
+    else std::snprintf(buf, sizeof buf, "%s %.3g%%", ref.at("compare").str[i].c_str(), 100.0 * t);
+    s.rows.push_back({ref.at("scenario_id").str[i], ref.at("metric").str[i], human_value(ref.at("published").f64[i], u),
+                      human_value(ref.at("predicted").f64[i], u), percent(ref.at("relative_error").f64[i]), buf,
+                      ok ? "ok" : "MISS", ref.at("source").str[i]});
+  }
+  return s;
+}
+
+Section memory_section(const io::Table& sc) {
+  Section s;
+  s.title = "Memory per device and per host node (GiB)";
+  s.header = {"scenario", ">params", "fits", ">device", ">of", ">weights", ">grads", ">optim", ">activ", ">other",
+              ">host", ">of"};
+  for (std::size_t i = 0; i < sc.rows(); ++i) {
+    s.rows.push_back({sc.at("id").str[i], std::to_string(sc.at("params").i64[i]), sc.at("fits").i64[i] ? "yes" : "NO",
+                      gib(sc.at("device_memory_bytes").f64[i]), gib(sc.at("device_capacity_bytes").f64[i]),
+                      gib(sc.at("mem_params_bytes").f64[i]), gib(sc.at("mem_grads_bytes").f64[i]),
+                      gib(sc.at("mem_optimizer_bytes").f64[i]), gib(sc.at("mem_activations_bytes").f64[i]),
+                      gib(sc.at("mem_buffers_bytes").f64[i] + sc.at("mem_framework_bytes").f64[i]),
+                      gib(sc.at("host_memory_bytes").f64[i]), gib(sc.at("host_capacity_bytes").f64[i])});
+  }
+  return s;
+}
+
+// Time columns (docs/results.md; written by training and inference studies). A column appears
+// when the file has it and some scenario has a value in it; a scenario appears when it has a
+// value in one of them.
+struct TimeColumn {
+  const char* name;
+  const char* header;
+  std::function<std::string(const io::Column&, std::size_t)> cell;
+};
+
+bool has_value(const io::Column& c, std::size_t i) {
+  switch (c.type) {
+    case io::ColumnType::f64: return std::isfinite(c.f64[i]);
+    case io::ColumnType::i64: return c.i64[i] >= 0;
+    case io::ColumnType::str: return !c.str[i].empty();
+  }
+  return false;
+}
+
+Section time_section(const io::Table& sc) {
+  const auto f64 = [](const char* format) {
+    return [format](const io::Column& c, std::size_t i) { return number(c.number(i), format); };
+  };
+  const std::vector<TimeColumn> candidates = {
+      {"placement", "placement", [](const io::Column& c, std::size_t i) { return c.str[i]; }},
+      {"step_time_s", ">step", [](const io::Column& c, std::size_t i) { return duration(c.f64[i]); }},
+      {"tokens_per_s", ">tokens/s", f64("%.4g")},
+      {"tflops_per_device", ">TFLOP/s/dev", f64("%.4g")},
+      {"mfu", ">MFU", [](const io::Column& c, std::size_t i) { return number(100.0 * c.f64[i], "%.1f%%"); }},
+      {"bound", "bound", [](const io::Column& c, std::size_t i) { return c.str[i]; }},
+      {"generate_time_s", ">generate", [](const io::Column& c, std::size_t i) { return duration(c.f64[i]); }},
+      {"time_to_train_s", ">time to train", [](const io::Column& c, std::size_t i) { return duration(c.f64[i]); }},
+      {"device_hours", ">device-hours", f64("%.4g")},
+      {"goodput", ">goodput", f64("%.3f")},
+  };
+  std::vector<std::pair<const io::Column*, const TimeColumn*>> used;
+  for (const auto& tc : candidates) {
+    const io::Column* c = sc.find(tc.name);
+    if (!c) continue;
+    bool any = false;
+    for (std::size_t i = 0; i < c->size() && !any; ++i) any = has_value(*c, i);
+    if (any) used.emplace_back(c, &tc);
+  }
+  Section s;
+  bool timed = false;
+  for (const auto& [c, tc] : used) timed = timed || c->type == io::ColumnType::f64;
+  if (!timed) return s;
+  s.title = "Time";
+  s.header.push_back("scenario");
+  for (const auto& [c, tc] : used) s.header.push_back(tc->header);
+  for (std::size_t i = 0; i < sc.rows(); ++i) {
+    bool any = false;
+    for (const auto& [c, tc] : used) any = any || has_value(*c, i);
+    if (!any) continue;
+    std::vector<std::string> row{sc.at("id").str[i]};
+    for (const auto& [c, tc] : used) row.push_back(has_value(*c, i) ? tc->cell(*c, i) : "-");
+    s.rows.push_back(std::move(row));
+  }
+  return s;
+}
+
+// Fabric simulation cases (study kind fabric): simulated cycles beside the published ones.
+Section fabric_section(const io::Table& fb) {
+  Section s;
+  s.title = "Fabric cases (simulated cycles)";
+  s.header = {"case", "chip", "mapping", ">PEs", ">m x n", ">sparsity", ">cycles", ">published", ">error",
+              ">PE-cycles/s", ">ranks"};
+  auto text = [&](const char* col, std::size_t i) {
+    const io::Column* c = fb.find(col);
+    if (!c) return std::string("-");
+    if (c->type == io::ColumnType::str) return c->str[i];
+    return number(c->number(i), c->type == io::ColumnType::i64 ? "%.0f" : "%.4g");
+  };
+  for (std::size_t i = 0; i < fb.rows(); ++i) {
+    const io::Column* re = fb.find("relative_error");
+    s.rows.push_back({text("case", i), text("chip", i), text("mapping", i), text("p_rows", i) + "x" + text("p_cols", i),
+                      text("m", i) + "x" + text("n", i), text("sparsity", i), text("cycles", i),
+                      text("published_cycles", i), re ? percent(re->f64[i]) : "-", text("pe_cycles_per_s", i),
+                      text("ranks", i)});
+  }
+  return s;
+}
+
+// Any group, every column, for people.
+Section raw_section(const io::Table& t, const std::string& name) {
+  Section s;
+  s.title = "/" + name;
+  for (const auto& c : t.columns)
+    s.header.push_back((c.type == io::ColumnType::str ? "" : ">") + c.name + (c.units.empty() || c.units == "1" ? "" : " [" + c.units + "]"));
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    std::vector<std::string> row;
+    for (const auto& c : t.columns) row.push_back(c.text(i, 6));
+    s.rows.push_back(std::move(row));
+  }
+  return s;
+}
+
+std::string attribute(const std::map<std::string, io::AttributeValue>& attrs, const char* k) {
+  auto it = attrs.find(k);
+  return it == attrs.end() ? std::string("?") : io::attribute_text(it->second);
+}
+
+io::Table table_or_empty(const std::string& path, const std::string& group) {
+  return io::has_group(path, "/" + group) ? io::read_table(path, "/" + group) : io::Table{};
+}
+
+void print_json(std::ostream& os, const std::string& path, const std::map<std::string, io::AttributeValue>& attrs,
+                const std::vector<std::string>& groups, const ReportCounts& counts) {
+  os << "{\n  \"file\": " << json_string(path) << ",\n  \"attributes\": {";
+  bool first = true;
+  for (const auto& [k, v] : attrs) {
+    os << (first ? "\n    " : ",\n    ") << json_string(k) << ": ";
+    if (const auto* s = std::get_if<std::string>(&v)) os << json_string(*s);
+    else if (const auto* i = std::get_if<std::int64_t>(&v)) os << *i;
+    else os << json_number(std::get<double>(v));
+    first = false;
+  }
+  os << "\n  },\n  \"reference_summary\": {\"references\": " << counts.references
+     << ", \"within_tolerance\": " << counts.references - counts.failed << "},\n  \"tables\": {";
+  first = true;
+  for (const auto& g : groups) {
+    os << (first ? "\n    " : ",\n    ") << json_string(g) << ": ";
+    print_json_table(os, io::read_table(path, "/" + g), "    ");
+    first = false;
+  }
+  os << "\n  }\n}\n";
 }
 
 }  // namespace
 
 ReportCounts print_reference(std::ostream& os, const std::string& path) {
   ReportCounts counts;
-  const io::Table ref = io::read_table(path, "/reference");
-  if (ref.rows() == 0) {
-    os << "No published values to compare with in this study.\n";
-    return counts;
-  }
-  std::vector<std::vector<std::string>> rows;
-  const auto& units = ref.at("units");
-  for (std::size_t i = 0; i < ref.rows(); ++i) {
-    const bool ok = ref.at("pass").i64[i] == 1;
-    counts.references++;
-    if (!ok) counts.failed++;
-    const std::string u = units.str[i];
-    const double t = ref.at("tolerance").f64[i];
-    char buf[48];
-    if (ref.at("published").f64[i] == 0.0) std::snprintf(buf, sizeof buf, "%s %.3g", ref.at("compare").str[i].c_str(), t);
-    else std::snprintf(buf, sizeof buf, "%s %.3g%%", ref.at("compare").str[i].c_str(), 100.0 * t);
-    const std::string tol = buf;
-    rows.push_back({ref.at("scenario_id").str[i], ref.at("metric").str[i], value_in_units(ref.at("published").f64[i], u),
-                    value_in_units(ref.at("predicted").f64[i], u), percent(ref.at("relative_error").f64[i]), tol,
-                    ok ? "ok" : "MISS", ref.at("source").str[i]});
-  }
-  os << "Predicted vs published (" << counts.references - counts.failed << " of " << counts.references
-     << " within tolerance):\n";
-  print_aligned(os, {"scenario", "metric", ">published", ">predicted", ">error", "tolerance", "check", "source"}, rows);
+  print_section(os, reference_section(io::read_table(path, "/reference"), counts), Format::text);
   return counts;
 }
 
-ReportCounts print_report(std::ostream& os, const std::string& path) {
+ReportCounts print_report(std::ostream& os, const std::string& path, const ReportOptions& options) {
   const auto attrs = io::read_attributes(path);
-  auto attr = [&](const char* k) {
-    auto it = attrs.find(k);
-    return it == attrs.end() ? std::string("?") : io::attribute_text(it->second);
-  };
-  os << "Study " << attr("study_name") << " (" << attr("study_kind") << "): " << attr("study_title") << "\n";
-  os << "waferbench " << attr("waferbench_version") << " (" << attr("git_commit") << "), " << attr("mpi_ranks")
-     << " MPI ranks, Kokkos " << attr("kokkos_execution_space") << ", " << attr("created_utc") << "\n\n";
+  const io::Table ref = table_or_empty(path, "reference");
+  ReportCounts counts = count_references(ref);
 
-  const io::Table sc = io::read_table(path, "/scenarios");
-  std::vector<std::vector<std::string>> rows;
-  for (std::size_t i = 0; i < sc.rows(); ++i) {
-    rows.push_back({sc.at("id").str[i], std::to_string(sc.at("params").i64[i]), sc.at("fits").i64[i] ? "yes" : "NO",
-                    gib(sc.at("device_memory_bytes").f64[i]), gib(sc.at("device_capacity_bytes").f64[i]),
-                    gib(sc.at("mem_params_bytes").f64[i]), gib(sc.at("mem_grads_bytes").f64[i]),
-                    gib(sc.at("mem_optimizer_bytes").f64[i]), gib(sc.at("mem_activations_bytes").f64[i]),
-                    gib(sc.at("mem_buffers_bytes").f64[i] + sc.at("mem_framework_bytes").f64[i]),
-                    gib(sc.at("host_memory_bytes").f64[i]), gib(sc.at("host_capacity_bytes").f64[i])});
+  if (options.format == Format::json) {
+    std::vector<std::string> groups = io::list_groups(path);
+    if (!options.table.empty()) {
+      if (!io::has_group(path, "/" + options.table)) throw io::IoError(path + ": has no group /" + options.table);
+      groups = {options.table};
+    }
+    print_json(os, path, attrs, groups, counts);
+    return counts;
   }
-  os << "Memory per GPU and per host node (GiB):\n";
-  print_aligned(os,
-                {"scenario", ">params", "fits", ">device", ">of", ">weights", ">grads", ">optim", ">activ", ">other",
-                 ">host", ">of"},
-                rows);
-  os << "\n";
+  if (options.format == Format::csv) {
+    print_csv(os, io::read_table(path, "/" + (options.table.empty() ? std::string("scenarios") : options.table)));
+    return counts;
+  }
+  if (!options.table.empty()) {
+    print_section(os, raw_section(io::read_table(path, "/" + options.table), options.table), options.format);
+    return counts;
+  }
+
+  const bool md = options.format == Format::markdown;
+  const std::string head = "Study " + attribute(attrs, "study_name") + " (" + attribute(attrs, "study_kind") +
+                           "): " + attribute(attrs, "study_title");
+  const std::string prov = "waferbench " + attribute(attrs, "waferbench_version") + " (" + attribute(attrs, "git_commit") +
+                           "), " + attribute(attrs, "mpi_ranks") + " MPI ranks, Kokkos " +
+                           attribute(attrs, "kokkos_execution_space") + ", " + attribute(attrs, "created_utc");
+  if (md) os << "## " << head << "\n\n" << prov << "\n\n";
+  else os << head << "\n" << prov << "\n\n";
+
+  const io::Table sc = table_or_empty(path, "scenarios");
+  if (sc.rows() > 0) {
+    print_section(os, memory_section(sc), options.format);
+    if (!md) os << "\n";
+    const Section time = time_section(sc);
+    if (!time.rows.empty()) {
+      print_section(os, time, options.format);
+      if (!md) os << "\n";
+    }
+  }
+  const io::Table fb = table_or_empty(path, "fabric");
+  if (fb.rows() > 0) {
+    print_section(os, fabric_section(fb), options.format);
+    if (!md) os << "\n";
+  }
   const auto it = attrs.find("assumptions");
-  if (it != attrs.end() && !io::attribute_text(it->second).empty())
-  {
-    os << "Assumptions:\n";
-    std::string text = io::attribute_text(it->second);
+  if (it != attrs.end() && !io::attribute_text(it->second).empty()) {
+    Section a;
+    a.title = "Assumptions";
+    const std::string text = io::attribute_text(it->second);
     std::size_t start = 0;
     while (start < text.size()) {
       std::size_t end = text.find('\n', start);
       if (end == std::string::npos) end = text.size();
-      os << "  - " << text.substr(start, end - start) << "\n";
+      a.notes.push_back((md ? "- " : "  - ") + text.substr(start, end - start));
       start = end + 1;
     }
-    os << "\n";
+    if (md) {
+      os << "### Assumptions\n\n";
+      for (const auto& n : a.notes) os << n << "\n";
+      os << "\n";
+    } else {
+      print_section(os, a, options.format);
+      os << "\n";
+    }
   }
-  return print_reference(os, path);
+  print_section(os, reference_section(ref, counts), options.format);
+  return counts;
 }
 
 }  // namespace wb::study

@@ -1,27 +1,31 @@
 #pragma once
-// Human-readable reports of a result file: the scenarios and the comparison with published
-// values, as aligned text tables.
+// Reports of a result file: for people (aligned text, Markdown) the provenance, the scenarios
+// (memory; time when the file has it; fabric cases) and the comparison with published values;
+// for programs (CSV, JSON) the raw tables in SI units.
 #include <ostream>
 #include <string>
-#include <vector>
+
+#include "study/table_output.hpp"
 
 namespace wb::study {
-
-// Prints rows as a table with a header line, columns padded to their widest cell; columns whose
-// header starts with '>' are right-aligned (the marker is not printed).
-void print_aligned(std::ostream& os, const std::vector<std::string>& header,
-                   const std::vector<std::vector<std::string>>& rows);
 
 struct ReportCounts {
   std::size_t references = 0;
   std::size_t failed = 0;
 };
 
-// Prints the file's provenance, scenarios and reference comparison. Returns the counts of
-// reference rows and of those that did not meet their tolerance.
-ReportCounts print_report(std::ostream& os, const std::string& path);
+struct ReportOptions {
+  Format format = Format::text;
+  // One group to print ("scenarios", "reference", "timeline", ...): every column, raw values.
+  // Empty: text and Markdown print the report, CSV the scenarios, JSON every group.
+  std::string table;
+};
 
-// Only the reference comparison (what `run` prints at the end).
+// Prints the report. Returns the counts of reference rows and of those that did not meet their
+// tolerance (whatever the format). Unreadable files raise io::IoError.
+ReportCounts print_report(std::ostream& os, const std::string& path, const ReportOptions& options = {});
+
+// Only the reference comparison as text (what `run` prints at the end).
 ReportCounts print_reference(std::ostream& os, const std::string& path);
 
 }  // namespace wb::study

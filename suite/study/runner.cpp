@@ -1,18 +1,19 @@
 #include "study/runner.hpp"
 
-#include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <stdexcept>
 
 #include "io/build_info.hpp"
 #include "io/hdf5_file.hpp"
 #include "study/evaluate.hpp"
 #include "study/extra_tables.hpp"
+#include "study/progress.hpp"
 #include "study/reference.hpp"
 
 namespace wb::study {
 
-std::pair<std::int64_t, std::int64_t> block_of(std::int64_t n, int rank, int ranks) {
+std::pair<std::int64_t, std::int64_t> block_of(std::int64_t n, std::int64_t rank, std::int64_t ranks) {
   const std::int64_t begin = n * rank / ranks;
   const std::int64_t end = n * (rank + 1) / ranks;
   return {begin, end - begin};
@@ -67,13 +68,21 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
   // Open the output first: an unwritable path fails before any work is done.
   io::ResultFileWriter out(comm, options.output_path, options.overwrite);
 
-  const auto [first, count] = block_of(n, rank, ranks);
+  if (options.slice_count < 1 || options.slice_index < 0 || options.slice_index >= options.slice_count)
+    throw std::invalid_argument("run_study: slice " + std::to_string(options.slice_index) + "/" +
+                                std::to_string(options.slice_count) + " is out of range");
+  const auto [slice_first, slice_size] = block_of(n, options.slice_index, options.slice_count);
+  const auto [block_first, count] = block_of(slice_size, rank, ranks);
+  const std::int64_t first = slice_first + block_first;
   std::vector<ScenarioRow> rows;
   rows.reserve(static_cast<std::size_t>(count));
   const std::vector<std::string> groups = extra_groups(study);
   std::vector<io::Table> extra;
   for (const auto& g : groups) extra.push_back(empty_table(g));
-  const auto t0 = std::chrono::steady_clock::now();
+  // Rank 0 decides (its stderr is the user's terminal); every rank must agree.
+  int progress_on = options.progress ? 1 : 0;
+  MPI_Bcast(&progress_on, 1, MPI_INT, 0, comm);
+  Progress progress(comm, slice_size, count, progress_on != 0);
   for (std::int64_t i = 0; i < count; ++i) {
     ScenarioResult result = evaluate(study, study.scenarios[static_cast<std::size_t>(first + i)]);
     rows.push_back(std::move(result.row));
@@ -81,14 +90,9 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
       auto it = result.tables.find(groups[g]);
       if (it != result.tables.end()) append_rows(extra[g], it->second);
     }
-    if (options.progress && rank == 0) {
-      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      const double eta = elapsed / static_cast<double>(i + 1) * static_cast<double>(count - i - 1);
-      std::fprintf(stderr, "\r[waferbench] %lld/%lld scenarios on rank 0 (%lld in all), %.1fs elapsed, ~%.1fs left ",
-                   static_cast<long long>(i + 1), static_cast<long long>(count), static_cast<long long>(n), elapsed, eta);
-    }
+    progress.advance(i + 1);
   }
-  if (options.progress && rank == 0 && count > 0) std::fprintf(stderr, "\n");
+  progress.finish();
 
   out.attribute("schema_version", kResultsSchemaVersion);
   out.attribute("waferbench_version", std::string(io::waferbench_version()));
@@ -101,6 +105,11 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
   out.attribute("study_title", study.title);
   out.attribute("study_yaml", study.text);
   out.attribute("assumptions", assumptions_text(study));
+  if (options.slice_count > 1) {
+    out.attribute("slice_index", options.slice_index);
+    out.attribute("slice_count", options.slice_count);
+    out.attribute("study_scenarios", n);
+  }
 
   out.write_table("/scenarios", make_scenario_table(rows));
   out.write_table("/reference", reference_table(study, first, rows));
@@ -109,8 +118,9 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
 
   RunSummary summary;
   summary.path = options.output_path;
-  summary.scenarios = n;
-  summary.references = static_cast<std::int64_t>(study.references.size());
+  summary.scenarios = slice_size;
+  for (const auto& ref : study.references)
+    if (ref.scenario_index >= slice_first && ref.scenario_index < slice_first + slice_size) summary.references++;
   return summary;
 }
 

@@ -17,18 +17,23 @@ inline constexpr std::int64_t kResultsSchemaVersion = 1;
 struct RunOptions {
   std::string output_path;
   bool overwrite = false;
-  bool progress = false;  // rank 0 prints a progress line on stderr
+  bool progress = false;  // rank 0's choice is used: it draws the progress of all ranks on stderr
   std::string kokkos_execution_space = "unknown";
+  // Run only slice slice_index of slice_count: the scenarios block_of(n, slice_index,
+  // slice_count) would give that rank of a run on slice_count ranks. Merging the slices' files
+  // in order (merge.hpp) gives the file of the whole study.
+  std::int64_t slice_index = 0;
+  std::int64_t slice_count = 1;
 };
 
 struct RunSummary {
   std::string path;
-  std::int64_t scenarios = 0;
+  std::int64_t scenarios = 0;  // in this run (the slice's, when sliced)
   std::int64_t references = 0;
 };
 
 // First scenario and count owned by `rank` of `ranks` when n scenarios are dealt in blocks.
-std::pair<std::int64_t, std::int64_t> block_of(std::int64_t n, int rank, int ranks);
+std::pair<std::int64_t, std::int64_t> block_of(std::int64_t n, std::int64_t rank, std::int64_t ranks);
 
 RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& options);
 
