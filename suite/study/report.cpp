@@ -122,6 +122,7 @@ ReportCounts print_report(std::ostream& os, const std::string& path) {
                  ">host", ">of"},
                 rows);
   os << "\n";
+  print_training_table(os, sc);
   const auto it = attrs.find("assumptions");
   if (it != attrs.end() && !io::attribute_text(it->second).empty())
   {

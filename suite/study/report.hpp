@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "io/table.hpp"
+
 namespace wb::study {
 
 // Prints rows as a table with a header line, columns padded to their widest cell; columns whose
@@ -20,6 +22,9 @@ struct ReportCounts {
 // Prints the file's provenance, scenarios and reference comparison. Returns the counts of
 // reference rows and of those that did not meet their tolerance.
 ReportCounts print_report(std::ostream& os, const std::string& path);
+
+// Step and training time per scenario, when the file has any (study/report_training.cpp).
+void print_training_table(std::ostream& os, const io::Table& scenarios);
 
 // Only the reference comparison (what `run` prints at the end).
 ReportCounts print_reference(std::ostream& os, const std::string& path);

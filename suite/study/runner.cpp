@@ -9,6 +9,7 @@
 #include "study/evaluate.hpp"
 #include "study/extra_tables.hpp"
 #include "study/reference.hpp"
+#include "study/reference_aggregate.hpp"
 
 namespace wb::study {
 
@@ -45,6 +46,10 @@ std::string assumptions_text(const Study& study) {
     }
   };
   for (const auto& sc : study.scenarios) {
+    if (const auto* w = sc.system->wafer()) {
+      add_prov(w->provenance);  // a wafer scenario uses no GPU framework
+      continue;
+    }
     add_prov(sc.framework->provenance);
     if (const auto* g = sc.system->gpu()) add_prov(g->provenance);
     if (const auto* n = sc.system->node()) {
@@ -103,7 +108,7 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
   out.attribute("assumptions", assumptions_text(study));
 
   out.write_table("/scenarios", make_scenario_table(rows));
-  out.write_table("/reference", reference_table(study, first, rows));
+  out.write_table("/reference", reference_table(study, first, rows, aggregate_predictions(comm, study, first, rows)));
   for (std::size_t g = 0; g < groups.size(); ++g) out.write_table("/" + groups[g], extra[g]);
   out.commit();
 
