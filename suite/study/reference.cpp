@@ -48,7 +48,7 @@ io::Table reference_table(const Study& study, std::int64_t first, const std::vec
     sid.str.push_back(ref.scenario_id);
     sidx.i64.push_back(ref.scenario_index);
     metric.str.push_back(ref.metric);
-    units.str.push_back(find_column(ref.metric)->units);
+    units.str.push_back(ref.aggregate == Aggregate::ratio ? "1" : find_column(ref.metric)->units);
     pub.f64.push_back(ref.published);
     pred.f64.push_back(p);
     rel.f64.push_back(relative_error(ref.published, p));

@@ -47,20 +47,22 @@ double smallest(const std::vector<double>& values) {
 bool parse_reference_aggregate(io::YamlMap& r, Reference& ref, const std::map<std::string, std::int64_t>& by_id) {
   if (auto wt = r.optional("within_time")) ref.within_time_s = wt->as_positive_quantity(io::Dim::seconds);
   const auto sum = r.optional("sum");
+  const auto best = r.optional("min");
   const auto ratio = r.optional("ratio");
   const auto label = r.optional("label");
-  if (sum && ratio) r.fail("a reference is a sum or a ratio, not both");
-  if (!sum && !ratio) {
-    if (label) label->fail("label names a sum or a ratio; a one-scenario reference is named by its scenario");
+  if ((sum ? 1 : 0) + (best ? 1 : 0) + (ratio ? 1 : 0) > 1) r.fail("a reference is one of sum, min or ratio");
+  if (!sum && !best && !ratio) {
+    if (label) label->fail("label names a sum, min or ratio; a one-scenario reference is named by its scenario");
     return false;
   }
-  if (ref.within_time_s > 0) r.fail("within_time applies to one scenario, not to a sum or a ratio");
+  if (ref.within_time_s > 0) r.fail("within_time applies to one scenario, not to a sum, min or ratio");
   std::int64_t last = 0;
-  if (sum) {
-    ref.aggregate = Aggregate::sum;
-    ref.terms = id_list(*sum, by_id);
-    if (ref.terms.size() < 2) sum->fail("a sum needs at least two scenarios");
-    ref.scenario_id = "sum of " + std::to_string(ref.terms.size()) + " scenarios";
+  if (sum || best) {
+    const io::YamlValue& list = sum ? *sum : *best;
+    ref.aggregate = sum ? Aggregate::sum : Aggregate::min;
+    ref.terms = id_list(list, by_id);
+    if (ref.terms.size() < 2) list.fail("needs at least two scenarios");
+    ref.scenario_id = std::string(sum ? "sum" : "min") + " of " + std::to_string(ref.terms.size()) + " scenarios";
   } else {
     ref.aggregate = Aggregate::ratio;
     io::YamlMap m(*ratio);
@@ -116,6 +118,8 @@ std::vector<double> aggregate_predictions(MPI_Comm comm, const Study& study, std
       double s = 0;
       for (double v : num) s += v;  // NaN in any term makes the sum NaN: a part that cannot run
       out[i] = s;
+    } else if (ref.aggregate == Aggregate::min) {
+      out[i] = smallest(num);
     } else {
       out[i] = smallest(num) / smallest(den);
     }

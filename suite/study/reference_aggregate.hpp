@@ -1,6 +1,6 @@
 #pragma once
-// References whose predicted value combines several scenarios (a sum of times, a ratio of the
-// best of two sets) or asks a question of one scenario (the tokens trainable in a given wall
+// References whose predicted value combines several scenarios (a sum of times, the best of a
+// set, a ratio of the best of two sets) or asks a question of one scenario (the tokens trainable in a given wall
 // time). The /reference row of an aggregate belongs to its last scenario; its inputs may be on
 // other ranks, so they are gathered first.
 #include <mpi.h>
@@ -16,8 +16,8 @@
 
 namespace wb::study {
 
-// Reads `sum: [ids]` or `ratio: {numerator: [ids], denominator: [ids]}` (with an optional
-// `label`) and returns true; reads `within_time: <duration>` (kept on ref) and returns false so
+// Reads `sum: [ids]`, `min: [ids]` or `ratio: {numerator: [ids], denominator: [ids]}` (with an
+// optional `label`) and returns true; reads `within_time: <duration>` (kept on ref) and returns false so
 // the caller reads `scenario` as usual.
 bool parse_reference_aggregate(io::YamlMap& r, Reference& ref, const std::map<std::string, std::int64_t>& by_id);
 

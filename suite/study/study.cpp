@@ -83,10 +83,10 @@ void finish_reference(io::YamlMap& r, Reference& ref) {
   ref.metric = metric.as_string();
   const ColumnSpec* col = find_column(ref.metric);
   if (!col || col->type == io::ColumnType::str) metric.fail("'" + ref.metric + "' is not a numeric /scenarios column");
-  // A ratio of two values of a column has no units.
-  ref.published = r.required("published").as_quantity(ref.aggregate == Aggregate::ratio ? io::Dim::count : col->dim);
   if (ref.within_time_s > 0 && ref.metric != "train_tokens")
     metric.fail("within_time compares the tokens trainable in a wall time: the metric must be train_tokens");
+  // A ratio of two values of a column has no units.
+  ref.published = r.required("published").as_quantity(ref.aggregate == Aggregate::ratio ? io::Dim::count : col->dim);
   if (auto c = r.optional("compare")) {
     const std::string cs = c->as_string();
     if (cs == "within") ref.compare = Compare::within;

@@ -38,13 +38,13 @@ enum class Compare { within, at_least, at_most };
 const char* to_string(Compare c);
 
 // How a reference's predicted value is formed from /scenarios rows (default: one scenario's value).
-enum class Aggregate { none, sum, ratio };
+enum class Aggregate { none, sum, min, ratio };
 
 struct Reference {
   std::string scenario_id;          // for aggregates: a label naming the scenarios
   std::int64_t scenario_index = 0;  // for aggregates: the last scenario taking part
   Aggregate aggregate = Aggregate::none;
-  std::vector<std::int64_t> terms;        // sum: the scenarios summed; ratio: the numerator's
+  std::vector<std::int64_t> terms;        // sum/min: the scenarios; ratio: the numerator's
   std::vector<std::int64_t> denominator;  // ratio: the denominator's (each side is its smallest value)
   double within_time_s = 0;  // > 0: metric train_tokens is the tokens trainable in this wall time
   std::string metric;  // a /scenarios column
