@@ -118,7 +118,77 @@ def predicted_vs_published(res, base, formats):
     return save(fig, base + "_validation", formats)
 
 
-FIGURES = [memory_vs_model_size, memory_breakdown, predicted_vs_published]
+def _wafer_rows(sc):
+    """Indices of rows on wafer-scale systems that have a step time."""
+    if "placement" not in sc:
+        return []
+    return [i for i in range(len(sc["id"])) if sc["placement"][i] and np.isfinite(sc["step_time_s"][i])]
+
+
+def wafer_scaling(res, base, formats):
+    """Days to train and scaling efficiency against the number of wafer-scale systems, one line
+    per model; filled markers where the step is compute-bound, open where the weight stream (or
+    the step boundary) bounds it."""
+    sc = res.table("scenarios")
+    rows = _wafer_rows(sc)
+    models = {}
+    for i in rows:
+        models.setdefault((sc["model"][i], sc["system"][i]), []).append(i)
+    models = {k: v for k, v in models.items() if len(set(sc["systems"][v])) > 1}
+    if not models:
+        return []
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for (model, system), idx in models.items():
+        idx = sorted(idx, key=lambda i: sc["systems"][i])
+        n = sc["systems"][idx]
+        line, = ax1.plot(n, sc["time_to_train_s"][idx] / 86400.0, "-", label=f"{model} on {system}")
+        ax2.plot(n, sc["scaling_efficiency"][idx], "-", color=line.get_color())
+        for i in idx:
+            face = line.get_color() if sc["bound"][i] == "compute" else "none"
+            ax1.plot(sc["systems"][i], sc["time_to_train_s"][i] / 86400.0, "o", color=line.get_color(), mfc=face)
+            ax2.plot(sc["systems"][i], sc["scaling_efficiency"][i], "o", color=line.get_color(), mfc=face)
+    for ax in (ax1, ax2):
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("systems")
+        ax.grid(True, which="both", alpha=0.3)
+    ax1.set_yscale("log")
+    ax1.set_ylabel("days to train (with failures and restarts)")
+    ax2.set_ylabel("scaling efficiency (same global batch)")
+    ax2.set_ylim(0, 1.1)
+    ax1.legend(fontsize=7)
+    fig.suptitle(res.attrs.get("study_title", "") + "\nfilled: compute-bound, open: streaming- or io-bound", fontsize=9)
+    return save(fig, base + "_wafer_scaling", formats)
+
+
+def wafer_step_breakdown(res, base, formats):
+    """What each wafer scenario's step is made of, as fractions of the step: compute, streaming
+    and SwarmX not hidden by compute, MemoryX optimizer not hidden, pipeline fill and drain."""
+    sc = res.table("scenarios")
+    rows = _wafer_rows(sc)
+    if not rows:
+        return []
+    parts = [("step_compute_s", "wafer compute"), ("step_exposed_comm_s", "streaming / SwarmX exposed"),
+             ("step_cpu_optimizer_s", "MemoryX optimizer exposed"), ("step_pipeline_bubble_s", "pipeline fill/drain")]
+    n = len(rows)
+    fig, ax = plt.subplots(figsize=(max(6, 0.3 * n + 2), 5))
+    bottom = np.zeros(n)
+    step = sc["step_time_s"][rows]
+    for col, label in parts:
+        v = np.nan_to_num(sc[col][rows] / step)
+        ax.bar(range(n), v, bottom=bottom, label=label)
+        bottom += v
+    for x, t in enumerate(step):
+        ax.annotate(f"{t:.3g} s", (x, 1.0), ha="center", va="bottom", fontsize=5, rotation=90)
+    ax.set_xticks(range(n))
+    ax.set_xticklabels(sc["id"][rows], rotation=90, fontsize=6)
+    ax.set_ylabel("fraction of the step")
+    ax.set_ylim(0, 1.25)
+    ax.legend(fontsize=7, loc="upper right")
+    ax.set_title("Wafer step: what it is made of (step time above each bar)", fontsize=9)
+    return save(fig, base + "_wafer_step", formats)
+
+
+FIGURES = [memory_vs_model_size, memory_breakdown, predicted_vs_published, wafer_scaling, wafer_step_breakdown]
 
 
 def main(argv=None):

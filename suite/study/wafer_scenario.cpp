@@ -72,11 +72,11 @@ io::Table wafer_layers_table() {
   t.add("name", io::ColumnType::str, "", "embedding, layer<i> (0-based), lm_head");
   t.add("kind", io::ColumnType::str, "", "fwd, recompute, bwd (data gradients) or wgrad (weight gradients)");
   t.add("cycles", io::ColumnType::f64, "cycles", "wafer compute cycles over the step (all passes)");
-  t.add("time_s", io::ColumnType::f64, "s", "time over the step: max(compute_s, stream_s) per pass");
-  t.add("bound", io::ColumnType::str, "", "compute or streaming: which of the two sets time_s");
+  t.add("time_s", io::ColumnType::f64, "s", "time over the step: compute_s plus its share of the streaming its layer group cannot hide");
+  t.add("bound", io::ColumnType::str, "", "compute or streaming: which bounds the row's layer group (a layer's forward, or its backward)");
   t.add("source", io::ColumnType::str, "", "where the cycles come from: analytic, fabric or fabric+analytic");
   t.add("compute_s", io::ColumnType::f64, "s", "wafer compute time over the step");
-  t.add("stream_s", io::ColumnType::f64, "s", "MemoryX/SwarmX transfer it overlaps with (weights in, gradients out)");
+  t.add("stream_s", io::ColumnType::f64, "s", "its own MemoryX/SwarmX transfer (weights in, or gradients out)");
   return t;
 }
 

@@ -204,20 +204,41 @@ WaferStep step_weight_streaming(const WaferRun& run, const CycleModel& cm, std::
   const PassCycles head = layer_cycles(w.head, cm, Dataflow::streamed, rect, src);
   st.compute_source = src.text();
 
-  // One row: a kind of work of one layer over the step; per pass it takes the larger of its
-  // compute and the transfer it overlaps with (weights in, or gradients out).
-  auto add = [&](std::int64_t layer, const std::string& name, const char* kind, double cycles, double bytes) {
-    LayerRow r;
-    r.layer = layer;
-    r.name = name;
-    r.kind = kind;
-    r.cycles = cycles * passes;
-    r.compute_s = cycles / clock * passes;
-    r.stream_s = bytes / bw * passes;
-    r.time_s = std::max(r.compute_s, r.stream_s);
-    r.bound = r.stream_s > r.compute_s ? "streaming" : "compute";
-    r.source = st.compute_source;
-    st.rows.push_back(std::move(r));
+  // Rows come in groups: a layer's forward, a layer's backward (recompute, data and weight
+  // gradients), the head's forward and backward together (they are adjacent in time). Within a
+  // group the wafer computes while weights stream in and gradients stream out on the two
+  // directions of the link, so per pass a group takes the largest of its compute, its bytes in
+  // and its bytes out (the bound per layer); the time beyond compute is shared among the rows
+  // that stream, in proportion to their bytes.
+  struct Part {
+    const char* kind;
+    double cycles;    // per pass
+    double in_bytes;  // weights streamed in for this part
+    double out_bytes; // gradients streamed out
+  };
+  auto group = [&](std::int64_t layer, const std::string& name, const std::vector<Part>& parts) {
+    double compute = 0, in = 0, out = 0;
+    for (const Part& p : parts) {
+      compute += p.cycles / clock;
+      in += p.in_bytes / bw;
+      out += p.out_bytes / bw;
+    }
+    const double exposed = std::max({compute, in, out}) - compute;
+    const double streamed = in + out;
+    for (const Part& p : parts) {
+      LayerRow r;
+      r.layer = layer;
+      r.name = name;
+      r.kind = p.kind;
+      r.cycles = p.cycles * passes;
+      r.compute_s = p.cycles / clock * passes;
+      r.stream_s = (p.in_bytes + p.out_bytes) / bw * passes;
+      const double share = streamed > 0 ? (p.in_bytes + p.out_bytes) / bw / streamed : 0.0;
+      r.time_s = r.compute_s + exposed * share * passes;
+      r.bound = exposed > 0 ? "streaming" : "compute";
+      r.source = st.compute_source;
+      st.rows.push_back(std::move(r));
+    }
   };
   const double emb_in = stream_bytes(w.embedding.streamed_params, 0, 1, f.weight_bytes, f.sparse_index_bytes);
   const double emb_out = stream_bytes(w.embedding.streamed_params, 0, 1, f.gradient_bytes, f.sparse_index_bytes);
@@ -226,26 +247,23 @@ WaferStep step_weight_streaming(const WaferRun& run, const CycleModel& cm, std::
   const double head_in = stream_bytes(w.head.streamed_params, w.head.gemm_params, 1, f.weight_bytes, f.sparse_index_bytes);
   const double head_out = stream_bytes(w.head.streamed_params, w.head.gemm_params, 1, f.gradient_bytes, f.sparse_index_bytes);
 
-  add(0, "embedding", "fwd", emb.fwd, emb_in);
-  for (std::int64_t i = 1; i <= w.blocks; ++i) add(i, "layer" + std::to_string(i - 1), "fwd", blk.fwd, blk_in);
-  const std::int64_t head_layer = w.blocks + 1;
-  // The head is last forward and first backward: its weights stay on the wafer from its forward
-  // through the recompute of the logits and its backward (sram_weight_streaming holds them).
-  add(head_layer, "lm_head", "fwd", head.fwd, head_in);
-  add(head_layer, "lm_head", "recompute", head.fwd, 0.0);
-  add(head_layer, "lm_head", "bwd", head.bwd, 0.0);
-  add(head_layer, "lm_head", "wgrad", head.wgrad, head_out);
+  group(0, "embedding", {{"fwd", emb.fwd, emb_in, 0}});
+  for (std::int64_t i = 1; i <= w.blocks; ++i) group(i, "layer" + std::to_string(i - 1), {{"fwd", blk.fwd, blk_in, 0}});
+  // The head's weights stay on the wafer from its forward through the recompute of the logits
+  // and its backward (sram_weight_streaming holds them).
+  group(w.blocks + 1, "lm_head",
+        {{"fwd", head.fwd, head_in, 0}, {"recompute", head.fwd, 0, 0}, {"bwd", head.bwd, 0, 0}, {"wgrad", head.wgrad, 0, head_out}});
+  const double blk_bwd = blk.bwd + (recompute == model::Recompute::selective ? blk.attention : 0.0);
   for (std::int64_t i = w.blocks; i >= 1; --i) {
     const std::string name = "layer" + std::to_string(i - 1);
     // Under full recompute a layer's weights stream in once for its recompute and are held for
     // its backward; otherwise they stream in again for the backward.
-    const bool full = recompute == model::Recompute::full;
-    if (full) add(i, name, "recompute", blk.fwd, blk_in);
-    const double bwd = blk.bwd + (recompute == model::Recompute::selective ? blk.attention : 0.0);
-    add(i, name, "bwd", bwd, full ? 0.0 : blk_in);
-    add(i, name, "wgrad", blk.wgrad, blk_out);
+    if (recompute == model::Recompute::full)
+      group(i, name, {{"recompute", blk.fwd, blk_in, 0}, {"bwd", blk_bwd, 0, 0}, {"wgrad", blk.wgrad, 0, blk_out}});
+    else
+      group(i, name, {{"bwd", blk_bwd, blk_in, 0}, {"wgrad", blk.wgrad, 0, blk_out}});
   }
-  add(0, "embedding", "wgrad", emb.wgrad, emb_out);
+  group(0, "embedding", {{"wgrad", emb.wgrad, 0, emb_out}});
 
   // Step boundary: the SwarmX tree's latency once down (first weights) and once up (last
   // gradients); the MemoryX optimizer update overlaps the last pass's backward, layer by layer as

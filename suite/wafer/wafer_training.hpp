@@ -41,9 +41,9 @@ struct LayerRow {
   std::string kind;        // fwd | recompute | bwd | wgrad
   double cycles = 0;       // wafer compute cycles
   double compute_s = 0;
-  double stream_s = 0;     // MemoryX/SwarmX transfer time it overlaps with (weight streaming)
-  double time_s = 0;       // max(compute_s, stream_s), or compute_s when nothing streams
-  std::string bound;       // compute | streaming
+  double stream_s = 0;     // its own MemoryX/SwarmX transfer (weights in or gradients out)
+  double time_s = 0;       // compute_s plus its share of the streaming its layer group cannot hide
+  std::string bound;       // compute | streaming: which bounds the row's layer group
   std::string source;      // analytic | fabric | fabric+analytic
 };
 
