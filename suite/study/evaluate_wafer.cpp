@@ -69,9 +69,11 @@ ScenarioResult evaluate_wafer(const Study& study, const Scenario& sc) {
   // FLOPs as counted on the GPU side (Chinchilla App. F), for the same tokens.
   const double per_token = model::train_flops_per_token(m, w.seq_len, model::FlopConvention::chinchilla);
   row.set("train_flops_per_token", per_token);
-  row.set("train_tokens", run.tokens);
-  row.set("train_flops", run.tokens * per_token);
-  row.set("train_flops_6n", run.tokens * model::train_flops_per_token(m, w.seq_len, model::FlopConvention::six_n));
+  if (run.tokens > 0) {
+    row.set("train_tokens", run.tokens);
+    row.set("train_flops", run.tokens * per_token);
+    row.set("train_flops_6n", run.tokens * model::train_flops_per_token(m, w.seq_len, model::FlopConvention::six_n));
+  }
 
   row.set("placement", std::string(wafer::to_string(st.placement)));
   row.set("sparsity", 1.0 - sc.wafer_strategy.weight_density());
@@ -87,12 +89,14 @@ ScenarioResult evaluate_wafer(const Study& study, const Scenario& sc) {
     row.set("tokens_per_s", t.tokens_per_s);
     row.set("tflops_per_device", per_token * t.tokens_per_s / static_cast<double>(sc.count) / 1e12);
     row.set("mfu", per_token * t.tokens_per_s / (static_cast<double>(sc.count) * spec.peak_fp16_dense_flops));
-    row.set("time_to_train_s", t.run.wall_s);
-    row.set("goodput", t.run.goodput);
-    row.set("idle_fraction", t.run.idle_fraction);
     row.set("scaling_efficiency", t.scaling_efficiency);
-    row.set("system_hours", t.system_hours);
-    row.set("device_hours", t.system_hours);
+    if (run.tokens > 0) {  // a memory study may name no token count
+      row.set("time_to_train_s", t.run.wall_s);
+      row.set("goodput", t.run.goodput);
+      row.set("idle_fraction", t.run.idle_fraction);
+      row.set("system_hours", t.system_hours);
+      row.set("device_hours", t.system_hours);
+    }
   }
 
   io::Table layers = wafer_layers_table();

@@ -83,8 +83,7 @@ PassCycles layer_cycles(const LayerWork& l, const CycleModel& cm, Dataflow flow,
   return pc;
 }
 
-double params_nonzero_bytes(const ModelWork& w, double bytes, double index_bytes, const WaferSpec& spec) {
-  (void)spec;
+double params_nonzero_bytes(const ModelWork& w, double bytes, double index_bytes) {
   const double gemm = w.block.gemm_params * static_cast<double>(w.blocks);
   return stream_bytes(w.params(), gemm, w.block.weight_density, bytes, index_bytes);
 }
@@ -373,7 +372,7 @@ WaferStep step_layer_pipelined(const WaferRun& run, const CycleModel& cm, std::i
   // Several systems: gradients out through SwarmX, summed in its tree, and back (not overlapped).
   double exchange = 0;
   if (run.systems > 1) {
-    const double grad_bytes = params_nonzero_bytes(w, f.gradient_bytes, f.sparse_index_bytes, spec);
+    const double grad_bytes = params_nonzero_bytes(w, f.gradient_bytes, f.sparse_index_bytes);
     exchange = 2.0 * grad_bytes / stream_bandwidth(run) + 2.0 * swarmx_latency(run);
   }
   st.compute_s = passes * t_stage + optimizer;
