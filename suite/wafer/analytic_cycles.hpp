@@ -12,8 +12,9 @@ class AnalyticCycles final : public CycleSource {
   const char* name() const override { return "analytic"; }
   std::optional<double> cycles(const CycleQuery& q) const override;
 
-  // The layout the mapping chose for the last query is not kept; these expose the two models
-  // for tests: cycles of one instance on a logical grid of a x b PEs.
+  // The two mappings on one given logical grid (tokens or k over the first count of PEs, the
+  // output width over the second); cycles() tries the grids the rectangle folds into and keeps
+  // the fastest.
   double streamed(double tokens, double stream_len, double width, double density, bool reduce_tokens,
                   std::int64_t grid_tokens, std::int64_t grid_width) const;
   double stationary(double tokens, double k, double n, double weight_density, double input_density, Phase phase,
