@@ -55,6 +55,30 @@ const std::vector<ColumnSpec>& scenario_columns() {
       {"train_tokens", ColumnType::f64, "tokens", Dim::count, "tokens to train on (workload, else the published run)"},
       {"train_flops", ColumnType::f64, "FLOP", Dim::flops, "training FLOPs for train_tokens (Chinchilla App. F counting)"},
       {"train_flops_6n", ColumnType::f64, "FLOP", Dim::flops, "training FLOPs for train_tokens, 6N per token (Kaplan et al.)"},
+      // --- issue 4 (wafer training model). The block below repeats the training-time names agreed
+      // with issue 3 (same names, units and meaning); keep one copy of each when both are merged.
+      {"step_time_s", ColumnType::f64, "s", Dim::seconds, "time of one optimizer step (failure-free)"},
+      {"tokens_per_s", ColumnType::f64, "tokens/s", Dim::count, "training tokens per second, all devices (failure-free)"},
+      {"tflops_per_device", ColumnType::f64, "TFLOP/s", Dim::count, "model FLOP/s per device (train_flops_per_token x tokens_per_s / devices)"},
+      {"mfu", ColumnType::f64, "1", Dim::count, "model FLOPs utilisation: model FLOP/s over the devices' dense fp16 peak"},
+      {"time_to_train_s", ColumnType::f64, "s", Dim::seconds, "expected wall time to train on train_tokens, with checkpoints, failures and restarts"},
+      {"goodput", ColumnType::f64, "1", Dim::count, "failure-free work time over expected wall time"},
+      {"idle_fraction", ColumnType::f64, "1", Dim::count, "1 - goodput: time lost to checkpoints, failures and restarts"},
+      {"global_batch", ColumnType::i64, "1", Dim::count, "sequences per optimizer step, all devices"},
+      {"grad_accum", ColumnType::i64, "1", Dim::count, "micro-batches (passes) per optimizer step on one device"},
+      {"step_compute_s", ColumnType::f64, "s", Dim::seconds, "step part: compute (wafer: compute of every layer, slowest stage when pipelined)"},
+      {"step_exposed_comm_s", ColumnType::f64, "s", Dim::seconds, "step part: communication not hidden by compute (wafer: weight/gradient streaming, SwarmX)"},
+      {"step_cpu_optimizer_s", ColumnType::f64, "s", Dim::seconds, "step part: optimizer on CPUs not hidden (wafer: the MemoryX update)"},
+      {"step_pipeline_bubble_s", ColumnType::f64, "s", Dim::seconds, "step part: pipeline fill and drain"},
+      {"device_hours", ColumnType::f64, "h", Dim::count, "devices x time_to_train_s in hours (GPU-hours or system-hours)"},
+      // Wafer-scale systems only.
+      {"placement", ColumnType::str, "", Dim::count, "wafer: weight-streaming or layer-pipelined (chosen when the strategy says auto)"},
+      {"bound", ColumnType::str, "", Dim::count, "wafer: compute, streaming or io, whichever holds the largest share of the step"},
+      {"sparsity", ColumnType::f64, "1", Dim::count, "wafer: fraction of the weights that are zero (unstructured)"},
+      {"systems", ColumnType::i64, "1", Dim::count, "wafer: systems trained on together (data parallel through SwarmX)"},
+      {"compute_source", ColumnType::str, "", Dim::count, "wafer: where layer cycles come from: analytic, fabric or fabric+analytic"},
+      {"scaling_efficiency", ColumnType::f64, "1", Dim::count, "wafer: step time on one system / (systems x step time), same global batch"},
+      {"system_hours", ColumnType::f64, "h", Dim::count, "wafer: systems x time_to_train_s in hours"},
   };
   return cols;
 }

@@ -98,7 +98,7 @@ ScenarioResult evaluate(const Study& study, const Scenario& scenario) {
   switch (scenario.system->kind) {
     case SystemKind::gpu:
     case SystemKind::node: return evaluate_gpu(study, scenario);
-    case SystemKind::wafer: break;
+    case SystemKind::wafer: return evaluate_wafer(study, scenario);
   }
   throw std::logic_error("scenario " + scenario.id + ": no evaluator for " + to_string(scenario.system->kind) +
                          " systems");

@@ -22,4 +22,7 @@ ScenarioResult evaluate(const Study& study, const Scenario& scenario);
 // GPU clusters (bare GPUs or nodes): memory plan, FLOPs.
 ScenarioResult evaluate_gpu(const Study& study, const Scenario& scenario);
 
+// Wafer-scale systems: placement, SRAM, step, time to train (study/evaluate_wafer.cpp).
+ScenarioResult evaluate_wafer(const Study& study, const Scenario& scenario);
+
 }  // namespace wb::study

@@ -2,14 +2,20 @@
 
 #include <stdexcept>
 
+#include "study/wafer_scenario.hpp"
+
 namespace wb::study {
 
 std::vector<std::string> extra_groups(const Study& study) {
-  (void)study;
-  return {};
+  std::vector<std::string> groups;
+  if (has_wafer_scenarios(study)) groups.push_back("wafer_layers");  // issue 4
+  return groups;
 }
 
-io::Table empty_table(const std::string& group) { throw std::logic_error("no table schema for group " + group); }
+io::Table empty_table(const std::string& group) {
+  if (group == "wafer_layers") return wafer_layers_table();
+  throw std::logic_error("no table schema for group " + group);
+}
 
 void append_rows(io::Table& into, const io::Table& from) {
   if (into.columns.size() != from.columns.size())

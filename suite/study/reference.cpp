@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include "study/reference_aggregate.hpp"
+
 namespace wb::study {
 
 double relative_error(double published, double predicted) {
@@ -22,7 +24,8 @@ bool reference_passes(const Reference& ref, double predicted) {
   return false;
 }
 
-io::Table reference_table(const Study& study, std::int64_t first, const std::vector<ScenarioRow>& rows) {
+io::Table reference_table(const Study& study, std::int64_t first, const std::vector<ScenarioRow>& rows,
+                          const std::vector<double>& aggregates) {
   io::Table t;
   auto& sid = t.add("scenario_id", io::ColumnType::str, "", "scenario the published value is compared with");
   auto& sidx = t.add("scenario_index", io::ColumnType::i64, "1", "row of the scenario in /scenarios");
@@ -37,14 +40,15 @@ io::Table reference_table(const Study& study, std::int64_t first, const std::vec
   auto& src = t.add("source", io::ColumnType::str, "", "where the published value comes from");
   auto& note = t.add("note", io::ColumnType::str, "", "what the comparison assumes");
   const std::int64_t last = first + static_cast<std::int64_t>(rows.size());
-  for (const auto& ref : study.references) {
+  for (std::size_t i = 0; i < study.references.size(); ++i) {
+    const Reference& ref = study.references[i];
     if (ref.scenario_index < first || ref.scenario_index >= last) continue;
     const ScenarioRow& row = rows[static_cast<std::size_t>(ref.scenario_index - first)];
-    const double p = row.number(ref.metric);
+    const double p = ref.aggregate == Aggregate::none ? single_prediction(ref, row) : aggregates.at(i);
     sid.str.push_back(ref.scenario_id);
     sidx.i64.push_back(ref.scenario_index);
     metric.str.push_back(ref.metric);
-    units.str.push_back(find_column(ref.metric)->units);
+    units.str.push_back(ref.aggregate == Aggregate::ratio ? "1" : find_column(ref.metric)->units);
     pub.f64.push_back(ref.published);
     pred.f64.push_back(p);
     rel.f64.push_back(relative_error(ref.published, p));

@@ -112,6 +112,7 @@ Section time_section(const io::Table& sc) {
       {"bound", "bound", [](const io::Column& c, std::size_t i) { return c.str[i]; }},
       {"generate_time_s", ">generate", [](const io::Column& c, std::size_t i) { return duration(c.f64[i]); }},
       {"time_to_train_s", ">time to train", [](const io::Column& c, std::size_t i) { return duration(c.f64[i]); }},
+      {"scaling_efficiency", ">scaling eff.", f64("%.3f")},
       {"device_hours", ">device-hours", f64("%.4g")},
       {"goodput", ">goodput", f64("%.3f")},
   };

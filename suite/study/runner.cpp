@@ -1,5 +1,6 @@
 #include "study/runner.hpp"
 
+#include <map>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
@@ -10,6 +11,7 @@
 #include "study/extra_tables.hpp"
 #include "study/progress.hpp"
 #include "study/reference.hpp"
+#include "study/reference_aggregate.hpp"
 
 namespace wb::study {
 
@@ -46,6 +48,10 @@ std::string assumptions_text(const Study& study) {
     }
   };
   for (const auto& sc : study.scenarios) {
+    if (const auto* w = sc.system->wafer()) {
+      add_prov(w->provenance);  // a wafer scenario uses no GPU framework
+      continue;
+    }
     add_prov(sc.framework->provenance);
     if (const auto* g = sc.system->gpu()) add_prov(g->provenance);
     if (const auto* n = sc.system->node()) {
@@ -112,7 +118,13 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
   }
 
   out.write_table("/scenarios", make_scenario_table(rows));
-  out.write_table("/reference", reference_table(study, first, rows));
+  // A slice's references may aggregate scenarios of other slices (a ratio of GPU and wafer times):
+  // every rank evaluates those here too, so the slice's /reference equals the whole run's.
+  std::map<std::int64_t, ScenarioRow> outside;
+  for (const std::int64_t idx : aggregate_terms_outside(study, slice_first, slice_first + slice_size))
+    outside.emplace(idx, evaluate(study, study.scenarios[static_cast<std::size_t>(idx)]).row);
+  out.write_table("/reference",
+                  reference_table(study, first, rows, aggregate_predictions(comm, study, first, rows, outside)));
   for (std::size_t g = 0; g < groups.size(); ++g) out.write_table("/" + groups[g], extra[g]);
   out.commit();
 

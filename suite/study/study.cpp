@@ -8,12 +8,15 @@
 
 #include "gpu/memory_plan.hpp"
 #include "study/columns.hpp"
+#include "study/reference_aggregate.hpp"
+#include "study/wafer_scenario.hpp"
 
 namespace wb::study {
 
 const char* to_string(StudyKind k) {
   switch (k) {
     case StudyKind::memory: return "memory";
+    case StudyKind::training: return "training";
   }
   return "?";
 }
@@ -74,6 +77,29 @@ double parse_tolerance(const io::YamlValue& v) {
   return x;
 }
 
+// The parts of a reference after what it compares: metric, published value, tolerance, source.
+void finish_reference(io::YamlMap& r, Reference& ref) {
+  const io::YamlValue metric = r.required("metric");
+  ref.metric = metric.as_string();
+  const ColumnSpec* col = find_column(ref.metric);
+  if (!col || col->type == io::ColumnType::str) metric.fail("'" + ref.metric + "' is not a numeric /scenarios column");
+  if (ref.within_time_s > 0 && ref.metric != "train_tokens")
+    metric.fail("within_time compares the tokens trainable in a wall time: the metric must be train_tokens");
+  // A ratio of two values of a column has no units.
+  ref.published = r.required("published").as_quantity(ref.aggregate == Aggregate::ratio ? io::Dim::count : col->dim);
+  if (auto c = r.optional("compare")) {
+    const std::string cs = c->as_string();
+    if (cs == "within") ref.compare = Compare::within;
+    else if (cs == "at_least") ref.compare = Compare::at_least;
+    else if (cs == "at_most") ref.compare = Compare::at_most;
+    else c->fail("unknown compare '" + cs + "'; expected within, at_least or at_most");
+  }
+  ref.tolerance = parse_tolerance(r.required("tolerance"));
+  ref.source = r.required("source").as_string();
+  if (auto n = r.optional("note")) ref.note = n->as_string();
+  r.done();
+}
+
 }  // namespace
 
 Study load_study(const std::string& text, const std::string& file, Catalog& catalog) {
@@ -88,7 +114,8 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
   const io::YamlValue kind = root.required("kind");
   const std::string k = kind.as_string();
   if (k == "memory") st.kind = StudyKind::memory;
-  else kind.fail("unknown study kind '" + k + "'; expected: memory");
+  else if (k == "training") st.kind = StudyKind::training;
+  else kind.fail("unknown study kind '" + k + "'; expected: memory, training");
   st.title = root.required("title").as_string();
   if (auto d = root.optional("description")) st.description = d->as_string();
   if (auto a = root.optional("assumptions"))
@@ -117,7 +144,8 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
     if (auto f = sw.optional("framework")) framework = &catalog.framework(*f);
     std::vector<const model::TransformerConfig*> model_specs;
     for (const auto& m : models) model_specs.push_back(&catalog.model(m));
-    const model::Workload workload = parse_workload(sw.required("workload"));
+    const io::YamlValue workload_value = sw.required("workload");
+    const model::Workload workload = parse_workload(workload_value);
     sw.done();
 
     for (std::size_t mi = 0; mi < models.size(); ++mi) {
@@ -128,12 +156,19 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
                         std::to_string(workload.seq_len));
       for (const auto& sys_value : systems) {
         const System& sys = catalog.system(sys_value);
-        if (sys.kind == SystemKind::wafer)
-          sys_value.fail("'" + sys.name + "' is a wafer system; a memory study evaluates GPU clusters");
         if (host && sys.kind != SystemKind::gpu) sys_value.fail("host is only for bare GPU systems (kind: gpu)");
         for (const auto& count_value : counts) {
           const std::int64_t count = count_value.as_positive_int();
           for (const auto& strat_value : strategies) {
+            if (sys.kind == SystemKind::wafer) {  // wafer systems: study/wafer_scenario.cpp
+              Scenario sc = make_wafer_scenario(st.kind, sweep_name, *m, sys, count_value, strat_value, workload,
+                                                workload_value, *framework);
+              if (by_id.count(sc.id)) strat_value.fail("scenario " + sc.id + " appears twice in the study");
+              sc.index = static_cast<std::int64_t>(st.scenarios.size());
+              by_id[sc.id] = sc.index;
+              st.scenarios.push_back(std::move(sc));
+              continue;
+            }
             gpu::Strategy strategy;
             try {
               strategy = gpu::parse_strategy(strat_value.as_string());
@@ -179,6 +214,12 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
     for (const auto& rv : refs->as_sequence()) {
       io::YamlMap r(rv);
       Reference ref;
+      // Sums, ratios and token budgets over scenarios: study/wafer_scenario.cpp.
+      if (parse_reference_aggregate(r, ref, by_id)) {
+        finish_reference(r, ref);
+        st.references.push_back(std::move(ref));
+        continue;
+      }
       const io::YamlValue sid = r.required("scenario");
       ref.scenario_id = sid.as_string();
       auto it = by_id.find(ref.scenario_id);
@@ -196,22 +237,7 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
         sid.fail("no scenario with this id in the study" + (best.empty() ? std::string() : "; nearest: " + best));
       }
       ref.scenario_index = it->second;
-      const io::YamlValue metric = r.required("metric");
-      ref.metric = metric.as_string();
-      const ColumnSpec* col = find_column(ref.metric);
-      if (!col || col->type == io::ColumnType::str) metric.fail("'" + ref.metric + "' is not a numeric /scenarios column");
-      ref.published = r.required("published").as_quantity(col->dim);
-      if (auto c = r.optional("compare")) {
-        const std::string cs = c->as_string();
-        if (cs == "within") ref.compare = Compare::within;
-        else if (cs == "at_least") ref.compare = Compare::at_least;
-        else if (cs == "at_most") ref.compare = Compare::at_most;
-        else c->fail("unknown compare '" + cs + "'; expected within, at_least or at_most");
-      }
-      ref.tolerance = parse_tolerance(r.required("tolerance"));
-      ref.source = r.required("source").as_string();
-      if (auto n = r.optional("note")) ref.note = n->as_string();
-      r.done();
+      finish_reference(r, ref);
       st.references.push_back(std::move(ref));
     }
     std::stable_sort(st.references.begin(), st.references.end(),

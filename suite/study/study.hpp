@@ -13,10 +13,11 @@
 #include "model/transformer.hpp"
 #include "model/workload.hpp"
 #include "study/catalog.hpp"
+#include "wafer/wafer_strategy.hpp"
 
 namespace wb::study {
 
-enum class StudyKind { memory };
+enum class StudyKind { memory, training };
 const char* to_string(StudyKind k);
 
 struct Scenario {
@@ -27,7 +28,8 @@ struct Scenario {
   const System* system = nullptr;
   std::int64_t count = 1;
   const System* host = nullptr;  // node type hosting bare GPUs (may be null)
-  gpu::Strategy strategy;
+  gpu::Strategy strategy;              // GPU systems
+  wafer::WaferStrategy wafer_strategy; // wafer systems
   model::Workload workload;
   const gpu::FrameworkSpec* framework = nullptr;
 };
@@ -35,9 +37,16 @@ struct Scenario {
 enum class Compare { within, at_least, at_most };
 const char* to_string(Compare c);
 
+// How a reference's predicted value is formed from /scenarios rows (default: one scenario's value).
+enum class Aggregate { none, sum, min, ratio };
+
 struct Reference {
-  std::string scenario_id;
-  std::int64_t scenario_index = 0;
+  std::string scenario_id;          // for aggregates: a label naming the scenarios
+  std::int64_t scenario_index = 0;  // for aggregates: the last scenario taking part
+  Aggregate aggregate = Aggregate::none;
+  std::vector<std::int64_t> terms;        // sum/min: the scenarios; ratio: the numerator's
+  std::vector<std::int64_t> denominator;  // ratio: the denominator's (each side is its smallest value)
+  double within_time_s = 0;  // > 0: metric train_tokens is the tokens trainable in this wall time
   std::string metric;  // a /scenarios column
   double published = 0;
   Compare compare = Compare::within;
