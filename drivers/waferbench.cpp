@@ -48,6 +48,7 @@ struct RunArgs {
   bool quiet = false;
   bool progress = false;
   bool check = false;
+  int inject_fault_rank = -1;
 };
 
 // "K/N" with 0 <= K < N.
@@ -106,6 +107,7 @@ int cmd_run(const RunArgs& a) {
   options.kokkos_execution_space = Kokkos::DefaultExecutionSpace::name();
   options.slice_index = slice.first;
   options.slice_count = slice.second;
+  options.inject_fault_rank = a.inject_fault_rank;
   int ranks = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
   if (!a.quiet) {
@@ -252,6 +254,7 @@ int dispatch(int argc, char** argv) {
                 "Draw the progress bar (scenarios done of all ranks, elapsed, estimate) on stderr even when it is "
                 "not a terminal; by default it is drawn only on a terminal");
   run->add_flag("--check", run_args.check, "Exit with status 3 when a prediction misses its published tolerance");
+  run->add_option("--inject-fault", run_args.inject_fault_rank, "Testing aid: make this rank fail")->group("");
 
   std::string list_what, list_inputs;
   auto* list = app.add_subcommand("list", "List the models, systems, studies or frameworks available.\n"

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <stdexcept>
 
@@ -65,6 +66,15 @@ std::string assumptions_text(const Study& study) {
 
 }  // namespace
 
+void abort_job(MPI_Comm comm, const std::string& why) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  std::fprintf(stderr, "waferbench: error on rank %d: %s; ending the job\n", rank, why.c_str());
+  std::fflush(stderr);
+  MPI_Abort(comm, 1);
+  std::abort();  // MPI_Abort does not return; this keeps the promise if it did
+}
+
 RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& options) {
   int rank = 0, ranks = 1;
   MPI_Comm_rank(comm, &rank);
@@ -89,14 +99,22 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
   int progress_on = options.progress ? 1 : 0;
   MPI_Bcast(&progress_on, 1, MPI_INT, 0, comm);
   Progress progress(comm, slice_size, count, progress_on != 0);
-  for (std::int64_t i = 0; i < count; ++i) {
-    ScenarioResult result = evaluate(study, study.scenarios[static_cast<std::size_t>(first + i)]);
-    rows.push_back(std::move(result.row));
-    for (std::size_t g = 0; g < groups.size(); ++g) {
-      auto it = result.tables.find(groups[g]);
-      if (it != result.tables.end()) append_rows(extra[g], it->second);
+  // Evaluation is rank-local: a failure here is seen by this rank alone while the others go on
+  // to collective writes. Unwinding would run the writer's collective close and hang the job, so
+  // the job ends here, at once, with the rank and the reason.
+  try {
+    for (std::int64_t i = 0; i < count; ++i) {
+      if (rank == options.inject_fault_rank) throw std::runtime_error("fault injected for testing (--inject-fault)");
+      ScenarioResult result = evaluate(study, study.scenarios[static_cast<std::size_t>(first + i)]);
+      rows.push_back(std::move(result.row));
+      for (std::size_t g = 0; g < groups.size(); ++g) {
+        auto it = result.tables.find(groups[g]);
+        if (it != result.tables.end()) append_rows(extra[g], it->second);
+      }
+      progress.advance(i + 1);
     }
-    progress.advance(i + 1);
+  } catch (const std::exception& e) {
+    abort_job(comm, e.what());
   }
   progress.finish();
 
@@ -121,8 +139,12 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
   // A slice's references may aggregate scenarios of other slices (a ratio of GPU and wafer times):
   // every rank evaluates those here too, so the slice's /reference equals the whole run's.
   std::map<std::int64_t, ScenarioRow> outside;
-  for (const std::int64_t idx : aggregate_terms_outside(study, slice_first, slice_first + slice_size))
-    outside.emplace(idx, evaluate(study, study.scenarios[static_cast<std::size_t>(idx)]).row);
+  try {
+    for (const std::int64_t idx : aggregate_terms_outside(study, slice_first, slice_first + slice_size))
+      outside.emplace(idx, evaluate(study, study.scenarios[static_cast<std::size_t>(idx)]).row);
+  } catch (const std::exception& e) {
+    abort_job(comm, e.what());
+  }
   out.write_table("/reference",
                   reference_table(study, first, rows, aggregate_predictions(comm, study, first, rows, outside)));
   for (std::size_t g = 0; g < groups.size(); ++g) out.write_table("/" + groups[g], extra[g]);

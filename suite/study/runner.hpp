@@ -24,6 +24,9 @@ struct RunOptions {
   // in order (merge.hpp) gives the file of the whole study.
   std::int64_t slice_index = 0;
   std::int64_t slice_count = 1;
+  // Testing aid (tests/integration): this rank throws while evaluating its first scenario, as a
+  // bug or a node failure would, to prove the job ends with one message instead of hanging.
+  int inject_fault_rank = -1;
 };
 
 struct RunSummary {
@@ -36,5 +39,9 @@ struct RunSummary {
 std::pair<std::int64_t, std::int64_t> block_of(std::int64_t n, std::int64_t rank, std::int64_t ranks);
 
 RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& options);
+
+// Ends the whole job from one rank: prints "waferbench: error on rank R: why" and calls
+// MPI_Abort. For failures only this rank sees (others would wait for it in a collective).
+[[noreturn]] void abort_job(MPI_Comm comm, const std::string& why);
 
 }  // namespace wb::study
