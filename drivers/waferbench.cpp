@@ -49,6 +49,9 @@ struct RunArgs {
   bool progress = false;
   bool check = false;
   int inject_fault_rank = -1;
+  bool resume = false;
+  double inject_delay_s = 0;
+  double checkpoint_interval_s = 2.0;
 };
 
 // "K/N" with 0 <= K < N.
@@ -108,6 +111,9 @@ int cmd_run(const RunArgs& a) {
   options.slice_index = slice.first;
   options.slice_count = slice.second;
   options.inject_fault_rank = a.inject_fault_rank;
+  options.resume = a.resume;
+  options.inject_delay_s = a.inject_delay_s;
+  options.checkpoint_interval_s = a.checkpoint_interval_s;
   int ranks = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
   if (!a.quiet) {
@@ -254,7 +260,14 @@ int dispatch(int argc, char** argv) {
                 "Draw the progress bar (scenarios done of all ranks, elapsed, estimate) on stderr even when it is "
                 "not a terminal; by default it is drawn only on a terminal");
   run->add_flag("--check", run_args.check, "Exit with status 3 when a prediction misses its published tolerance");
+  run->add_flag("--resume", run_args.resume,
+                "Finish a run that was interrupted (time limit, kill): reuse the scenarios saved in <output>.partial/");
+  run->add_option("--checkpoint-interval", run_args.checkpoint_interval_s,
+                  "Seconds between checkpoint writes of finished scenarios (default 2; SIGTERM also writes)")
+      ->check(CLI::NonNegativeNumber);
   run->add_option("--inject-fault", run_args.inject_fault_rank, "Testing aid: make this rank fail")->group("");
+  run->add_option("--inject-delay", run_args.inject_delay_s, "Testing aid: seconds to sleep before each scenario")
+      ->group("");
 
   std::string list_what, list_inputs;
   auto* list = app.add_subcommand("list", "List the models, systems, studies or frameworks available.\n"

@@ -3,11 +3,18 @@
 #include <map>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <filesystem>
+#include <thread>
 #include <ctime>
 #include <stdexcept>
 
 #include "io/build_info.hpp"
+#include "io/file_source.hpp"
 #include "io/hdf5_file.hpp"
+#include "study/checkpoint.hpp"
 #include "study/evaluate.hpp"
 #include "study/extra_tables.hpp"
 #include "study/progress.hpp"
@@ -66,6 +73,71 @@ std::string assumptions_text(const Study& study) {
 
 }  // namespace
 
+// What checkpoint records belong to: a resume with anything else is refused.
+std::string checkpoint_key(const Study& study, const RunOptions& options) {
+  std::string key = std::string("waferbench ") + io::waferbench_version() + " " + io::git_commit() + "\nslice " +
+                    std::to_string(options.slice_index) + "/" + std::to_string(options.slice_count) + "\ncolumns";
+  for (const auto& c : scenario_columns()) key += std::string(" ") + c.name;
+  return key + "\n" + study.text;
+}
+
+// Prepares `<output>.partial/` on rank 0 and tells every rank the attempt number, or fails on
+// every rank alike. Returns the checkpoint records to reuse (all ranks get them).
+std::map<std::int64_t, std::string> open_checkpoints(MPI_Comm comm, const std::string& dir, const std::string& key,
+                                                     const RunOptions& options, int& attempt) {
+  namespace fs = std::filesystem;
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  std::string error, records;
+  int verdict = 0;  // 0 ok, 1 error
+  if (rank == 0) {
+    std::error_code ec;
+    const bool exists = fs::exists(dir, ec);
+    if (exists && !options.resume && !options.overwrite) {
+      error = dir + ": an interrupted run of this output left its checkpoints here; pass --resume to finish it, "
+                    "or --force to start over";
+    } else if (exists && options.resume) {
+      std::ifstream in(fs::path(dir) / "study.key", std::ios::binary);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      if (ss.str() != key)
+        error = dir + ": the checkpoints belong to another study, slice or waferbench build; pass --force "
+                      "(without --resume) to start over";
+    } else if (exists) {
+      fs::remove_all(dir, ec);
+    }
+    if (error.empty()) {
+      fs::create_directories(dir, ec);
+      std::ofstream(fs::path(dir) / "study.key", std::ios::binary | std::ios::trunc) << key;
+      if (ec || !fs::is_directory(dir)) error = dir + ": cannot create the checkpoint directory";
+    }
+    if (error.empty()) {
+      attempt = next_attempt(dir);
+      for (const auto& [idx, bytes] : read_checkpoints(dir)) {
+        const std::uint64_t i = static_cast<std::uint64_t>(idx), n = bytes.size();
+        records.append(reinterpret_cast<const char*>(&i), 8).append(reinterpret_cast<const char*>(&n), 8) += bytes;
+      }
+    }
+    verdict = error.empty() ? 0 : 1;
+  }
+  MPI_Bcast(&verdict, 1, MPI_INT, 0, comm);
+  if (verdict) {
+    io::broadcast_string(comm, error);
+    throw io::IoError(error);
+  }
+  MPI_Bcast(&attempt, 1, MPI_INT, 0, comm);
+  io::broadcast_string(comm, records);
+  std::map<std::int64_t, std::string> out;
+  for (std::size_t pos = 0; pos + 16 <= records.size();) {
+    std::uint64_t i, n;
+    std::memcpy(&i, records.data() + pos, 8);
+    std::memcpy(&n, records.data() + pos + 8, 8);
+    out[static_cast<std::int64_t>(i)] = records.substr(pos + 16, n);
+    pos += 16 + n;
+  }
+  return out;
+}
+
 void abort_job(MPI_Comm comm, const std::string& why) {
   int rank = 0;
   MPI_Comm_rank(comm, &rank);
@@ -102,10 +174,37 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
   // Evaluation is rank-local: a failure here is seen by this rank alone while the others go on
   // to collective writes. Unwinding would run the writer's collective close and hang the job, so
   // the job ends here, at once, with the rank and the reason.
+  const std::string partial_dir = options.output_path + ".partial";
+  int attempt = 0;
+  const std::map<std::int64_t, std::string> saved =
+      open_checkpoints(comm, partial_dir, checkpoint_key(study, options), options, attempt);
+  install_stop_handlers();
+  std::int64_t reused = 0;
   try {
+    CheckpointWriter checkpoint(partial_dir, attempt, rank, options.checkpoint_interval_s);
     for (std::int64_t i = 0; i < count; ++i) {
       if (rank == options.inject_fault_rank) throw std::runtime_error("fault injected for testing (--inject-fault)");
-      ScenarioResult result = evaluate(study, study.scenarios[static_cast<std::size_t>(first + i)]);
+      const std::int64_t index = first + i;
+      ScenarioResult result;
+      if (auto it = saved.find(index); it != saved.end()) {
+        result = decode_result(it->second, groups);
+        ++reused;
+      } else {
+        if (options.inject_delay_s > 0)
+          std::this_thread::sleep_for(std::chrono::duration<double>(options.inject_delay_s));
+        result = evaluate(study, study.scenarios[static_cast<std::size_t>(index)]);
+        checkpoint.add(index, encode_result(result, groups));
+      }
+      if (stop_requested()) {
+        // Slurm's time limit or Ctrl-C: keep what is done, say how to go on, leave at once (no
+        // collective: the other ranks got the signal too and leave the same way).
+        checkpoint.flush();
+        if (rank == 0)
+          std::fprintf(stderr, "waferbench: interrupted; finished scenarios are saved in %s; run the same command "
+                               "with --resume to complete the study\n", partial_dir.c_str());
+        std::fflush(stderr);
+        std::_Exit(143);
+      }
       rows.push_back(std::move(result.row));
       for (std::size_t g = 0; g < groups.size(); ++g) {
         auto it = result.tables.find(groups[g]);
@@ -117,6 +216,11 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
     abort_job(comm, e.what());
   }
   progress.finish();
+  std::int64_t reused_all = 0;
+  MPI_Reduce(&reused, &reused_all, 1, MPI_INT64_T, MPI_SUM, 0, comm);
+  if (rank == 0 && reused_all > 0)
+    std::fprintf(stderr, "waferbench: resumed: %lld of %lld scenarios taken from %s\n",
+                 static_cast<long long>(reused_all), static_cast<long long>(slice_size), partial_dir.c_str());
 
   out.attribute("schema_version", kResultsSchemaVersion);
   out.attribute("waferbench_version", std::string(io::waferbench_version()));
@@ -149,6 +253,12 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
                   reference_table(study, first, rows, aggregate_predictions(comm, study, first, rows, outside)));
   for (std::size_t g = 0; g < groups.size(); ++g) out.write_table("/" + groups[g], extra[g]);
   out.commit();
+  // The result is in place: the checkpoints have served.
+  MPI_Barrier(comm);
+  if (rank == 0) {
+    std::error_code ec;
+    std::filesystem::remove_all(partial_dir, ec);
+  }
 
   RunSummary summary;
   summary.path = options.output_path;

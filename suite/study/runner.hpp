@@ -27,6 +27,12 @@ struct RunOptions {
   // Testing aid (tests/integration): this rank throws while evaluating its first scenario, as a
   // bug or a node failure would, to prove the job ends with one message instead of hanging.
   int inject_fault_rank = -1;
+  // Finish an interrupted run from its checkpoints (`<output>.partial/`, see checkpoint.hpp).
+  bool resume = false;
+  // Completed scenarios reach the checkpoint at least this often (and on SIGTERM).
+  double checkpoint_interval_s = 2.0;
+  // Testing aid: sleep this long before each scenario, so tests can interrupt a run mid-way.
+  double inject_delay_s = 0.0;
 };
 
 struct RunSummary {
