@@ -2,14 +2,20 @@
 
 #include <stdexcept>
 
+#include "study/gpu_time_eval.hpp"
+
 namespace wb::study {
 
 std::vector<std::string> extra_groups(const Study& study) {
-  (void)study;
-  return {};
+  std::vector<std::string> groups;
+  if (study.kind == StudyKind::training && study.time.timeline) groups.push_back("timeline");  // issue 3
+  return groups;
 }
 
-io::Table empty_table(const std::string& group) { throw std::logic_error("no table schema for group " + group); }
+io::Table empty_table(const std::string& group) {
+  if (group == "timeline") return timeline_table();
+  throw std::logic_error("no table schema for group " + group);
+}
 
 void append_rows(io::Table& into, const io::Table& from) {
   if (into.columns.size() != from.columns.size())

@@ -74,7 +74,20 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
   std::vector<io::Table> extra;
   for (const auto& g : groups) extra.push_back(empty_table(g));
   const auto t0 = std::chrono::steady_clock::now();
-  for (std::int64_t i = 0; i < count; ++i) {
+  // Distributed studies (time: {distributed: true}): every rank takes part in every scenario's
+  // simulation; the rank that owns the scenario's row keeps the result.
+  if (study.time.distributed) {
+    for (std::int64_t i = 0; i < n; ++i) {
+      ScenarioResult result = evaluate(study, study.scenarios[static_cast<std::size_t>(i)], comm);
+      if (i < first || i >= first + count) continue;
+      rows.push_back(std::move(result.row));
+      for (std::size_t g = 0; g < groups.size(); ++g) {
+        auto it = result.tables.find(groups[g]);
+        if (it != result.tables.end()) append_rows(extra[g], it->second);
+      }
+    }
+  }
+  for (std::int64_t i = 0; i < (study.time.distributed ? 0 : count); ++i) {
     ScenarioResult result = evaluate(study, study.scenarios[static_cast<std::size_t>(first + i)]);
     rows.push_back(std::move(result.row));
     for (std::size_t g = 0; g < groups.size(); ++g) {

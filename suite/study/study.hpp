@@ -9,6 +9,7 @@
 
 #include "gpu/framework.hpp"
 #include "gpu/strategy.hpp"
+#include "gpu/time_model.hpp"
 #include "io/yaml_reader.hpp"
 #include "model/transformer.hpp"
 #include "model/workload.hpp"
@@ -16,7 +17,7 @@
 
 namespace wb::study {
 
-enum class StudyKind { memory };
+enum class StudyKind { memory, training, inference };
 const char* to_string(StudyKind k);
 
 struct Scenario {
@@ -56,6 +57,11 @@ struct Study {
   std::vector<std::string> assumptions;
   std::vector<Scenario> scenarios;
   std::vector<Reference> references;  // ordered by scenario index, then as written
+  // Time model (kinds training and inference): the `time:` block, and `search: true` (the
+  // sweeps' strategies are enumerated, those that do not fit dropped, the rest ranked by time
+  // to train; see gpu/search.hpp).
+  gpu::TimeOptions time;
+  bool search = false;
 };
 
 // Parses and expands a study. All names are resolved through the catalog; errors are
