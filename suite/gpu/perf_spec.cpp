@@ -83,6 +83,7 @@ FrameworkTime parse_framework_time(io::YamlMap& m, io::Provenance& p) {
   t.cpu_optimizer_bytes_per_param = p.add(io::read_figure(m, "cpu_optimizer_bytes_per_param", Dim::count));
   t.offload_grad_bytes_per_param = p.add(io::read_figure(m, "offload_grad_bytes_per_param", Dim::count));
   t.step_overhead_s = p.add(io::read_figure(m, "step_overhead", Dim::seconds, false));
+  t.microbatch_overhead_s = p.add(io::read_figure(m, "microbatch_overhead", Dim::seconds, false));
   m.done();
   return t;
 }

@@ -62,6 +62,7 @@ struct FrameworkTime {
   double cpu_optimizer_bytes_per_param = 0;   // host memory traffic of CPU-Adam + clipping, per parameter
   double offload_grad_bytes_per_param = 0;    // bytes per gradient element copied device->host
   double step_overhead_s = 0;             // per-iteration work outside the model (loader, logging)
+  double microbatch_overhead_s = 0;       // host work per micro-batch and stage (batch fetch, loss, schedule)
 };
 
 // Parse the optional blocks; `prov` receives the figures (for sources and assumptions).

@@ -203,6 +203,7 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
   st.head_fwd = ps(cost.wall(E.head_fwd));
   st.head_bwd = ps(cost.wall(E.head_bwd));
   st.overhead = ps(ft.step_overhead_s);
+  st.micro_overhead = ps(ft.microbatch_overhead_s);
 
   const model::ParamCounts pc = model::count_params(m);
   const double t = static_cast<double>(st.tp);
@@ -506,6 +507,10 @@ Program build_program(const StepSetup& st, std::int64_t stage) {
       const bool reducing = reduce_each_micro || (reduce_last_micro && u.micro == m - 1);
       b.phase = u.forward ? 0 : 1;
       if (u.forward) {
+        if (st.micro_overhead > 0) {
+          const std::int64_t o = comp(TaskKind::overhead, st.micro_overhead, {});
+          prog.tasks[static_cast<std::size_t>(o)].scales = false;  // host time
+        }
         std::int64_t recv = -1;
         if (!first) {
           Task r;

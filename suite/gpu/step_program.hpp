@@ -101,7 +101,7 @@ struct StepSetup {
   std::vector<std::int64_t> stage_layers;  // layers per pipeline stage (per chunk when vp > 1)
   // Durations (picoseconds, at nominal device speed).
   SimTime attn_fwd = 0, mlp_fwd = 0, attn_bwd = 0, mlp_bwd = 0, core_fwd = 0;
-  SimTime embed_fwd = 0, embed_bwd = 0, head_fwd = 0, head_bwd = 0, overhead = 0;
+  SimTime embed_fwd = 0, embed_bwd = 0, head_fwd = 0, head_bwd = 0, overhead = 0, micro_overhead = 0;
   SimTime tp_allreduce = 0;
   SimTime p2p_same_node = 0, p2p_cross_node = 0;
   double layer_params = 0;           // per tensor-parallel rank
