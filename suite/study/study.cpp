@@ -228,6 +228,7 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
       ref.tolerance = parse_tolerance(r.required("tolerance"));
       ref.source = r.required("source").as_string();
       if (auto n = r.optional("note")) ref.note = n->as_string();
+      if (auto km = r.optional("known_miss")) ref.known_miss = km->as_string();
       r.done();
       st.references.push_back(std::move(ref));
     }
