@@ -115,6 +115,10 @@ class GpuLp final : public sim::LogicalProcess {
     dp_rank_ = st.dp_rank_of(device);
     tp_rank_ = st.tp_rank_of(device);
     pending_ = prog.pending;
+    for (GroupKind g : {GroupKind::tp, GroupKind::dp, GroupKind::embed}) {
+      shape_[static_cast<int>(g)] = st.group_shape(g, device);
+      own_cost_[static_cast<int>(g)] = !(shape_[static_cast<int>(g)] == st.representative_shape(g));
+    }
     start_.assign(prog.tasks.size(), -1);
     end_.assign(prog.tasks.size(), -1);
   }
@@ -201,12 +205,12 @@ class GpuLp final : public sim::LogicalProcess {
     }
     return 0;
   }
-  const GroupShape& shape(GroupKind g) const {
-    switch (g) {
-      case GroupKind::tp: return st_.tp_shape;
-      case GroupKind::dp: return st_.dp_shape;
-      default: return st_.embed_shape;
-    }
+  const GroupShape& shape(GroupKind g) const { return shape_[static_cast<int>(g)]; }
+  // A collective's cost: as the program computed it for the representative's group, or for
+  // this GPU's own group when that one is placed differently.
+  SimTime cost(const Task& t) const {
+    if (!own_cost_[static_cast<int>(t.group)]) return t.duration;
+    return duration_ps(collective_time(t.coll, t.work, shape(t.group), st_.fabric));
   }
 
   void begin(std::uint32_t id, Context& ctx) {
@@ -227,12 +231,13 @@ class GpuLp final : public sim::LogicalProcess {
       }
       case Resource::collective: {
         const std::int64_t n = view_.members(t.group);
+        const SimTime c = cost(t);
         if (n <= 1) {
           Event e;
           e.type = kCollDone;
           e.count = static_cast<std::int32_t>(t.group);
           e.key = t.tag;
-          ctx.send(ctx.self(), t.duration, e);
+          ctx.send(ctx.self(), c, e);
           break;
         }
         // Coordinator: a member chosen by the sequence number spreads the load over nodes.
@@ -246,21 +251,23 @@ class GpuLp final : public sim::LogicalProcess {
         e.type = kCollArrive;
         e.key = (static_cast<std::int64_t>(t.group) << 56) | (group_index(t.group) << 32) | t.tag;
         e.count = static_cast<std::int32_t>(n);
-        e.value = t.duration;
+        e.value = c;
         e.amount = static_cast<double>(up);
         ctx.send(view_.node_lp(coord_node, cross ? 3 : 2), up, e);
         break;
       }
       case Resource::send: {
+        // Transfer time from where the two GPUs actually are (stage boundaries may cut nodes).
+        const std::int64_t peer_device = st_.device_of(t.peer_stage, dp_rank_, tp_rank_);
+        const SimTime d = st_.node_of(peer_device) == st_.node_of(device_) ? st_.p2p_same_node : st_.p2p_cross_node;
         Event done;
         done.type = kTaskDone;
         done.key = id;
-        ctx.send(ctx.self(), t.duration, done);
+        ctx.send(ctx.self(), d, done);
         Event msg;
         msg.type = kMessage;
         msg.key = t.tag;
-        const LpId peer = view_.lp_of_device(st_.device_of(t.peer_stage, dp_rank_, tp_rank_));
-        ctx.send(peer, t.duration, msg);
+        ctx.send(view_.lp_of_device(peer_device), d, msg);
         break;
       }
       case Resource::recv: {
@@ -301,6 +308,8 @@ class GpuLp final : public sim::LogicalProcess {
   double factor_;
   bool keep_timeline_;
   std::vector<std::uint16_t> pending_;
+  GroupShape shape_[kGroupKinds];
+  bool own_cost_[kGroupKinds] = {false, false, false, false};
   std::vector<SimTime> start_, end_;
   std::vector<std::uint32_t> ready_;
   std::unordered_map<std::int64_t, SimTime> arrived_;
@@ -458,6 +467,21 @@ bool reduced_applicable(const StepSetup& st, bool stragglers, std::string* why) 
   if (stragglers && st.straggler_cv > 0 && st.offload && st.tp > 1) {
     if (why) *why = "stragglers with offload and tensor parallelism (host copies no longer simultaneous)";
     return false;
+  }
+  // Collectives are costed on the representative's groups; every group must look alike.
+  for (std::int64_t d = 0; d < st.devices; ++d) {
+    if (st.tp_rank_of(d) == 0 && !(st.group_shape(GroupKind::tp, d) == st.tp_shape)) {
+      if (why) *why = "tensor-parallel groups placed unevenly across nodes";
+      return false;
+    }
+    if (st.dp_rank_of(d) == 0 && !(st.group_shape(GroupKind::dp, d) == st.dp_shape)) {
+      if (why) *why = "data-parallel groups placed unevenly across nodes";
+      return false;
+    }
+    if (st.pp > 1 && st.stage_of(d) == 0 && !(st.group_shape(GroupKind::embed, d) == st.embed_shape)) {
+      if (why) *why = "embedding groups placed unevenly across nodes";
+      return false;
+    }
   }
   // Pipeline transfers are costed once per stage pair; the full simulation agrees only when
   // every replica's stage pair is placed alike.

@@ -126,12 +126,32 @@ GroupShape shape_of(const std::vector<std::int64_t>& members, std::int64_t gpus_
   return g;
 }
 
-SimTime ps(double seconds) {
+SimTime ps(double seconds) { return duration_ps(seconds); }
+
+}  // namespace
+
+SimTime duration_ps(double seconds) {
   const SimTime t = to_sim_time(seconds);
   return seconds > 0 && t == 0 ? 1 : t;
 }
 
-}  // namespace
+GroupShape StepSetup::group_shape(GroupKind g, std::int64_t device) const {
+  const std::int64_t stage = stage_of(device), d = dp_rank_of(device), r = tp_rank_of(device);
+  std::vector<std::int64_t> members;
+  switch (g) {
+    case GroupKind::tp:
+      for (std::int64_t k = 0; k < tp; ++k) members.push_back(device_of(stage, d, k));
+      break;
+    case GroupKind::dp:
+      for (std::int64_t k = 0; k < dp; ++k) members.push_back(device_of(stage, k, r));
+      break;
+    case GroupKind::embed:
+      members = {device_of(0, d, r), device_of(pp - 1, d, r)};
+      break;
+    case GroupKind::none: members = {device}; break;
+  }
+  return shape_of(members, gpus_per_node);
+}
 
 StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& cluster, const Strategy& s,
                           const model::Workload& w, const FrameworkSpec& f, double straggler_cv, std::uint64_t seed) {
@@ -223,6 +243,7 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
   st.dp_shape = shape_of(members, st.gpus_per_node);
   st.embed_shape = shape_of({st.device_of(0, 0, 0), st.device_of(st.pp - 1, 0, 0)}, st.gpus_per_node);
   st.tp_allreduce = ps(collective_time(Collective::all_reduce, L.tp_allreduce_bytes, st.tp_shape, st.fabric));
+  st.tp_allreduce_bytes = L.tp_allreduce_bytes;
 
   // Pipeline transfers: Megatron's scatter/gather optimisation (SC'21 Sec. 4.1) sends 1/tp of
   // the activation per tensor-parallel rank across nodes and all-gathers it over NVLink.
@@ -411,6 +432,8 @@ Program build_program(const StepSetup& st, std::int64_t stage) {
       Task t;
       t.kind = TaskKind::tp_allreduce;
       t.duration = st.tp_allreduce;
+      t.coll = Collective::all_reduce;
+      t.work = st.tp_allreduce_bytes;
       t.stream = Stream::tp;
       t.step = stp;
       const std::int64_t id = b.collective(t, GroupKind::tp, {last_compute});
@@ -430,6 +453,8 @@ Program build_program(const StepSetup& st, std::int64_t stage) {
         t.stream = Stream::comm;
         t.step = stp;
         t.duration = ps(collective_time(reduce_kind, elems * grad_bytes, st.dp_shape, st.fabric));
+        t.coll = reduce_kind;
+        t.work = elems * grad_bytes;
         red = b.collective(t, GroupKind::dp, {after});
         reductions.push_back(red);
       }
@@ -492,6 +517,8 @@ Program build_program(const StepSetup& st, std::int64_t stage) {
       t.stream = Stream::gather;
       t.step = stp;
       t.duration = ps(collective_time(Collective::all_gather, 2.0 * params, st.dp_shape, st.fabric));
+      t.coll = Collective::all_gather;
+      t.work = 2.0 * params;
       return b.collective(t, GroupKind::dp, {window, src});
     };
 
@@ -632,6 +659,8 @@ Program build_program(const StepSetup& st, std::int64_t stage) {
       t.stream = Stream::comm;
       t.step = stp;
       t.duration = ps(collective_time(Collective::all_reduce, stage_params * grad_bytes, st.dp_shape, st.fabric));
+      t.coll = Collective::all_reduce;
+      t.work = stage_params * grad_bytes;
       reductions.push_back(b.collective(t, GroupKind::dp, {last_compute}));
     }
     // Tied embeddings across the pipeline: first and last stage all-reduce the word embedding
@@ -643,6 +672,8 @@ Program build_program(const StepSetup& st, std::int64_t stage) {
       t.step = stp;
       const double emb = static_cast<double>(st.model->vocab * st.model->d_model) / static_cast<double>(st.tp);
       t.duration = ps(collective_time(Collective::all_reduce, emb * grad_bytes, st.embed_shape, st.fabric));
+      t.coll = Collective::all_reduce;
+      t.work = emb * grad_bytes;
       reductions.push_back(b.collective(t, GroupKind::embed, {last_compute}));
     }
 
@@ -693,6 +724,8 @@ Program build_program(const StepSetup& st, std::int64_t stage) {
         t.stream = Stream::gather;
         t.step = stp;
         t.duration = ps(collective_time(Collective::all_gather, 2.0 * chunk, st.dp_shape, st.fabric));
+        t.coll = Collective::all_gather;
+        t.work = 2.0 * chunk;
         prev = b.collective(t, GroupKind::dp, {update});
         left -= chunk;
       }

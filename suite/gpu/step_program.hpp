@@ -69,6 +69,7 @@ struct Task {
   TaskKind kind = TaskKind::fwd;
   bool scales = false;           // a compute task: slowed by the device's straggler factor
   bool to_host = false;          // pcie: device -> host
+  Collective coll = Collective::all_reduce;  // collective: which one (work = its buffer in bytes)
   std::uint8_t phase = 0;        // 0 forward, 1 backward, 2 optimizer (a framework's step timers)
 };
 
@@ -103,6 +104,7 @@ struct StepSetup {
   SimTime attn_fwd = 0, mlp_fwd = 0, attn_bwd = 0, mlp_bwd = 0, core_fwd = 0;
   SimTime embed_fwd = 0, embed_bwd = 0, head_fwd = 0, head_bwd = 0, overhead = 0, micro_overhead = 0;
   SimTime tp_allreduce = 0;
+  double tp_allreduce_bytes = 0;
   SimTime p2p_same_node = 0, p2p_cross_node = 0;
   double layer_params = 0;           // per tensor-parallel rank
   double embedding_params = 0;       // token (+ position) embedding, per tp rank
@@ -127,7 +129,20 @@ struct StepSetup {
   }
   std::int64_t node_of(std::int64_t device) const { return device / gpus_per_node; }
   double stage_params(std::int64_t stage) const;  // per tp rank
+  // Shape of the group of kind g that `device` belongs to (stage boundaries may cut nodes, so
+  // groups of one kind need not all look like the representative's).
+  GroupShape group_shape(GroupKind g, std::int64_t device) const;
+  const GroupShape& representative_shape(GroupKind g) const {
+    return g == GroupKind::tp ? tp_shape : g == GroupKind::dp ? dp_shape : embed_shape;
+  }
 };
+
+// Seconds to picoseconds, at least 1 ps for any positive duration.
+SimTime duration_ps(double seconds);
+
+inline bool operator==(const GroupShape& a, const GroupShape& b) {
+  return a.members == b.members && a.nodes == b.nodes && a.per_node == b.per_node;
+}
 
 // Builds the setup; throws std::invalid_argument when the strategy cannot run (batch not
 // divisible, interleaving without enough micro-batches, missing performance data, ...).

@@ -1,5 +1,6 @@
 // Exits 0 when every result file given is identical to the first (all datasets bit for bit, root
-// attributes except mpi_ranks and created_utc); prints the differences otherwise.
+// attributes except mpi_ranks and created_utc, the simulator's wall time /scenarios/sim_wall_s
+// only by shape); prints the differences otherwise.
 #include <iostream>
 
 #include "io/compare.hpp"
@@ -13,7 +14,8 @@ int main(int argc, char** argv) {
   int status = 0;
   try {
     for (int i = 2; i < argc; ++i) {
-      const auto diffs = wb::io::compare_result_files(argv[1], argv[i], {"mpi_ranks", "created_utc"});
+      const auto diffs =
+          wb::io::compare_result_files(argv[1], argv[i], {"mpi_ranks", "created_utc"}, 50, {"/scenarios/sim_wall_s"});
       if (diffs.empty()) {
         std::cout << argv[i] << ": identical to " << argv[1] << "\n";
         continue;
