@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <stdexcept>
 #include <unordered_map>
@@ -511,8 +512,20 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
   const View view = make_view(st, mode);
   int ranks = 1, rank = 0;
   MPI_Comm run_comm = mode == SimMode::full ? comm : MPI_COMM_SELF;
-  MPI_Comm_size(run_comm, &ranks);
-  MPI_Comm_rank(run_comm, &rank);
+  if (run_comm != MPI_COMM_SELF) {  // a serial run makes no MPI call
+    MPI_Comm_size(run_comm, &ranks);
+    MPI_Comm_rank(run_comm, &rank);
+  }
+  auto allreduce = [&](void* in, void* out, int n, MPI_Datatype type, MPI_Op op) {
+    if (ranks > 1) {
+      MPI_Allreduce(in, out, n, type, op, run_comm);
+    } else {
+      int size = 0;
+      if (type == MPI_LONG_LONG) size = static_cast<int>(sizeof(long long));
+      else size = static_cast<int>(sizeof(double));
+      std::memcpy(out, in, static_cast<std::size_t>(n * size));
+    }
+  };
 
   // Deal LPs by node in contiguous blocks.
   const std::int64_t node_count = static_cast<std::int64_t>(view.nodes.size());
@@ -601,7 +614,7 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
   std::vector<long long> ends(steps, 0), ends_all(steps, 0);
   for (const GpuLp* g : local_gpus)
     for (std::size_t k = 0; k < steps; ++k) ends[k] = std::max<long long>(ends[k], g->step_end(static_cast<std::uint8_t>(k)));
-  MPI_Allreduce(ends.data(), ends_all.data(), static_cast<int>(steps), MPI_LONG_LONG, MPI_MAX, run_comm);
+  allreduce(ends.data(), ends_all.data(), static_cast<int>(steps), MPI_LONG_LONG, MPI_MAX);
   const SimTime last_end = ends_all[steps - 1];
   const SimTime window_start = steps > 1 ? ends_all[steps - 2] : 0;
   run.step_time = last_end - window_start;
@@ -611,12 +624,12 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
   double fbest = 0, fbest_all = 0;
   for (const GpuLp* g : local_gpus)
     if (g->step_end(static_cast<std::uint8_t>(steps - 1)) == last_end) fbest = std::max(fbest, g->factor());
-  MPI_Allreduce(&fbest, &fbest_all, 1, MPI_DOUBLE, MPI_MAX, run_comm);
+  allreduce(&fbest, &fbest_all, 1, MPI_DOUBLE, MPI_MAX);
   long long mine = std::numeric_limits<long long>::max(), critical = 0;
   for (const GpuLp* g : local_gpus)
     if (g->step_end(static_cast<std::uint8_t>(steps - 1)) == last_end && g->factor() == fbest_all)
       mine = std::min<long long>(mine, g->label());
-  MPI_Allreduce(&mine, &critical, 1, MPI_LONG_LONG, MPI_MIN, run_comm);
+  allreduce(&mine, &critical, 1, MPI_LONG_LONG, MPI_MIN);
   run.critical_device = critical;
   long long parts[8] = {0, 0, 0, 0, 0, 0, 0, 0}, parts_all[8];
   for (const GpuLp* g : local_gpus)
@@ -631,7 +644,7 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
       parts[4] = b.bubble;
       for (int k = 0; k < 3; ++k) parts[5 + k] = b.phase[k];
     }
-  MPI_Allreduce(parts, parts_all, 8, MPI_LONG_LONG, MPI_SUM, run_comm);
+  allreduce(parts, parts_all, 8, MPI_LONG_LONG, MPI_SUM);
   run.breakdown.compute = parts_all[0];
   run.breakdown.comm = parts_all[1];
   run.breakdown.offload = parts_all[2];
@@ -651,6 +664,12 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
       }
     }
     // Everyone gets every row, in device order (blocks of nodes are in device order).
+    if (ranks == 1) {
+      run.timeline = std::move(rows);
+      std::stable_sort(run.timeline.begin(), run.timeline.end(),
+                       [](const TimelineRow& a, const TimelineRow& b) { return a.device < b.device; });
+      return run;
+    }
     int bytes = static_cast<int>(rows.size() * sizeof(TimelineRow));
     std::vector<int> counts(static_cast<std::size_t>(ranks)), displs(static_cast<std::size_t>(ranks));
     MPI_Allgather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, run_comm);

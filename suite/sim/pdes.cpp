@@ -18,8 +18,12 @@ void Context::send(LpId dst, SimTime delay, Event e) { engine_.post(self_, dst, 
 
 Engine::Engine(MPI_Comm comm, std::vector<int> lp_rank, SimTime local_cross_latency)
     : comm_(comm), lp_rank_(std::move(lp_rank)) {
-  MPI_Comm_rank(comm_, &rank_);
-  MPI_Comm_size(comm_, &ranks_);
+  // A serial engine on MPI_COMM_SELF makes no MPI call at all (usable before MPI_Init, and
+  // cheaper for the many small simulations of a strategy search).
+  if (comm_ != MPI_COMM_SELF) {
+    MPI_Comm_rank(comm_, &rank_);
+    MPI_Comm_size(comm_, &ranks_);
+  }
   for (int r : lp_rank_)
     if (r < 0 || r >= ranks_) throw std::logic_error("Engine: an LP is dealt to rank " + std::to_string(r));
   lps_.resize(lp_rank_.size());
@@ -27,8 +31,8 @@ Engine::Engine(MPI_Comm comm, std::vector<int> lp_rank, SimTime local_cross_late
   outbox_.resize(static_cast<std::size_t>(ranks_));
   // Lookahead: the smallest rank-crossing latency anywhere (SST/ROSS convention).
   long long mine = static_cast<long long>(local_cross_latency);
-  long long global = 0;
-  MPI_Allreduce(&mine, &global, 1, MPI_LONG_LONG, MPI_MIN, comm_);
+  long long global = mine;
+  if (ranks_ > 1) MPI_Allreduce(&mine, &global, 1, MPI_LONG_LONG, MPI_MIN, comm_);
   lookahead_ = static_cast<SimTime>(global);
   if (ranks_ > 1 && lookahead_ <= 0)
     throw std::logic_error("Engine: a link crossing ranks has no latency; lookahead would be zero");
