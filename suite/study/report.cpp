@@ -1,4 +1,5 @@
 #include "study/report.hpp"
+#include "study/report_time.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -130,6 +131,7 @@ ReportCounts print_report(std::ostream& os, const std::string& path) {
                  ">host", ">of"},
                 rows);
   os << "\n";
+  print_time_tables(os, sc, attr("study_kind"));  // training and inference studies (report_time.hpp)
   const auto it = attrs.find("assumptions");
   if (it != attrs.end() && !io::attribute_text(it->second).empty())
   {
