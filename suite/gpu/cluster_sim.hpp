@@ -16,9 +16,10 @@
 //            with the nodes that host them, serially. Members of a symmetric group all issue a
 //            collective at the same time, so the collective ends at the representative's own
 //            issue time plus its cost; a representative's host jobs carry the weight of the k
-//            identical GPUs sharing the resource. This is the serial fast path: it is exact
-//            (bit-identical times) whenever the symmetry holds, which reduced_applicable()
-//            decides, and tests compare it with the full simulation.
+//            identical GPUs sharing the resource. It is exact (bit-identical times) whenever
+//            the symmetry holds, which reduced_applicable() decides;
+//   fast     the reduced step without the event engine: the serial fast path. Tests compare
+//            all three.
 #include <mpi.h>
 
 #include <cstdint>
@@ -54,7 +55,11 @@ struct SimRun {
   double wall_s = 0;
 };
 
-enum class SimMode { full, reduced };
+// full: the PDES over all LPs; reduced: the PDES over the representatives; fast: the same
+// representatives' step computed without events, as the longest path through their task graph
+// (every start is the latest end of its predecessors, exactly what the event simulation does),
+// the serial fast path a strategy search uses.
+enum class SimMode { full, reduced, fast };
 
 // Per-device time factor (>= 0.5): 1 + cv z with z standard normal drawn from (seed, device).
 double straggler_factor(const StepSetup& st, std::int64_t device);

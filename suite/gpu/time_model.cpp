@@ -51,11 +51,11 @@ TrainingTime training_time(const model::TransformerConfig& m, const ClusterSpec&
   const bool strag = opt.stragglers && st.straggler_cv > 0;
   const bool reducible = reduced_applicable(st, strag);
   SimMode mode = SimMode::full;
-  if (opt.engine == EngineChoice::automatic || opt.engine == EngineChoice::fast) mode = reducible ? SimMode::reduced : SimMode::full;
+  if (opt.engine == EngineChoice::automatic || opt.engine == EngineChoice::fast) mode = reducible ? SimMode::fast : SimMode::full;
   const std::vector<Program> programs = build_programs(st);
 
   TrainingTime r;
-  r.fast_path = mode == SimMode::reduced;
+  r.fast_path = mode == SimMode::fast;
   const SimRun nominal = simulate(st, programs, mode, false, opt.timeline && !strag, comm);
   SimRun measured = nominal;
   if (strag) measured = simulate(st, programs, mode, true, opt.timeline, comm);
