@@ -52,7 +52,7 @@ void BM_Pdes13BZero3(benchmark::State& state) {
   state.counters["events/s/rank"] = static_cast<double>(events) / wall / g_ranks;
   state.counters["step_s"] = wb::sim::to_seconds(run.step_time);
 }
-BENCHMARK(BM_Pdes13BZero3)->Arg(1024)->Arg(4096)->Iterations(2)->UseManualTime()->Unit(benchmark::kSecond);
+BENCHMARK(BM_Pdes13BZero3)->Arg(1024)->Arg(4096)->Iterations(4)->UseManualTime()->Unit(benchmark::kSecond);
 
 }  // namespace
 

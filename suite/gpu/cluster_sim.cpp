@@ -29,6 +29,8 @@ enum : std::int32_t {
   kResourceReq,    // GPU -> host LP (key = task, amount = work, value = weight, count = server)
   kResourceDone,   // host LP -> GPU (key = task)
   kWake,           // host LP self event (key = server, value = version)
+  kNodeArrive,     // NIC -> coordinating NIC: all members of this node issued (key, count = nodes, value = cost)
+  kNodeDone,       // coordinating NIC -> NIC: the collective is done (key)
 };
 
 constexpr std::uint64_t kStragglerStream = 0x53545241474cULL;  // "STRAGL"
@@ -38,6 +40,23 @@ constexpr SimTime kResponse = 1;  // host LP -> GPU completion notice (1 ps)
 struct View {
   SimMode mode = SimMode::full;
   const StepSetup* st = nullptr;
+  // Group shapes by group index, computed once (a 4,096-member group is walked once, not by
+  // each of its members).
+  mutable std::vector<GroupShape> shapes[kGroupKinds];
+  mutable std::vector<char> known[kGroupKinds];
+  GroupShape shape(GroupKind g, std::int64_t index, std::int64_t device) const {
+    auto& v = shapes[static_cast<int>(g)];
+    auto& k = known[static_cast<int>(g)];
+    if (static_cast<std::size_t>(index) >= v.size()) {
+      v.resize(static_cast<std::size_t>(index) + 1);
+      k.resize(static_cast<std::size_t>(index) + 1, 0);
+    }
+    if (!k[static_cast<std::size_t>(index)]) {
+      v[static_cast<std::size_t>(index)] = st->group_shape(g, device);
+      k[static_cast<std::size_t>(index)] = 1;
+    }
+    return v[static_cast<std::size_t>(index)];
+  }
   std::vector<std::int64_t> devices;  // LP id i <-> devices[i]
   std::vector<std::int64_t> nodes;    // node block j <-> nodes[j]
   std::unordered_map<std::int64_t, LpId> device_lp, node_block;
@@ -117,7 +136,7 @@ class GpuLp final : public sim::LogicalProcess {
     tp_rank_ = st.tp_rank_of(device);
     pending_ = prog.pending;
     for (GroupKind g : {GroupKind::tp, GroupKind::dp, GroupKind::embed}) {
-      shape_[static_cast<int>(g)] = st.group_shape(g, device);
+      shape_[static_cast<int>(g)] = view.shape(g, group_index(g), device);
       own_cost_[static_cast<int>(g)] = !(shape_[static_cast<int>(g)] == st.representative_shape(g));
     }
     start_.assign(prog.tasks.size(), -1);
@@ -207,6 +226,25 @@ class GpuLp final : public sim::LogicalProcess {
     return 0;
   }
   const GroupShape& shape(GroupKind g) const { return shape_[static_cast<int>(g)]; }
+  // Members of this GPU's group of kind g on this GPU's node (those present in the view).
+  std::int64_t local_members(GroupKind g) const {
+    if (view_.mode != SimMode::full) {
+      // Reduced: only the embedding group has two representatives, on one node or two.
+      if (g != GroupKind::embed) return 1;
+      return st_.node_of(member(g, 0)) == st_.node_of(member(g, 1)) ? 2 : 1;
+    }
+    std::int64_t first = 0, stride = 1, n = 1;
+    switch (g) {
+      case GroupKind::tp: first = member(g, 0), stride = 1, n = st_.tp; break;
+      case GroupKind::dp: first = member(g, 0), stride = st_.tp, n = st_.dp; break;
+      case GroupKind::embed: first = member(g, 0), stride = member(g, 1) - first, n = 2; break;
+      case GroupKind::none: return 1;
+    }
+    const std::int64_t node = st_.node_of(device_), lo = node * st_.gpus_per_node, hi = lo + st_.gpus_per_node - 1;
+    const std::int64_t k_lo = first >= lo ? 0 : (lo - first + stride - 1) / stride;
+    const std::int64_t k_hi = std::min(n - 1, hi < first ? -1 : (hi - first) / stride);
+    return std::max<std::int64_t>(0, k_hi - k_lo + 1);
+  }
   // A collective's cost: as the program computed it for the representative's group, or for
   // this GPU's own group when that one is placed differently.
   SimTime cost(const Task& t) const {
@@ -247,14 +285,25 @@ class GpuLp final : public sim::LogicalProcess {
         if (view_.mode == SimMode::reduced) k = t.group == GroupKind::embed ? k : 0;
         const std::int64_t coord_node = st_.node_of(member(t.group, k));
         const bool cross = shape(t.group).nodes > 1;
-        const SimTime up = std::max<SimTime>(1, sim::to_sim_time((cross ? st_.fabric.net_latency_s : st_.fabric.intra_latency_s) / 2));
         Event e;
         e.type = kCollArrive;
         e.key = (static_cast<std::int64_t>(t.group) << 56) | (group_index(t.group) << 32) | t.tag;
-        e.count = static_cast<std::int32_t>(n);
         e.value = c;
-        e.amount = static_cast<double>(up);
-        ctx.send(view_.node_lp(coord_node, cross ? 3 : 2), up, e);
+        if (!cross) {
+          // Inside a node the NVSwitch LP coordinates: the cost is split between the members'
+          // notices and its answer (the end stays max(issue) + cost).
+          const SimTime up = c / 2;
+          e.count = static_cast<std::int32_t>(n);
+          e.amount = static_cast<double>(up);
+          ctx.send(view_.node_lp(coord_node, 2), up, e);
+        } else {
+          // Across nodes each node's NIC gathers its members (1 ps away), one NIC coordinates
+          // the nodes: 1 + (c-2)/2 + rest + 1 = c, and only one notice per node crosses ranks.
+          e.count = static_cast<std::int32_t>(local_members(t.group));
+          e.amount = static_cast<double>(shape(t.group).nodes);
+          e.extra = view_.node_lp(coord_node, 3);
+          ctx.send(view_.node_lp(st_.node_of(device_), 3), 1, e);
+        }
         break;
       }
       case Resource::send: {
@@ -388,6 +437,59 @@ class CoordinatorLp final : public sim::LogicalProcess {
     std::vector<LpId> members;
   };
   std::unordered_map<std::int64_t, Pending> pending_;
+};
+
+// NIC of a node: gathers the node's members of a collective that spans nodes, and coordinates
+// the collectives it is chosen for (one notice per node).
+class NicLp final : public sim::LogicalProcess {
+ public:
+  void handle(const Event& e, Context& ctx) override {
+    switch (e.type) {
+      case kCollArrive: {  // a local member issued it
+        Gather& g = local_[e.key];
+        g.members.push_back(e.src);
+        if (static_cast<std::int32_t>(g.members.size()) < e.count) return;
+        const SimTime c = e.value;
+        Event up;
+        up.type = kNodeArrive;
+        up.key = e.key;
+        up.count = static_cast<std::int32_t>(e.amount);
+        up.value = c;
+        ctx.send(static_cast<LpId>(e.extra), (c - 2) / 2, up);
+        return;
+      }
+      case kNodeArrive: {  // a node's members all issued it; this NIC coordinates
+        Gather& g = nodes_[e.key];
+        g.members.push_back(e.src);
+        if (static_cast<std::int32_t>(g.members.size()) < e.count) return;
+        const SimTime c = e.value;
+        Event down;
+        down.type = kNodeDone;
+        down.key = e.key;
+        for (LpId nic : g.members) ctx.send(nic, c - 2 - (c - 2) / 2, down);
+        nodes_.erase(e.key);
+        return;
+      }
+      case kNodeDone: {  // tell the local members
+        auto it = local_.find(e.key);
+        if (it == local_.end()) throw std::logic_error("NicLp: completion of a collective with no local members");
+        Event d;
+        d.type = kCollDone;
+        d.count = static_cast<std::int32_t>(static_cast<std::uint64_t>(e.key) >> 56);
+        d.key = e.key & 0xffffffffLL;
+        for (LpId m : it->second.members) ctx.send(m, 1, d);
+        local_.erase(it);
+        return;
+      }
+      default: throw std::logic_error("NicLp: unexpected event type " + std::to_string(e.type));
+    }
+  }
+
+ private:
+  struct Gather {
+    std::vector<LpId> members;
+  };
+  std::unordered_map<std::int64_t, Gather> local_, nodes_;
 };
 
 // Critical path of one device's last step, walked back through binding predecessors.
@@ -722,8 +824,30 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
   }
   for (std::int64_t b = 0; b < node_count; ++b)
     for (int k = 0; k < 4; ++k) lp_rank[view.devices.size() + static_cast<std::size_t>(4 * b + k)] = rank_of_block(b);
-  const SimTime cross = node_count > 1 && ranks > 1 ? std::max<SimTime>(1, sim::to_sim_time(st.fabric.net_latency_s / 2))
-                                                    : sim::kNever;
+  // Lookahead: the shortest delay any event can take between nodes: half the cost of a
+  // collective spanning nodes (its notice and its answer), or a pipeline transfer between nodes.
+  SimTime cross = sim::kNever;
+  if (node_count > 1 && ranks > 1) {
+    for (std::size_t i = 0; i < view.devices.size(); ++i) {
+      if (lp_rank[i] != rank) continue;
+      const std::int64_t d = view.devices[i];
+      const Program& prog = programs[static_cast<std::size_t>(st.stage_of(d))];
+      GroupShape own[kGroupKinds];
+      const std::int64_t stage = st.stage_of(d), dr = st.dp_rank_of(d), tr = st.tp_rank_of(d);
+      own[static_cast<int>(GroupKind::tp)] = view.shape(GroupKind::tp, stage * st.dp + dr, d);
+      own[static_cast<int>(GroupKind::dp)] = view.shape(GroupKind::dp, stage * st.tp + tr, d);
+      own[static_cast<int>(GroupKind::embed)] = view.shape(GroupKind::embed, dr * st.tp + tr, d);
+      for (const Task& t : prog.tasks) {
+        if (t.resource == Resource::send) cross = std::min(cross, st.p2p_cross_node);
+        if (t.resource != Resource::collective || own[static_cast<int>(t.group)].nodes <= 1) continue;
+        const GroupShape& sh = own[static_cast<int>(t.group)];
+        const SimTime c = sh == st.representative_shape(t.group) ? t.duration
+                                                                 : duration_ps(collective_time(t.coll, t.work, sh, st.fabric));
+        cross = std::min(cross, (c - 2) / 2);
+      }
+    }
+    cross = std::max<SimTime>(1, cross);
+  }
   sim::Engine engine(run_comm, lp_rank, cross);
 
   // Straggler factors: the full simulation draws one per device; the reduced one gives every
@@ -778,7 +902,7 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
     engine.add(base + 0, std::make_unique<HostLp>(1, st.cpu_params_per_s));
     engine.add(base + 1, std::make_unique<HostLp>(2 * switches, st.pcie_bandwidth));
     engine.add(base + 2, std::make_unique<CoordinatorLp>());
-    engine.add(base + 3, std::make_unique<CoordinatorLp>());
+    engine.add(base + 3, std::make_unique<NicLp>());
   }
 
   const sim::EngineStats stats = engine.run();

@@ -114,18 +114,6 @@ double StepSetup::stage_params(std::int64_t stage) const {
 
 namespace {
 
-GroupShape shape_of(const std::vector<std::int64_t>& members, std::int64_t gpus_per_node) {
-  GroupShape g;
-  g.members = static_cast<std::int64_t>(members.size());
-  std::vector<std::int64_t> nodes;
-  for (std::int64_t d : members) nodes.push_back(d / gpus_per_node);
-  std::sort(nodes.begin(), nodes.end());
-  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
-  g.nodes = static_cast<std::int64_t>(nodes.size());
-  g.per_node = (g.members + g.nodes - 1) / g.nodes;
-  return g;
-}
-
 SimTime ps(double seconds) { return duration_ps(seconds); }
 
 }  // namespace
@@ -137,20 +125,27 @@ SimTime duration_ps(double seconds) {
 
 GroupShape StepSetup::group_shape(GroupKind g, std::int64_t device) const {
   const std::int64_t stage = stage_of(device), d = dp_rank_of(device), r = tp_rank_of(device);
-  std::vector<std::int64_t> members;
+  // Members are in increasing device order, so the nodes they sit on are too: count the changes.
+  std::int64_t first = 0, stride = 1, n = 1;
   switch (g) {
-    case GroupKind::tp:
-      for (std::int64_t k = 0; k < tp; ++k) members.push_back(device_of(stage, d, k));
-      break;
-    case GroupKind::dp:
-      for (std::int64_t k = 0; k < dp; ++k) members.push_back(device_of(stage, k, r));
-      break;
-    case GroupKind::embed:
-      members = {device_of(0, d, r), device_of(pp - 1, d, r)};
-      break;
-    case GroupKind::none: members = {device}; break;
+    case GroupKind::tp: first = device_of(stage, d, 0), stride = 1, n = tp; break;
+    case GroupKind::dp: first = device_of(stage, 0, r), stride = tp, n = dp; break;
+    case GroupKind::embed: first = device_of(0, d, r), stride = device_of(pp - 1, d, r) - first, n = pp > 1 ? 2 : 1; break;
+    case GroupKind::none: first = device; break;
   }
-  return shape_of(members, gpus_per_node);
+  GroupShape shape;
+  shape.members = n;
+  std::int64_t spanned = 0, last = -1;
+  for (std::int64_t k = 0; k < n; ++k) {
+    const std::int64_t node = (first + k * stride) / gpus_per_node;
+    if (node != last) {
+      ++spanned;
+      last = node;
+    }
+  }
+  shape.nodes = spanned;
+  shape.per_node = (n + spanned - 1) / spanned;
+  return shape;
 }
 
 StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& cluster, const Strategy& s,
@@ -235,13 +230,9 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
 
   st.gpus_per_node = cluster.gpus_per_node;
   st.nodes = cluster.nodes;
-  std::vector<std::int64_t> members;
-  for (std::int64_t r = 0; r < st.tp; ++r) members.push_back(st.device_of(0, 0, r));
-  st.tp_shape = shape_of(members, st.gpus_per_node);
-  members.clear();
-  for (std::int64_t d = 0; d < st.dp; ++d) members.push_back(st.device_of(0, d, 0));
-  st.dp_shape = shape_of(members, st.gpus_per_node);
-  st.embed_shape = shape_of({st.device_of(0, 0, 0), st.device_of(st.pp - 1, 0, 0)}, st.gpus_per_node);
+  st.tp_shape = st.group_shape(GroupKind::tp, 0);
+  st.dp_shape = st.group_shape(GroupKind::dp, 0);
+  st.embed_shape = st.group_shape(GroupKind::embed, 0);
   st.tp_allreduce = ps(collective_time(Collective::all_reduce, L.tp_allreduce_bytes, st.tp_shape, st.fabric));
   st.tp_allreduce_bytes = L.tp_allreduce_bytes;
 

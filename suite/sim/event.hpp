@@ -34,6 +34,7 @@ struct Event {
   std::int64_t key = 0;     // model payload (a task, a collective id, ...)
   std::int64_t value = 0;   // model payload (a duration, a multiplicity, ...)
   double amount = 0;        // model payload (bytes, work)
+  std::int64_t extra = 0;   // model payload
 };
 static_assert(std::is_trivially_copyable_v<Event>, "events cross ranks as bytes");
 
