@@ -1,6 +1,7 @@
 #include "gpu/cluster_sim.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -621,6 +622,7 @@ namespace {
 // sharing time + the 1 ps notice (each stream is FIFO, so a representative never has two jobs
 // on one host server at once).
 SimRun simulate_fast(const StepSetup& st, const std::vector<Program>& programs, bool stragglers, bool timeline) {
+  const auto t0 = std::chrono::steady_clock::now();
   const std::size_t pp = static_cast<std::size_t>(st.pp);
   const bool strag = stragglers && st.straggler_cv > 0;
   double fmax = 1.0;
@@ -757,6 +759,7 @@ SimRun simulate_fast(const StepSetup& st, const std::vector<Program>& programs, 
   SimRun run;
   run.events = processed;
   run.lps = static_cast<std::int64_t>(pp);
+  run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::size_t steps = static_cast<std::size_t>(st.steps);
   std::vector<SimTime> ends(steps, 0);
   for (const Device& d : dev)
