@@ -40,6 +40,10 @@ FrameworkSpec parse_framework(const io::YamlValue& document, const std::string& 
     f.max_live_parameters = p.add(io::read_figure(root, "max_live_parameters", Dim::count));
     f.host_process_bytes = p.add(io::read_figure(root, "host_process", Dim::bytes));
   }
+  if (root.has("time_model")) {
+    io::YamlMap tm = root.required_map("time_model");
+    f.time = parse_framework_time(tm, p);
+  }
   root.done();
   return f;
 }

@@ -8,8 +8,10 @@
 //                 largest layer under ZeRO-3, host figures x additional_buffer_factor;
 //   runtime       what a DeepSpeed run holds at its peak: the above plus gradient buckets,
 //                 ZeRO-3 prefetch, CUDA context and host process overhead.
+#include <optional>
 #include <string>
 
+#include "gpu/perf_spec.hpp"
 #include "io/figure.hpp"
 #include "io/yaml_reader.hpp"
 
@@ -32,6 +34,7 @@ struct FrameworkSpec {
   double max_live_parameters = 0;          // ZeRO-3 parameters kept gathered before release
   double host_buffer_factor = 1.0;         // multiplies host-resident states
   double host_process_bytes = 0;           // host memory of one training/inference process
+  std::optional<FrameworkTime> time;       // `time_model:` block, needed by the time model
   io::Provenance provenance;
 };
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "gpu/perf_spec.hpp"
 #include "io/figure.hpp"
 
 namespace wb::gpu {
@@ -20,6 +21,7 @@ struct GpuSpec {
   double nvlink_bandwidth = 0;        // per direction per GPU, bytes/s (0: none)
   double pcie_bandwidth = 0;          // host link per direction, bytes/s
   double tdp_watts = 0;
+  std::optional<GpuPerf> perf;  // `performance:` block, needed by the time model
   io::Provenance provenance;
 };
 
@@ -42,6 +44,7 @@ struct NodeSpec {
   double intra_bandwidth = 0;     // GPU-to-GPU inside the node (NVSwitch/NVLink), per direction per GPU
   std::int64_t nics = 0;
   double nic_bandwidth = 0;       // per NIC, per direction, bytes/s
+  std::optional<NodePerf> perf;   // `performance:` block, needed by the time model
   io::Provenance provenance;
 };
 

@@ -18,6 +18,10 @@ GpuSpec parse_gpu(io::YamlMap& root, const std::string& name, const std::string&
   if (auto f = io::read_optional_figure(root, "nvlink_bandwidth", Dim::bytes_per_s)) g.nvlink_bandwidth = p.add(*f);
   g.pcie_bandwidth = p.add(io::read_figure(root, "pcie_bandwidth", Dim::bytes_per_s));
   g.tdp_watts = p.add(io::read_figure(root, "tdp", Dim::watts));
+  if (root.has("performance")) {
+    io::YamlMap perf = root.required_map("performance");
+    g.perf = parse_gpu_perf(perf, p);
+  }
   return g;
 }
 
@@ -47,6 +51,10 @@ NodeSpec parse_node(io::YamlMap& root, const std::string& name, const std::strin
   n.nics = net.required("nics").as_positive_int();
   n.nic_bandwidth = p.add(io::read_figure(net, "nic_bandwidth", Dim::bytes_per_s));
   net.done();
+  if (root.has("performance")) {
+    io::YamlMap perf = root.required_map("performance");
+    n.perf = parse_node_perf(perf, p);
+  }
   return n;
 }
 

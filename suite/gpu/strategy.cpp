@@ -50,6 +50,12 @@ Strategy parse_strategy(const std::string& text) {
     } else if (auto n3 = numbered(w, "mb")) {
       s.micro_batch = n3;
       saw_mb = true;
+    } else if (auto n4 = numbered(w, "ga")) {
+      s.grad_accum = n4;
+    } else if (auto n5 = numbered(w, "vp")) {
+      s.virtual_stages = n5;
+    } else if (w == "delayed-update") {
+      s.delayed_update = true;
     } else if (w == "recompute-none") {
       s.recompute = model::Recompute::none;
     } else if (w == "recompute-selective") {
@@ -63,12 +69,18 @@ Strategy parse_strategy(const std::string& text) {
     } else {
       throw std::invalid_argument("unknown word '" + w +
                                   "' (known: zero0..zero3, offload, param-offload, tp<N>, pp<N>, mb<N>, "
-                                  "recompute-none|selective|full, infer-fp32, infer-fp16)");
+                                  "recompute-none|selective|full, infer-fp32, infer-fp16, ga<N>, vp<N>, "
+                                  "delayed-update)");
     }
   }
   if (s.offload_params && s.zero_stage != 3)
     throw std::invalid_argument("param-offload needs zero3 (parameters are offloaded from ZeRO-3 partitions)");
+  if (s.delayed_update && !s.offload_optimizer)
+    throw std::invalid_argument("delayed-update overlaps the CPU optimizer with the next step; it needs offload");
+  if (s.virtual_stages > 1 && s.pp == 1)
+    throw std::invalid_argument("vp" + std::to_string(s.virtual_stages) + " interleaves pipeline stages; it needs pp > 1");
   if (s.inference) {
+    if (s.grad_accum > 0 || s.virtual_stages > 1) throw std::invalid_argument("ga<N> and vp<N> are for training");
     if (s.offload_optimizer) throw std::invalid_argument("offload (of optimizer states) has no meaning for inference");
     if (s.recompute != model::Recompute::none) throw std::invalid_argument("recompute has no meaning for inference");
     if (s.zero_stage != 0 && s.zero_stage != 3)
@@ -86,10 +98,13 @@ std::string Strategy::canonical() const {
   std::vector<std::string> w;
   if (!inference || zero_stage != 0) w.push_back("zero" + std::to_string(zero_stage));
   if (offload_optimizer) w.push_back("offload");
+  if (delayed_update) w.push_back("delayed-update");
   if (offload_params) w.push_back("param-offload");
   if (tp != 1) w.push_back("tp" + std::to_string(tp));
   if (pp != 1) w.push_back("pp" + std::to_string(pp));
+  if (virtual_stages != 1) w.push_back("vp" + std::to_string(virtual_stages));
   if (!inference || micro_batch != 1) w.push_back("mb" + std::to_string(micro_batch));
+  if (grad_accum > 0) w.push_back("ga" + std::to_string(grad_accum));
   if (recompute != model::Recompute::none) w.push_back(std::string("recompute-") + model::to_string(recompute));
   if (inference) w.push_back(inference_precision == Precision::fp32 ? "infer-fp32" : "infer-fp16");
   std::string out;

@@ -2,6 +2,10 @@
 // How a model is laid out on GPUs, written as words joined by '+':
 //   zero0..zero3  offload  param-offload  tp<N>  pp<N>  mb<N>  recompute-<none|selective|full>
 //   infer-fp32  infer-fp16
+// and, for the time model: ga<N> (micro-batches accumulated per optimizer step; otherwise
+// derived from the workload's global batch), vp<N> (interleaved 1F1B with N model chunks per
+// pipeline stage, Narayanan et al. SC'21 Sec. 2.2.2) and delayed-update (ZeRO-Offload's
+// one-step delayed parameter update, Ren et al. ATC'21 Sec. 5.2).
 // e.g. "zero2+offload+mb1+recompute-full" or "zero3+param-offload+infer-fp32". The canonical
 // spelling (fixed word order, defaults left out except zero<N> and mb<N> for training) is part
 // of the scenario id and therefore stable.
@@ -24,6 +28,9 @@ struct Strategy {
   model::Recompute recompute = model::Recompute::none;
   bool inference = false;
   Precision inference_precision = Precision::fp16;
+  std::int64_t grad_accum = 0;      // 0: global batch / (dp x micro_batch)
+  std::int64_t virtual_stages = 1;  // model chunks per pipeline stage (interleaved schedule)
+  bool delayed_update = false;
 
   std::int64_t model_parallel() const { return tp * pp; }
   std::string canonical() const;

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "gpu/memory_plan.hpp"
+#include "study/gpu_time_eval.hpp"
 
 namespace wb::study {
 
@@ -18,8 +19,7 @@ gpu::ClusterSpec cluster_of(const Scenario& sc) {
 
 }  // namespace
 
-ScenarioResult evaluate_gpu(const Study& study, const Scenario& sc) {
-  (void)study;
+ScenarioResult evaluate_gpu(const Study& study, const Scenario& sc, MPI_Comm sim_comm) {
   ScenarioResult result;
   ScenarioRow& row = result.row;
   const model::TransformerConfig& m = *sc.model;
@@ -91,13 +91,15 @@ ScenarioResult evaluate_gpu(const Study& study, const Scenario& sc) {
     row.set("train_flops", exact * model::train_flops_per_token(m, flop_seq, model::FlopConvention::chinchilla));
     row.set("train_flops_6n", exact * model::train_flops_per_token(m, flop_seq, model::FlopConvention::six_n));
   }
+  if (study.kind == StudyKind::training || study.kind == StudyKind::inference)
+    evaluate_gpu_time(study, sc, cluster, result, sim_comm);
   return result;
 }
 
-ScenarioResult evaluate(const Study& study, const Scenario& scenario) {
+ScenarioResult evaluate(const Study& study, const Scenario& scenario, MPI_Comm sim_comm) {
   switch (scenario.system->kind) {
     case SystemKind::gpu:
-    case SystemKind::node: return evaluate_gpu(study, scenario);
+    case SystemKind::node: return evaluate_gpu(study, scenario, sim_comm);
     case SystemKind::wafer: return evaluate_wafer(study, scenario);
   }
   throw std::logic_error("scenario " + scenario.id + ": no evaluator for " + to_string(scenario.system->kind) +

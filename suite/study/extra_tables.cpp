@@ -3,17 +3,20 @@
 #include <stdexcept>
 
 #include "study/wafer_scenario.hpp"
+#include "study/gpu_time_eval.hpp"
 
 namespace wb::study {
 
 std::vector<std::string> extra_groups(const Study& study) {
   std::vector<std::string> groups;
   if (has_wafer_scenarios(study)) groups.push_back("wafer_layers");  // issue 4
+  if (study.kind == StudyKind::training && study.time.timeline) groups.push_back("timeline");  // issue 3
   return groups;
 }
 
 io::Table empty_table(const std::string& group) {
   if (group == "wafer_layers") return wafer_layers_table();
+  if (group == "timeline") return timeline_table();
   throw std::logic_error("no table schema for group " + group);
 }
 

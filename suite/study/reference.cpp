@@ -39,6 +39,7 @@ io::Table reference_table(const Study& study, std::int64_t first, const std::vec
   auto& pass = t.add("pass", io::ColumnType::i64, "1", "1 when the prediction meets the reference");
   auto& src = t.add("source", io::ColumnType::str, "", "where the published value comes from");
   auto& note = t.add("note", io::ColumnType::str, "", "what the comparison assumes");
+  auto& known = t.add("known_miss", io::ColumnType::str, "", "why the model is known to miss this value (empty: none)");
   const std::int64_t last = first + static_cast<std::int64_t>(rows.size());
   for (std::size_t i = 0; i < study.references.size(); ++i) {
     const Reference& ref = study.references[i];
@@ -57,6 +58,7 @@ io::Table reference_table(const Study& study, std::int64_t first, const std::vec
     pass.i64.push_back(reference_passes(ref, p) ? 1 : 0);
     src.str.push_back(ref.source);
     note.str.push_back(ref.note);
+    known.str.push_back(ref.known_miss);
   }
   return t;
 }

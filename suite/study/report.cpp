@@ -30,12 +30,21 @@ std::string number(double v, const char* format = "%.4g") {
 
 std::string duration(double s) { return std::isfinite(s) ? io::format_quantity(s, io::Dim::seconds, 4) : "-"; }
 
+// A row whose study documents a known miss (`known_miss`) counts as failed only when it no
+// longer misses (strict, like xfail): the explanation must then be revisited.
+bool expected_miss(const io::Table& ref, std::size_t i) {
+  const io::Column* known = ref.find("known_miss");  // absent in files from before the column
+  return known && !known->str[i].empty();
+}
+
 ReportCounts count_references(const io::Table& ref) {
   ReportCounts counts;
   if (const io::Column* pass = ref.find("pass"))
     for (std::size_t i = 0; i < pass->size(); ++i) {
       counts.references++;
-      if (pass->i64[i] != 1) counts.failed++;
+      const bool ok = pass->i64[i] == 1;
+      if (ok == expected_miss(ref, i)) counts.failed++;
+      if (!ok && expected_miss(ref, i)) counts.known_misses++;
     }
   return counts;
 }
@@ -47,8 +56,12 @@ Section reference_section(const io::Table& ref, ReportCounts& counts) {
     s.notes.push_back("No published values to compare with in this study.");
     return s;
   }
-  s.title = "Predicted vs published (" + std::to_string(counts.references - counts.failed) + " of " +
-            std::to_string(counts.references) + " within tolerance)";
+  s.title = "Predicted vs published (" + std::to_string(counts.references - counts.failed - counts.known_misses) +
+            " of " + std::to_string(counts.references) + " within tolerance";
+  if (counts.known_misses > 0)
+    s.title += ", " + std::to_string(counts.known_misses) + " known miss" + (counts.known_misses > 1 ? "es" : "") +
+               " explained in the study";
+  s.title += ")";
   s.header = {"scenario", "metric", ">published", ">predicted", ">error", "tolerance", "check", "source"};
   const auto& units = ref.at("units");
   for (std::size_t i = 0; i < ref.rows(); ++i) {
@@ -60,7 +73,9 @@ Section reference_section(const io::Table& ref, ReportCounts& counts) {
     else std::snprintf(buf, sizeof buf, "%s %.3g%%", ref.at("compare").str[i].c_str(), 100.0 * t);
     s.rows.push_back({ref.at("scenario_id").str[i], ref.at("metric").str[i], human_value(ref.at("published").f64[i], u),
                       human_value(ref.at("predicted").f64[i], u), percent(ref.at("relative_error").f64[i]), buf,
-                      ok ? "ok" : "MISS", ref.at("source").str[i]});
+                      ok ? (expected_miss(ref, i) ? "PASSES (known_miss is stale)" : "ok")
+                         : (expected_miss(ref, i) ? "known miss" : "MISS"),
+                      ref.at("source").str[i]});
   }
   return s;
 }
@@ -99,6 +114,34 @@ bool has_value(const io::Column& c, std::size_t i) {
   return false;
 }
 
+// The columns of `candidates` that hold a value somewhere, for the rows that have any.
+Section columns_section(const io::Table& sc, const std::string& title, const std::vector<TimeColumn>& candidates) {
+  std::vector<std::pair<const io::Column*, const TimeColumn*>> used;
+  for (const auto& tc : candidates) {
+    const io::Column* c = sc.find(tc.name);
+    if (!c) continue;
+    bool any = false;
+    for (std::size_t i = 0; i < c->size() && !any; ++i) any = has_value(*c, i);
+    if (any) used.emplace_back(c, &tc);
+  }
+  Section s;
+  bool timed = false;
+  for (const auto& [c, tc] : used) timed = timed || c->type == io::ColumnType::f64;
+  if (!timed) return s;
+  s.title = title;
+  s.header.push_back("scenario");
+  for (const auto& [c, tc] : used) s.header.push_back(tc->header);
+  for (std::size_t i = 0; i < sc.rows(); ++i) {
+    bool any = false;
+    for (const auto& [c, tc] : used) any = any || has_value(*c, i);
+    if (!any) continue;
+    std::vector<std::string> row{sc.at("id").str[i]};
+    for (const auto& [c, tc] : used) row.push_back(has_value(*c, i) ? tc->cell(*c, i) : "-");
+    s.rows.push_back(std::move(row));
+  }
+  return s;
+}
+
 Section time_section(const io::Table& sc) {
   const auto f64 = [](const char* format) {
     return [format](const io::Column& c, std::size_t i) { return number(c.number(i), format); };
@@ -116,30 +159,26 @@ Section time_section(const io::Table& sc) {
       {"device_hours", ">device-hours", f64("%.4g")},
       {"goodput", ">goodput", f64("%.3f")},
   };
-  std::vector<std::pair<const io::Column*, const TimeColumn*>> used;
-  for (const auto& tc : candidates) {
-    const io::Column* c = sc.find(tc.name);
-    if (!c) continue;
-    bool any = false;
-    for (std::size_t i = 0; i < c->size() && !any; ++i) any = has_value(*c, i);
-    if (any) used.emplace_back(c, &tc);
-  }
-  Section s;
-  bool timed = false;
-  for (const auto& [c, tc] : used) timed = timed || c->type == io::ColumnType::f64;
-  if (!timed) return s;
-  s.title = "Time";
-  s.header.push_back("scenario");
-  for (const auto& [c, tc] : used) s.header.push_back(tc->header);
-  for (std::size_t i = 0; i < sc.rows(); ++i) {
-    bool any = false;
-    for (const auto& [c, tc] : used) any = any || has_value(*c, i);
-    if (!any) continue;
-    std::vector<std::string> row{sc.at("id").str[i]};
-    for (const auto& [c, tc] : used) row.push_back(has_value(*c, i) ? tc->cell(*c, i) : "-");
-    s.rows.push_back(std::move(row));
-  }
-  return s;
+  return columns_section(sc, "Time", candidates);
+}
+
+// Where a training step's time goes (GPU: the critical path; wafer: its parts), per phase
+// where the framework reports phases, and what inference time is made of.
+Section breakdown_section(const io::Table& sc) {
+  const auto dur = [](const io::Column& c, std::size_t i) { return duration(c.f64[i]); };
+  return columns_section(sc, "Step breakdown",
+                         {{"step_compute_s", ">compute", dur}, {"step_exposed_comm_s", ">exposed comm", dur},
+                          {"step_offload_transfer_s", ">offload copy", dur}, {"step_cpu_optimizer_s", ">CPU optimizer", dur},
+                          {"step_pipeline_bubble_s", ">bubble", dur}, {"step_straggler_wait_s", ">straggler", dur},
+                          {"step_forward_s", ">forward", dur}, {"step_backward_s", ">backward", dur},
+                          {"step_optimizer_s", ">optimizer", dur}});
+}
+
+Section inference_section(const io::Table& sc) {
+  const auto dur = [](const io::Column& c, std::size_t i) { return duration(c.f64[i]); };
+  return columns_section(sc, "Time to generate",
+                         {{"load_time_s", ">load", dur}, {"prefill_time_s", ">prefill", dur}, {"decode_time_s", ">decode", dur},
+                          {"generate_time_s", ">generate", dur}});
 }
 
 // Fabric simulation cases (study kind fabric): simulated cycles beside the published ones.
@@ -253,9 +292,9 @@ ReportCounts print_report(std::ostream& os, const std::string& path, const Repor
   if (sc.rows() > 0) {
     print_section(os, memory_section(sc), options.format);
     if (!md) os << "\n";
-    const Section time = time_section(sc);
-    if (!time.rows.empty()) {
-      print_section(os, time, options.format);
+    for (const Section& part : {time_section(sc), breakdown_section(sc), inference_section(sc)}) {
+      if (part.rows.empty()) continue;
+      print_section(os, part, options.format);
       if (!md) os << "\n";
     }
   }

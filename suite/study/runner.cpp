@@ -182,19 +182,28 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
   std::int64_t reused = 0;
   try {
     CheckpointWriter checkpoint(partial_dir, attempt, rank, options.checkpoint_interval_s);
-    for (std::int64_t i = 0; i < count; ++i) {
+    // Usually each rank evaluates its own block. In distributed studies (time: {distributed: true})
+    // every rank takes part in every scenario's simulation and the owner of its row keeps it.
+    const bool distributed = study.time.distributed;
+    const std::int64_t begin = distributed ? slice_first : first;
+    const std::int64_t end = distributed ? slice_first + slice_size : first + count;
+    for (std::int64_t index = begin; index < end; ++index) {
       if (rank == options.inject_fault_rank) throw std::runtime_error("fault injected for testing (--inject-fault)");
-      const std::int64_t index = first + i;
+      const bool mine = index >= first && index < first + count;
       ScenarioResult result;
-      if (auto it = saved.find(index); it != saved.end()) {
+      if (auto it = saved.find(index); it != saved.end()) {  // the same on every rank
+        if (!mine) continue;
         result = decode_result(it->second, groups);
         ++reused;
       } else {
         if (options.inject_delay_s > 0)
           std::this_thread::sleep_for(std::chrono::duration<double>(options.inject_delay_s));
-        result = evaluate(study, study.scenarios[static_cast<std::size_t>(index)]);
+        result = distributed ? evaluate(study, study.scenarios[static_cast<std::size_t>(index)], comm)
+                             : evaluate(study, study.scenarios[static_cast<std::size_t>(index)]);
+        if (!mine) continue;
         checkpoint.add(index, encode_result(result, groups));
       }
+      const std::int64_t i = index - first;
       if (stop_requested()) {
         // Slurm's time limit or Ctrl-C: keep what is done, say how to go on, leave at once (no
         // collective: the other ranks got the signal too and leave the same way).

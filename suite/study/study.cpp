@@ -10,6 +10,7 @@
 #include "study/columns.hpp"
 #include "study/reference_aggregate.hpp"
 #include "study/wafer_scenario.hpp"
+#include "study/study_time.hpp"
 
 namespace wb::study {
 
@@ -17,6 +18,7 @@ const char* to_string(StudyKind k) {
   switch (k) {
     case StudyKind::memory: return "memory";
     case StudyKind::training: return "training";
+    case StudyKind::inference: return "inference";
   }
   return "?";
 }
@@ -97,6 +99,7 @@ void finish_reference(io::YamlMap& r, Reference& ref) {
   ref.tolerance = parse_tolerance(r.required("tolerance"));
   ref.source = r.required("source").as_string();
   if (auto n = r.optional("note")) ref.note = n->as_string();
+  if (auto km = r.optional("known_miss")) ref.known_miss = km->as_string();
   r.done();
 }
 
@@ -115,11 +118,14 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
   const std::string k = kind.as_string();
   if (k == "memory") st.kind = StudyKind::memory;
   else if (k == "training") st.kind = StudyKind::training;
-  else kind.fail("unknown study kind '" + k + "'; expected: memory, training");
+  else if (k == "inference") st.kind = StudyKind::inference;
+  else kind.fail("unknown study kind '" + k + "'; expected: memory, training or inference");
   st.title = root.required("title").as_string();
   if (auto d = root.optional("description")) st.description = d->as_string();
   if (auto a = root.optional("assumptions"))
     for (const auto& line : a->as_sequence()) st.assumptions.push_back(line.as_string());
+
+  load_time_options(root, st);
 
   const gpu::FrameworkSpec* default_framework = nullptr;
   if (auto f = root.optional("framework")) default_framework = &catalog.framework(*f);
@@ -134,7 +140,12 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
     const auto systems = sw.required("systems").as_list();
     const io::YamlValue counts_value = sw.required("counts");
     const auto counts = counts_value.as_list();
-    const auto strategies = sw.required("strategies").as_list();
+    std::vector<io::YamlValue> strategies;
+    if (st.search) {
+      if (auto sv = sw.optional("strategies")) sv->fail("a search study enumerates the strategies; remove `strategies`");
+    } else {
+      strategies = sw.required("strategies").as_list();
+    }
     const System* host = nullptr;
     if (auto h = sw.optional("host")) {
       host = &catalog.system(*h);
@@ -159,6 +170,10 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
         if (host && sys.kind != SystemKind::gpu) sys_value.fail("host is only for bare GPU systems (kind: gpu)");
         for (const auto& count_value : counts) {
           const std::int64_t count = count_value.as_positive_int();
+          if (st.search) {
+            add_search_scenarios(st, sweep_name, *m, sys, count, host, workload, *framework, count_value, by_id);
+            continue;
+          }
           for (const auto& strat_value : strategies) {
             if (sys.kind == SystemKind::wafer) {  // wafer systems: study/wafer_scenario.cpp
               Scenario sc = make_wafer_scenario(st.kind, sweep_name, *m, sys, count_value, strat_value, workload,
@@ -195,7 +210,8 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
                                                : gpu::make_gpu_cluster(*sys.gpu(), count,
                                                                        host ? std::optional<gpu::NodeSpec>(*host->node())
                                                                             : std::nullopt);
-              (void)gpu::plan_memory(*m, cluster, strategy, workload, *framework);
+              check_time_setup(st, sc, cluster);
+              (void)gpu::plan_memory(*m, cluster, strategy, sc.workload, *framework);
             } catch (const std::invalid_argument& e) {
               strat_value.fail(sc.id + ": " + e.what());
             }

@@ -1,0 +1,102 @@
+// Serial figures of the GPU time model (one core):
+//   BM_StrategySearch   configurations evaluated per second per core by the strategy search
+//                       (enumeration + memory plan + step time of those that fit), Cerebras-GPT
+//                       13B on one and on 8 DGX A100 40GB nodes; Calculon (Isaev et al., SC'23),
+//                       the Python peer, does about 300/s/core on this machine.
+//   BM_FastPathStep     one step of a symmetric data-parallel scenario by the serial fast path.
+//   BM_SeedFinetune     wall time of the whole seed fine-tune study (load + evaluate).
+// Run: build/drivers/bench/bench_gpu_time [--benchmark_format=json]
+#include <benchmark/benchmark.h>
+
+#include <Kokkos_Core.hpp>
+#include <mpi.h>
+
+#include "bench_context.hpp"
+#include "gpu/search.hpp"
+#include "gpu/time_model.hpp"
+#include "io/file_source.hpp"
+#include "study/catalog.hpp"
+#include "study/evaluate.hpp"
+#include "study/study.hpp"
+
+namespace {
+
+wb::study::Catalog& catalog() {
+  static wb::io::LocalFiles files;
+  static wb::study::Catalog c(WB_BENCH_INPUTS_DIR, files);
+  return c;
+}
+
+void BM_StrategySearch(benchmark::State& state) {
+  const auto& m = catalog().model("cerebras-gpt-13b");
+  const auto& node = *catalog().system("dgx-a100-40gb").node();
+  const auto cluster = wb::gpu::make_node_cluster(node, state.range(0));
+  const auto& f = catalog().framework("deepspeed");
+  wb::model::Workload w;
+  w.seq_len = 2048;
+  wb::gpu::TimeOptions opt;
+  opt.stragglers = state.range(1) != 0;
+  std::int64_t enumerated = 0, timed = 0;
+  for (auto _ : state) {
+    wb::gpu::SearchStats stats;
+    auto r = wb::gpu::search_strategies(m, cluster, w, f, 1e10, opt, &stats);
+    benchmark::DoNotOptimize(r.data());
+    enumerated += stats.enumerated;
+    timed += stats.fitting;
+  }
+  state.counters["configs/s"] = benchmark::Counter(static_cast<double>(enumerated), benchmark::Counter::kIsRate);
+  state.counters["timed_configs/s"] = benchmark::Counter(static_cast<double>(timed), benchmark::Counter::kIsRate);
+  state.counters["configs"] = static_cast<double>(enumerated) / static_cast<double>(state.iterations());
+  state.counters["timed"] = static_cast<double>(timed) / static_cast<double>(state.iterations());
+}
+// Args: nodes, stragglers. Search studies rank on the straggler-free step (every candidate then
+// runs on the fast path); with stragglers, pipelined candidates need the full simulation.
+BENCHMARK(BM_StrategySearch)->Args({1, 0})->Args({8, 0})->Args({8, 1})->Unit(benchmark::kMillisecond);
+
+void BM_FastPathStep(benchmark::State& state) {
+  const auto& m = catalog().model("cerebras-gpt-13b");
+  const auto& node = *catalog().system("dgx-a100-80gb").node();
+  const auto cluster = wb::gpu::make_node_cluster(node, state.range(0));
+  const auto& f = catalog().framework("deepspeed");
+  wb::model::Workload w;
+  w.seq_len = 2048;
+  const auto s = wb::gpu::parse_strategy("zero3+mb1+recompute-full");
+  wb::gpu::TimeOptions opt;
+  std::int64_t events = 0;
+  for (auto _ : state) {
+    const auto t = wb::gpu::training_time(m, cluster, s, w, f, 1e10, opt, MPI_COMM_SELF);
+    events += t.events;
+    benchmark::DoNotOptimize(t.step_time_s);
+  }
+  state.counters["steps/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["events/s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_FastPathStep)->Arg(128)->Arg(512)->Unit(benchmark::kMicrosecond);
+
+void BM_SeedFinetune(benchmark::State& state) {
+  wb::io::LocalFiles files;
+  const std::string path = catalog().path("studies", "seed_finetune");
+  const auto text = files.read(path);
+  for (auto _ : state) {
+    const auto study = wb::study::load_study(*text, path, catalog());
+    double sink = 0;
+    for (const auto& sc : study.scenarios) sink += wb::study::evaluate(study, sc).row.number("step_time_s");
+    benchmark::DoNotOptimize(sink);
+  }
+}
+BENCHMARK(BM_SeedFinetune)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  {
+    Kokkos::ScopeGuard kokkos(argc, argv);
+    benchmark::Initialize(&argc, argv);
+    wb::bench::add_context();
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+  }
+  MPI_Finalize();
+  return 0;
+}

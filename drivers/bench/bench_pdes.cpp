@@ -1,0 +1,83 @@
+// The parallel discrete-event engine on a large step: Cerebras-GPT 13B with ZeRO-3 (pure data
+// parallelism, micro-batch 1, recomputation) over 1,024 and 4,096 A100s (128 / 512 DGX A100
+// nodes), every GPU and node LP simulated (stragglers make the devices differ, so the serial
+// fast path does not apply). Figures of merit: events/s per rank, synchronisation rounds.
+// Strong scaling: run it at np 1 and np 2 and compare the wall times:
+//   mpirun -np 1 build/drivers/bench/bench_pdes
+//   mpirun -np 2 build/drivers/bench/bench_pdes
+// Every rank runs the same fixed number of iterations (the simulations are collective).
+#include <benchmark/benchmark.h>
+
+#include <Kokkos_Core.hpp>
+#include <mpi.h>
+
+#include "bench_context.hpp"
+#include "gpu/cluster_sim.hpp"
+#include "io/file_source.hpp"
+#include "study/catalog.hpp"
+
+namespace {
+
+int g_ranks = 1;
+
+void BM_Pdes13BZero3(benchmark::State& state) {
+  wb::io::LocalFiles files;
+  wb::study::Catalog catalog(WB_BENCH_INPUTS_DIR, files);
+  const auto& m = catalog.model("cerebras-gpt-13b");
+  const auto& node = *catalog.system("dgx-a100-80gb").node();
+  const auto cluster = wb::gpu::make_node_cluster(node, state.range(0) / node.gpus);
+  const auto& f = catalog.framework("deepspeed");
+  wb::model::Workload w;
+  w.seq_len = 2048;
+  const auto s = wb::gpu::parse_strategy("zero3+mb1+recompute-full");
+  const auto st = wb::gpu::make_step_setup(m, cluster, s, w, f, node.perf->straggler_cv, 1);
+  const auto programs = wb::gpu::build_programs(st);
+  wb::gpu::SimRun run;
+  double wall = 0;
+  std::int64_t events = 0;
+  for (auto _ : state) {
+    MPI_Barrier(MPI_COMM_WORLD);
+    const double t0 = MPI_Wtime();
+    run = wb::gpu::simulate(st, programs, wb::gpu::SimMode::full, true, false, MPI_COMM_WORLD);
+    double mine = MPI_Wtime() - t0, slowest = 0;
+    MPI_Allreduce(&mine, &slowest, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    wall += slowest;
+    events += run.events;
+    state.SetIterationTime(slowest);
+  }
+  state.counters["gpus"] = static_cast<double>(st.devices);
+  state.counters["lps"] = static_cast<double>(run.lps);
+  state.counters["events"] = static_cast<double>(run.events);
+  state.counters["rounds"] = static_cast<double>(run.rounds);
+  state.counters["events/s/rank"] = static_cast<double>(events) / wall / g_ranks;
+  state.counters["step_s"] = wb::sim::to_seconds(run.step_time);
+}
+BENCHMARK(BM_Pdes13BZero3)->Arg(1024)->Arg(4096)->Iterations(4)->UseManualTime()->Unit(benchmark::kSecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &g_ranks);
+  {
+    Kokkos::ScopeGuard kokkos(argc, argv);
+    benchmark::Initialize(&argc, argv);
+    wb::bench::add_context(g_ranks);
+    if (rank == 0) {
+      benchmark::RunSpecifiedBenchmarks();
+    } else {
+      // The other ranks run the same iterations silently.
+      class Silent : public benchmark::BenchmarkReporter {
+       public:
+        bool ReportContext(const Context&) override { return true; }
+        void ReportRuns(const std::vector<Run>&) override {}
+      } silent;
+      benchmark::RunSpecifiedBenchmarks(&silent);
+    }
+    benchmark::Shutdown();
+  }
+  MPI_Finalize();
+  return 0;
+}

@@ -1,0 +1,78 @@
+#pragma once
+// The GPU cluster on the PDES engine (sim/pdes.hpp). Logical processes:
+//   one per GPU          runs its stage's Program (step_program.hpp): streams, dependencies,
+//                        its straggler factor;
+//   four per node        host CPU (processor-sharing over the node's cores: CPU-Adam of all the
+//                        node's ranks), PCIe (one shared uplink per PCIe switch and direction),
+//                        NVSwitch (coordinates collectives inside the node) and NIC
+//                        (coordinates collectives that cross nodes: the network).
+// LPs are dealt to ranks by node, so only inter-node messages cross ranks; the lookahead is half
+// the network latency (a GPU reaches a remote coordinator in alpha/2 and hears back after the
+// collective's cost minus alpha/2, which is at least alpha/2).
+//
+// Two ways to run the same step:
+//   full     every GPU and node, over an MPI communicator (any rank count, identical results);
+//   reduced  one representative GPU per pipeline stage (data-parallel replica 0, tensor rank 0)
+//            with the nodes that host them, serially. Members of a symmetric group all issue a
+//            collective at the same time, so the collective ends at the representative's own
+//            issue time plus its cost; a representative's host jobs carry the weight of the k
+//            identical GPUs sharing the resource. It is exact (bit-identical times) whenever
+//            the symmetry holds, which reduced_applicable() decides;
+//   fast     the reduced step without the event engine: the serial fast path. Tests compare
+//            all three.
+#include <mpi.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gpu/step_program.hpp"
+
+namespace wb::gpu {
+
+struct TimelineRow {
+  std::int64_t device = 0;
+  Stream stream = Stream::compute;
+  TaskKind kind = TaskKind::fwd;
+  SimTime start = 0, end = 0;
+};
+
+// Picoseconds of the measured step along its critical path, by category (sum = step time).
+struct StepBreakdown {
+  SimTime compute = 0, comm = 0, offload = 0, cpu = 0, bubble = 0;
+  SimTime phase[3] = {0, 0, 0};  // the same path by phase: forward, backward, optimizer
+  SimTime total() const { return compute + comm + offload + cpu + bubble; }
+};
+
+struct SimRun {
+  SimTime step_time = 0;  // last simulated step, from the end of the previous one
+  StepBreakdown breakdown;
+  std::int64_t critical_device = 0;
+  std::vector<TimelineRow> timeline;  // representative devices only, when asked for
+  std::int64_t events = 0;            // processed, all ranks
+  std::int64_t rounds = 0;            // synchronisation rounds
+  std::int64_t lps = 0;
+  double wall_s = 0;
+};
+
+// full: the PDES over all LPs; reduced: the PDES over the representatives; fast: the same
+// representatives' step computed without events, as the longest path through their task graph
+// (every start is the latest end of its predecessors, exactly what the event simulation does),
+// the serial fast path a strategy search uses.
+enum class SimMode { full, reduced, fast };
+
+// Per-device time factor (>= 0.5): 1 + cv z with z standard normal drawn from (seed, device).
+double straggler_factor(const StepSetup& st, std::int64_t device);
+
+// Whether the reduced simulation reproduces the full one exactly; `why` says what breaks it.
+bool reduced_applicable(const StepSetup& st, bool stragglers, std::string* why = nullptr);
+
+// Programs of every stage, built once and shared by runs.
+std::vector<Program> build_programs(const StepSetup& st);
+
+// Simulates the step. `comm` is used by the full mode only (collective over it; every rank gets
+// the same SimRun).
+SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMode mode, bool stragglers,
+                bool timeline, MPI_Comm comm);
+
+}  // namespace wb::gpu

@@ -1,0 +1,58 @@
+#include "gpu/collective_cost.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace wb::gpu {
+
+Fabric make_fabric(const ClusterSpec& c) {
+  if (!c.node || !c.node->perf)
+    throw std::invalid_argument("the time model needs the node's `performance:` block (collective latencies, PCIe, CPU)");
+  const NodeSpec& n = *c.node;
+  const NodePerf& p = *n.perf;
+  Fabric f;
+  // A bare-GPU cluster hosted by a node type uses that node's links.
+  f.intra_bandwidth = n.intra_bandwidth;
+  f.intra_latency_s = p.intra_latency_s;
+  f.intra_efficiency = p.intra_efficiency;
+  f.nic_bandwidth = n.nic_bandwidth;
+  f.nics = n.nics;
+  f.net_latency_s = p.net_latency_s;
+  f.net_efficiency = p.net_efficiency;
+  return f;
+}
+
+double collective_time(Collective kind, double bytes, const GroupShape& g, const Fabric& f) {
+  const double n = static_cast<double>(g.members);
+  if (g.members <= 1 || bytes <= 0) return 0.0;
+  const bool multi = g.nodes > 1;
+  const double b_intra = f.intra_bandwidth * f.intra_efficiency;
+  double bw = b_intra, alpha = f.intra_latency_s;
+  if (multi) {
+    const double rails = static_cast<double>(std::min(g.per_node, f.nics));
+    const double b_net = rails * f.nic_bandwidth * f.net_efficiency;
+    bw = g.per_node > 1 ? std::min(b_intra, b_net) : b_net;
+    alpha = f.net_latency_s;
+  }
+  switch (kind) {
+    case Collective::reduce_scatter:
+    case Collective::all_gather: return (n - 1.0) * alpha + (n - 1.0) / n * bytes / bw;
+    case Collective::all_reduce: {
+      const double ring = 2.0 * (n - 1.0) * alpha + 2.0 * (n - 1.0) / n * bytes / bw;
+      if (!multi) return ring;
+      const double depth = std::ceil(std::log2(static_cast<double>(g.nodes)));
+      const double tree = 2.0 * (depth * f.net_latency_s + static_cast<double>(g.per_node - 1) * f.intra_latency_s) +
+                          2.0 * bytes / bw;
+      return std::min(ring, tree);
+    }
+  }
+  throw std::logic_error("collective_time: unknown collective");
+}
+
+double p2p_time(double bytes, bool same_node, const Fabric& f) {
+  if (same_node) return f.intra_latency_s + bytes / (f.intra_bandwidth * f.intra_efficiency);
+  return f.net_latency_s + bytes / (f.nic_bandwidth * f.net_efficiency);
+}
+
+}  // namespace wb::gpu

@@ -1,0 +1,223 @@
+#include "gpu/op_cost.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace wb::gpu {
+
+namespace {
+
+// Output tiles cuBLAS chooses among for FP16 tensor-core GEMMs, largest first (NVIDIA Matrix
+// Multiplication Background User's Guide, Sec. 2.3 "Typical Tile Dimensions in cuBLAS").
+struct Tile {
+  double m, n;
+};
+constexpr Tile kTiles[] = {{256, 128}, {128, 128}, {128, 64}, {64, 64}};
+// Split-K factors cuBLAS uses when the output has too few tiles to fill the GPU.
+constexpr double kSplitK[] = {1, 2, 4, 8};
+
+constexpr double kFp16Bytes = 2.0;
+constexpr double kFp32Bytes = 4.0;
+
+}  // namespace
+
+OpCost::OpCost(const GpuSpec& gpu, const GpuPerf& perf, const FrameworkTime& fw, bool fp32)
+    : gpu_(gpu), perf_(perf), fw_(fw), peak_(fp32 ? gpu.peak_fp32_flops : gpu.peak_fp16_flops), elem_(fp32 ? 4.0 : 2.0) {}
+
+KernelSeq OpCost::gemm(double m, double n, double k, double batch) const {
+  KernelSeq out;
+  out.kernels = 1;
+  out.flops = 2.0 * m * n * k * batch;
+  if (out.flops <= 0) return out;
+  const double sms = static_cast<double>(perf_.sm_count);
+  const double peak_sm = peak_ * perf_.gemm_efficiency / sms;
+  const double l2_sm = perf_.l2_bandwidth / sms;
+  double best = 0;
+  bool first = true;
+  for (const Tile& t : kTiles) {
+    // A tile streams (t.m + t.n) x K operands from L2 for 2 t.m t.n K FLOPs: small tiles are
+    // bound by the L2 bandwidth of their SM.
+    const double tile_rate = std::min(peak_sm, l2_sm * t.m * t.n / (elem_ * (t.m + t.n)) * 2.0);
+    const double tiles = std::ceil(m / t.m) * std::ceil(n / t.n) * batch;
+    for (double split : kSplitK) {
+      if (split > 1 && (tiles * split > 2.0 * sms || k / split < 256)) continue;
+      const double kk = std::ceil(k / split);
+      const double waves = std::ceil(tiles * split / sms);
+      // Each wave: every busy SM computes one padded tile over its K range, plus the tile's
+      // fixed prologue/epilogue expressed in K elements.
+      double time = waves * 2.0 * t.m * t.n * (kk + perf_.gemm_k_overhead) / tile_rate;
+      if (split > 1) time += split * m * n * batch * kFp32Bytes * 2.0 / (gpu_.memory_bandwidth * perf_.memory_efficiency);
+      if (first || time < best) best = time;
+      first = false;
+    }
+  }
+  // Operands and result cross HBM at least once.
+  const double bytes = elem_ * (m * k + k * n + m * n) * batch;
+  out.gpu_s = std::max(best, bytes / (gpu_.memory_bandwidth * perf_.memory_efficiency)) + perf_.kernel_gap_s;
+  return out;
+}
+
+double OpCost::gemm_efficiency(double m, double n, double k, double batch) const {
+  const KernelSeq g = gemm(m, n, k, batch);
+  return g.flops / ((g.gpu_s - perf_.kernel_gap_s) * peak_);
+}
+
+KernelSeq OpCost::stream(double bytes, std::int64_t kernels) const {
+  KernelSeq out;
+  out.kernels = kernels;
+  out.gpu_s = bytes / (gpu_.memory_bandwidth * perf_.memory_efficiency) + static_cast<double>(kernels) * perf_.kernel_gap_s;
+  return out;
+}
+
+double OpCost::wall(const KernelSeq& k) const {
+  return std::max(k.gpu_s, static_cast<double>(k.kernels) * fw_.cpu_dispatch_s);
+}
+
+LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, std::int64_t seq,
+                           std::int64_t micro_batch, std::int64_t tp) {
+  LayerKernels L;
+  const double t = static_cast<double>(tp);
+  const double s = static_cast<double>(seq), b = static_cast<double>(micro_batch);
+  const double T = s * b;  // tokens of the micro-batch
+  const double h = static_cast<double>(m.d_model);
+  const double qt = static_cast<double>(m.heads * m.d_head) / t;
+  const double kvt = static_cast<double>(m.kv_heads * m.d_head) / t;
+  const double ft = static_cast<double>(m.d_ffn) / t;
+  const double at = static_cast<double>(m.heads) / t;
+  const double dh = static_cast<double>(m.d_head);
+  const double S = b * at * s * s;  // attention score elements
+  const bool drop = m.dropout;
+  const bool swiglu = m.mlp == model::Mlp::swiglu;
+  const double up = swiglu ? 2.0 * ft : ft;  // width of the first MLP projection
+
+  // Attention block, forward (Megatron ParallelAttention): LayerNorm, QKV projection (bias in
+  // the GEMM epilogue), core, output projection, then bias-dropout-add after the all-reduce.
+  // Forward byte counts are written for 2-byte activations and scaled by e for fp32 inference.
+  const double e = c.elem() / 2.0;
+  KernelSeq af = c.stream(e * 4.0 * T * h);         // LayerNorm: read x, write y
+  af += c.gemm(T, qt + 2.0 * kvt, h);
+  KernelSeq core;
+  if (c.framework().attention == Attention::unfused) {
+    core += c.gemm(s, s, dh, b * at);                // Q K^T
+    core += c.stream(e * 4.0 * S);                   // fused scale-mask-softmax: read, write
+    if (drop) core += c.stream(e * 5.0 * S);         // dropout: read, write, 1-byte mask
+    core += c.gemm(s, dh, s, b * at);                // P V
+    core += c.stream(e * 4.0 * T * qt);              // context back to [s, b, h]
+  } else {
+    // FlashAttention (Dao et al. 2022): one kernel, causal half of the scores, no s^2 traffic.
+    KernelSeq fa = c.gemm(s, s, 2.0 * dh, b * at);
+    fa.gpu_s = (fa.gpu_s - c.perf().kernel_gap_s) * 0.5 + c.perf().kernel_gap_s;
+    fa.flops *= 0.5;
+    core += fa;
+  }
+  af += core;
+  af += c.gemm(T, h, qt);
+  L.attn_core_fwd = core;
+  KernelSeq bda = c.stream(e * 7.0 * T * h);         // bias-dropout-add: read x, residual; write; mask
+  if (!drop) bda = c.stream(e * 6.0 * T * h);
+  L.attn_fwd = af;
+  L.attn_fwd += bda;
+
+  KernelSeq mf = c.stream(e * 4.0 * T * h);          // LayerNorm
+  mf += c.gemm(T, up, h);
+  mf += c.stream(e * (swiglu ? 6.0 * T * ft : 4.0 * T * ft));  // bias + GeLU (fused) or SiLU-gate
+  mf += c.gemm(T, h, ft);
+  mf += bda;
+  L.mlp_fwd = mf;
+
+  // Backward: every GEMM becomes a data-gradient and a weight-gradient GEMM of the same size;
+  // element-wise kernels read the saved input and the incoming gradient and write a gradient.
+  const double grad_accum_bytes = kFp16Bytes + 2.0 * kFp32Bytes;  // fp16 wgrad added into fp32 main_grad
+  KernelSeq ab = c.stream(5.0 * T * h);              // bias-dropout-add backward
+  ab += c.gemm(T, qt, h);                            // projection dgrad
+  ab += c.gemm(qt, h, T);                            // projection wgrad
+  ab += c.stream(2.0 * T * h);                       // bias grad
+  if (c.framework().attention == Attention::unfused) {
+    ab += c.gemm(s, s, dh, b * at);                  // dP = dO V^T
+    ab += c.gemm(s, dh, s, b * at);                  // dV = P^T dO
+    if (drop) ab += c.stream(5.0 * S);               // dropout backward
+    ab += c.stream(6.0 * S);                         // softmax backward: read P, dP; write dS
+    ab += c.gemm(s, dh, s, b * at);                  // dQ
+    ab += c.gemm(s, dh, s, b * at);                  // dK
+    ab += c.stream(4.0 * T * (qt + 2.0 * kvt));      // gradients back to [s, b, 3h]
+  } else {
+    KernelSeq fb = c.gemm(s, s, 5.0 * dh, b * at);   // FlashAttention backward recomputes scores
+    fb.gpu_s = (fb.gpu_s - c.perf().kernel_gap_s) * 0.5 + c.perf().kernel_gap_s;
+    fb.flops *= 0.5;
+    ab += fb;
+  }
+  ab += c.gemm(T, h, qt + 2.0 * kvt);                // QKV dgrad
+  ab += c.gemm(h, qt + 2.0 * kvt, T);                // QKV wgrad
+  ab += c.stream(2.0 * T * (qt + 2.0 * kvt));        // bias grad
+  ab += c.stream(8.0 * T * h, 2);                    // LayerNorm backward (+ weight grads)
+  ab += c.stream(grad_accum_bytes * h * (qt + 2.0 * kvt + qt), 2);  // accumulate weight grads
+  L.attn_bwd = ab;
+
+  KernelSeq mb = c.stream(5.0 * T * h);              // bias-dropout-add backward
+  mb += c.gemm(T, ft, h);                            // FC2 dgrad
+  mb += c.gemm(ft, h, T);                            // FC2 wgrad
+  mb += c.stream(2.0 * T * h);                       // bias grad
+  mb += c.stream(swiglu ? 10.0 * T * ft : 6.0 * T * ft);  // activation backward
+  mb += c.gemm(T, h, up);                            // FC1 dgrad
+  mb += c.gemm(h, up, T);                            // FC1 wgrad
+  mb += c.stream(2.0 * T * up);                      // bias grad
+  mb += c.stream(8.0 * T * h, 2);                    // LayerNorm backward
+  mb += c.stream(6.0 * T * h);                       // residual gradient add
+  mb += c.stream(grad_accum_bytes * h * (up + ft), 2);
+  L.mlp_bwd = mb;
+
+  L.tp_allreduce_bytes = c.elem() * T * h;
+  L.activation_bytes = c.elem() * T * h;
+  return L;
+}
+
+EdgeKernels edge_kernels(const OpCost& c, const model::TransformerConfig& m, std::int64_t seq,
+                         std::int64_t micro_batch, std::int64_t tp) {
+  EdgeKernels E;
+  const double t = static_cast<double>(tp);
+  const double T = static_cast<double>(seq * micro_batch);
+  const double h = static_cast<double>(m.d_model);
+  const double vt = static_cast<double>(m.vocab) / t;
+  // Embedding: gather rows, add positions, dropout.
+  const double e = c.elem() / 2.0;
+  E.embed_fwd = c.stream(e * 4.0 * T * h);
+  if (m.position == model::Position::learned) E.embed_fwd += c.stream(e * 6.0 * T * h);
+  if (m.dropout) E.embed_fwd += c.stream(e * 5.0 * T * h);
+  // Backward: dense embedding gradient (zeroed, scattered into) and its fp32 accumulation.
+  E.embed_bwd = c.stream(2.0 * vt * h + 4.0 * T * h, 2);
+  E.embed_bwd += c.stream((kFp16Bytes + 2.0 * kFp32Bytes) * vt * h);
+  // Head: final LayerNorm, logits, cross-entropy in fp32 over the vocabulary shard
+  // (Megatron vocab_parallel_cross_entropy: max, subtract, exp, sum, log, gather).
+  E.head_fwd = c.stream(e * 4.0 * T * h);
+  E.head_fwd += c.gemm(T, vt, h);
+  E.head_fwd += c.stream(c.elem() * T * vt + 4.0 * kFp32Bytes * T * vt, 4);
+  E.head_bwd = c.stream(2.0 * kFp32Bytes * T * vt + kFp16Bytes * T * vt, 2);
+  E.head_bwd += c.gemm(T, h, vt);
+  E.head_bwd += c.gemm(h, vt, T);
+  E.head_bwd += c.stream(8.0 * T * h, 2);
+  return E;
+}
+
+KernelSeq gpu_adam(const OpCost& c, double params) {
+  // Multi-tensor fused Adam (Apex/DeepSpeed): one pass over the parameters' states; a few
+  // launches per parameter group.
+  return c.stream(c.framework().gpu_optimizer_bytes_per_param * params, 4);
+}
+
+double matmul_flops_per_sequence(const model::TransformerConfig& m, std::int64_t seq, bool recompute_full) {
+  const model::ParamCounts pc = model::count_params(m);
+  const double s = static_cast<double>(seq);
+  const double q = static_cast<double>(m.heads * m.d_head);
+  const double h = static_cast<double>(m.d_model);
+  // Weight matrices of one layer (biases and norms excluded) and the attention products.
+  const double kv = static_cast<double>(m.kv_heads * m.d_head);
+  const double f = static_cast<double>(m.d_ffn);
+  const double layer_weights = h * (q + 2.0 * kv) + q * h + (m.mlp == model::Mlp::swiglu ? 3.0 : 2.0) * h * f;
+  (void)pc;
+  const double layer_fwd = s * (2.0 * layer_weights + 4.0 * s * q);
+  const double logits_fwd = s * 2.0 * h * static_cast<double>(m.vocab);
+  const double layers = static_cast<double>(m.layers);
+  return (recompute_full ? 4.0 : 3.0) * layers * layer_fwd + 3.0 * logits_fwd;
+}
+
+}  // namespace wb::gpu

@@ -1,0 +1,91 @@
+#include "gpu/perf_spec.hpp"
+
+#include <cmath>
+
+namespace wb::gpu {
+
+using io::Dim;
+
+namespace {
+
+std::int64_t positive_count(io::YamlMap& m, const std::string& key, io::Provenance& p) {
+  const io::Figure f = io::read_figure(m, key, Dim::count);
+  if (f.value != std::floor(f.value)) m.fail(key + " must be a whole number");
+  return static_cast<std::int64_t>(p.add(f));
+}
+
+double fraction(io::YamlMap& m, const std::string& key, io::Provenance& p) {
+  const io::Figure f = io::read_figure(m, key, Dim::count);
+  if (f.value > 1.0) m.fail(key + " is a fraction of the peak; it must lie in (0, 1]");
+  return p.add(f);
+}
+
+double optional_figure(io::YamlMap& m, const std::string& key, Dim dim, io::Provenance& p) {
+  if (auto f = io::read_optional_figure(m, key, dim)) return p.add(*f);
+  return 0.0;
+}
+
+}  // namespace
+
+GpuPerf parse_gpu_perf(io::YamlMap& m, io::Provenance& p) {
+  GpuPerf g;
+  g.sm_count = positive_count(m, "sm_count", p);
+  g.l2_bandwidth = p.add(io::read_figure(m, "l2_bandwidth", Dim::bytes_per_s));
+  g.gemm_efficiency = fraction(m, "gemm_efficiency", p);
+  g.gemm_k_overhead = p.add(io::read_figure(m, "gemm_k_overhead", Dim::count, false));
+  g.memory_efficiency = fraction(m, "memory_efficiency", p);
+  g.kernel_gap_s = p.add(io::read_figure(m, "kernel_gap", Dim::seconds, false));
+  m.done();
+  return g;
+}
+
+NodePerf parse_node_perf(io::YamlMap& m, io::Provenance& p) {
+  NodePerf n;
+  n.adam_params_per_s_per_core = p.add(io::read_figure(m, "adam_params_per_s_per_core", Dim::count));
+  n.host_stream_bandwidth = p.add(io::read_figure(m, "host_stream_bandwidth", Dim::bytes_per_s));
+  n.pcie_achievable = p.add(io::read_figure(m, "pcie_achievable", Dim::bytes_per_s));
+  n.gpus_per_pcie_switch = positive_count(m, "gpus_per_pcie_switch", p);
+  n.pcie_latency_s = p.add(io::read_figure(m, "pcie_latency", Dim::seconds));
+  n.intra_latency_s = p.add(io::read_figure(m, "intra_latency", Dim::seconds));
+  n.intra_efficiency = fraction(m, "intra_efficiency", p);
+  n.net_latency_s = p.add(io::read_figure(m, "net_latency", Dim::seconds));
+  n.net_efficiency = fraction(m, "net_efficiency", p);
+  n.gpu_mtbf_s = optional_figure(m, "gpu_mtbf", Dim::seconds, p);
+  n.node_mtbf_s = optional_figure(m, "node_mtbf", Dim::seconds, p);
+  if (auto f = io::read_optional_figure(m, "straggler_cv", Dim::count, false)) n.straggler_cv = p.add(*f);
+  n.checkpoint_write_bandwidth = optional_figure(m, "checkpoint_write_bandwidth", Dim::bytes_per_s, p);
+  if (auto f = io::read_optional_figure(m, "restart", Dim::seconds, false)) n.restart_s = p.add(*f);
+  n.storage_read_bandwidth = optional_figure(m, "storage_read_bandwidth", Dim::bytes_per_s, p);
+  m.done();
+  return n;
+}
+
+FrameworkTime parse_framework_time(io::YamlMap& m, io::Provenance& p) {
+  FrameworkTime t;
+  t.cpu_dispatch_s = p.add(io::read_figure(m, "cpu_dispatch", Dim::seconds, false));
+  {
+    const io::YamlValue v = m.required("attention");
+    const std::string s = v.as_string();
+    if (s == "unfused") t.attention = Attention::unfused;
+    else if (s == "flash") t.attention = Attention::flash;
+    else v.fail("unknown attention '" + s + "'; expected unfused or flash");
+  }
+  {
+    const io::YamlValue v = m.required("grad_reduce");
+    const std::string s = v.as_string();
+    if (s == "overlapped") t.grad_reduce = GradReduce::overlapped;
+    else if (s == "after-backward") t.grad_reduce = GradReduce::after_backward;
+    else if (s == "overlapped-without-pipeline") t.grad_reduce = GradReduce::overlapped_without_pipeline;
+    else v.fail("unknown grad_reduce '" + s + "'; expected overlapped, after-backward or overlapped-without-pipeline");
+  }
+  t.grad_bytes_per_param = p.add(io::read_figure(m, "grad_bytes_per_param", Dim::count));
+  t.gpu_optimizer_bytes_per_param = p.add(io::read_figure(m, "gpu_optimizer_bytes_per_param", Dim::count));
+  t.cpu_optimizer_bytes_per_param = p.add(io::read_figure(m, "cpu_optimizer_bytes_per_param", Dim::count));
+  t.offload_grad_bytes_per_param = p.add(io::read_figure(m, "offload_grad_bytes_per_param", Dim::count));
+  t.step_overhead_s = p.add(io::read_figure(m, "step_overhead", Dim::seconds, false));
+  t.microbatch_overhead_s = p.add(io::read_figure(m, "microbatch_overhead", Dim::seconds, false));
+  m.done();
+  return t;
+}
+
+}  // namespace wb::gpu

@@ -1,0 +1,73 @@
+#pragma once
+// The time model's hardware and software constants, each read from an input file with its
+// source (see docs/gpu-time-model.md):
+//   GpuPerf       `performance:` block of a GPU file (inputs/systems/<gpu>.yaml): kernel-level
+//                 efficiencies of the roofline;
+//   NodePerf      `performance:` block of a node file: host CPU (Adam rate, memory bandwidth),
+//                 PCIe topology, collective latencies and efficiencies, reliability;
+//   FrameworkTime `time_model:` block of a framework file (inputs/frameworks/<name>.yaml):
+//                 how the software schedules work (kernel dispatch, attention kernel, gradient
+//                 reduction overlap, optimizer passes).
+// A memory study needs none of them; a training or inference study stops with an InputError
+// naming the missing block.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "io/figure.hpp"
+#include "io/yaml_reader.hpp"
+
+namespace wb::gpu {
+
+struct GpuPerf {
+  std::int64_t sm_count = 0;        // streaming multiprocessors (wave quantization)
+  double l2_bandwidth = 0;          // L2 -> SM bandwidth, bytes/s: bounds small GEMM tiles
+  double gemm_efficiency = 0;       // fraction of peak FP16 reached by a large GEMM in full waves
+  double gemm_k_overhead = 0;       // per-tile prologue/epilogue in K elements: efficiency K/(K+k0)
+  double memory_efficiency = 0;     // fraction of HBM bandwidth reached by streaming kernels
+  double kernel_gap_s = 0;          // idle time of the GPU between two dependent kernels
+};
+
+struct NodePerf {
+  // Host CPU.
+  double adam_params_per_s_per_core = 0;  // DeepSpeed CPU-Adam update rate of one core
+  double host_stream_bandwidth = 0;       // achievable host memory bandwidth, bytes/s, whole node
+  // PCIe.
+  double pcie_achievable = 0;             // pinned host<->device copy bandwidth of one GPU, bytes/s
+  std::int64_t gpus_per_pcie_switch = 1;  // GPUs sharing one uplink to the CPU
+  double pcie_latency_s = 0;              // setup of one copy
+  // Collectives (NCCL): per-step latency and achieved fraction of link bandwidth.
+  double intra_latency_s = 0;
+  double intra_efficiency = 0;
+  double net_latency_s = 0;
+  double net_efficiency = 0;
+  // Reliability of the whole-run model.
+  double gpu_mtbf_s = 0;                  // 0: GPUs never fail
+  double node_mtbf_s = 0;                 // 0: nodes never fail
+  double straggler_cv = 0;                // coefficient of variation of per-device speed
+  double checkpoint_write_bandwidth = 0;  // per node, bytes/s
+  double restart_s = 0;                   // from a failure to resumed training
+  double storage_read_bandwidth = 0;      // loading checkpoints (inference), bytes/s
+};
+
+enum class Attention { unfused, flash };
+enum class GradReduce { overlapped, after_backward, overlapped_without_pipeline };
+
+struct FrameworkTime {
+  double cpu_dispatch_s = 0;              // host time to launch one kernel (eager framework)
+  Attention attention = Attention::unfused;
+  GradReduce grad_reduce = GradReduce::overlapped;
+  double grad_bytes_per_param = 0;            // bytes per gradient element in the data-parallel reduction
+  double gpu_optimizer_bytes_per_param = 0;   // HBM traffic of the fused Adam step, per parameter
+  double cpu_optimizer_bytes_per_param = 0;   // host memory traffic of CPU-Adam + clipping, per parameter
+  double offload_grad_bytes_per_param = 0;    // bytes per gradient element copied device->host
+  double step_overhead_s = 0;             // per-iteration work outside the model (loader, logging)
+  double microbatch_overhead_s = 0;       // host work per micro-batch and stage (batch fetch, loss, schedule)
+};
+
+// Parse the optional blocks; `prov` receives the figures (for sources and assumptions).
+GpuPerf parse_gpu_perf(io::YamlMap& block, io::Provenance& prov);
+NodePerf parse_node_perf(io::YamlMap& block, io::Provenance& prov);
+FrameworkTime parse_framework_time(io::YamlMap& block, io::Provenance& prov);
+
+}  // namespace wb::gpu

@@ -1,0 +1,97 @@
+#include "gpu/search.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "gpu/memory_plan.hpp"
+
+namespace wb::gpu {
+
+namespace {
+
+std::vector<std::int64_t> divisors(std::int64_t n) {
+  std::vector<std::int64_t> out;
+  for (std::int64_t d = 1; d <= n; ++d)
+    if (n % d == 0) out.push_back(d);
+  return out;
+}
+
+}  // namespace
+
+std::vector<Strategy> enumerate_strategies(const model::TransformerConfig& m, const ClusterSpec& cluster,
+                                           const model::Workload& w) {
+  std::vector<Strategy> out;
+  const std::int64_t gpus = cluster.total_gpus();
+  const std::int64_t node = cluster.gpus_per_node;
+  struct ZeroChoice {
+    int stage;
+    bool offload, params;
+  };
+  const ZeroChoice zeros[] = {{0, false, false}, {1, false, false}, {1, true, false}, {2, false, false},
+                              {2, true, false},  {3, false, false}, {3, true, false}, {3, true, true}};
+  const model::Recompute recomputes[] = {model::Recompute::none, model::Recompute::selective, model::Recompute::full};
+  for (std::int64_t tp : divisors(std::min(node, m.heads))) {
+    if (m.heads % tp != 0 || gpus % tp != 0) continue;
+    for (std::int64_t pp : divisors(m.layers)) {
+      if (gpus % (tp * pp) != 0) continue;
+      const std::int64_t dp = gpus / (tp * pp);
+      for (const ZeroChoice& z : zeros) {
+        if (pp > 1 && z.stage > 1) continue;  // DeepSpeed's pipeline engine: ZeRO-1 at most
+        if (dp == 1 && z.stage > 0 && !z.offload) continue;  // nothing to partition
+        for (std::int64_t mb = 1; mb <= 64; mb *= 2) {
+          if (w.global_batch > 0 && (w.global_batch % (dp * mb) != 0)) continue;
+          for (model::Recompute rc : recomputes) {
+            Strategy s;
+            s.zero_stage = z.stage;
+            s.offload_optimizer = z.offload;
+            s.offload_params = z.params;
+            s.tp = tp;
+            s.pp = pp;
+            s.micro_batch = mb;
+            s.recompute = rc;
+            out.push_back(s);
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<SearchResult> search_strategies(const model::TransformerConfig& m, const ClusterSpec& cluster,
+                                            const model::Workload& w, const FrameworkSpec& f, double train_tokens,
+                                            const TimeOptions& opt, SearchStats* stats) {
+  std::vector<SearchResult> out;
+  TimeOptions o = opt;
+  o.timeline = false;
+  o.distributed = false;
+  SearchStats local;
+  for (const Strategy& s : enumerate_strategies(m, cluster, w)) {
+    ++local.enumerated;
+    MemoryPlan plan;
+    try {
+      model::Workload wl = w;
+      plan = plan_memory(m, cluster, s, wl, f);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    if (!plan.fits()) continue;
+    TrainingTime t;
+    try {
+      t = training_time(m, cluster, s, w, f, train_tokens, o, MPI_COMM_SELF);
+    } catch (const std::invalid_argument&) {
+      continue;  // e.g. a global batch the layout cannot split
+    }
+    ++local.fitting;
+    out.push_back({s, t.time_to_train_s, t.tokens_per_s});
+  }
+  std::sort(out.begin(), out.end(), [](const SearchResult& a, const SearchResult& b) {
+    if (a.tokens_per_s != b.tokens_per_s) return a.tokens_per_s > b.tokens_per_s;
+    return a.strategy.canonical() < b.strategy.canonical();
+  });
+  if (stats) *stats = local;
+  return out;
+}
+
+}  // namespace wb::gpu
