@@ -267,9 +267,3 @@ TEST(GemmKernel, MatchesTheTripleLoopOnRaggedSizes) {
 TEST(GemmKernel, EmptyInnerDimensionScalesC) {
   check_gemm<double>(7, 9, 0, 2.0, 3.0, 1e-15);
 }
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  Kokkos::ScopeGuard kokkos(argc, argv);
-  return RUN_ALL_TESTS();
-}
