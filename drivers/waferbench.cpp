@@ -2,6 +2,7 @@
 //   waferbench run STUDY.yaml [-o FILE.h5]     simulate a study (under mpirun for several ranks)
 //   waferbench list models|systems|studies     what the inputs directory holds
 //   waferbench report FILE.h5                  print a result file
+//   waferbench calibrate [-o FILE.yaml]        measure this machine, write a node description
 // Exit codes: 0 success, 2 bad input or unusable file, 3 `run --check` found a reference miss,
 // 1 internal error.
 #include <mpi.h>
@@ -14,6 +15,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "calibrate_command.hpp"
 #include "gpu/hardware.hpp"
 #include "io/build_info.hpp"
 #include "io/error.hpp"
@@ -165,6 +167,9 @@ int dispatch(int argc, char** argv) {
                                               "values.\nExample: waferbench report results/seed_memory.h5");
   report->add_option("file", report_path, "Result file (.h5)")->required();
 
+  wb::driver::CalibrateArgs calibrate_args;
+  auto* calibrate = wb::driver::add_calibrate_command(app, calibrate_args);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -174,6 +179,11 @@ int dispatch(int argc, char** argv) {
   if (*run) return cmd_run(run_args);
   if (*list) return cmd_list(list_what, list_inputs);
   if (*report) return cmd_report(report_path);
+  if (*calibrate) {
+    std::string command_line;
+    for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+    return wb::driver::run_calibrate(calibrate_args, command_line);
+  }
   return 2;
 }
 
