@@ -34,6 +34,8 @@ CLI::App* add_calibrate_command(CLI::App& app, CalibrateArgs& a) {
   auto* thorough = cmd->add_flag("--thorough", a.thorough, "More repetitions and larger sizes, about a minute");
   quick->excludes(thorough);
   cmd->add_flag("--force", a.force, "Replace the output file if it exists");
+  // For tests on one machine: take each group of N consecutive ranks as a node (not in --help).
+  cmd->add_option("--emulate-ranks-per-node", a.emulate_ranks_per_node)->group("")->check(CLI::PositiveNumber);
   return cmd;
 }
 
@@ -81,7 +83,7 @@ int run_calibrate(const CalibrateArgs& a, const std::string& command_line) {
 
   const measure::Effort effort =
       a.quick ? measure::Effort::quick : a.thorough ? measure::Effort::thorough : measure::Effort::standard;
-  const measure::Calibration c = measure::run_calibration(MPI_COMM_WORLD, effort);
+  const measure::Calibration c = measure::run_calibration(MPI_COMM_WORLD, effort, a.emulate_ranks_per_node);
 
   std::string error;
   if (rank == 0) {

@@ -13,6 +13,7 @@ struct CalibrateArgs {
   bool quick = false;
   bool thorough = false;
   bool force = false;
+  int emulate_ranks_per_node = 0;  // hidden, for tests: groups of ranks taken as nodes
 };
 
 CLI::App* add_calibrate_command(CLI::App& app, CalibrateArgs& args);

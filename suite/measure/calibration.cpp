@@ -119,10 +119,10 @@ CalibrationPlan plan_calibration(Effort effort, const HostInfo& node) {
   return p;
 }
 
-Calibration run_calibration(MPI_Comm world, Effort effort) {
+Calibration run_calibration(MPI_Comm world, Effort effort, int emulate_ranks_per_node) {
   Calibration c;
   const double start = MPI_Wtime();
-  const NodeLayout layout(world);
+  const NodeLayout layout(world, emulate_ranks_per_node);
   c.effort = effort;
   c.utc = utc_now();
   MPI_Bcast(c.utc.data(), static_cast<int>(c.utc.size()), MPI_CHAR, 0, world);  // one time stamp for the run
@@ -159,6 +159,9 @@ Calibration run_calibration(MPI_Comm world, Effort effort) {
   c.wall_s = MPI_Wtime() - start;
 
   if (layout.world_rank() == 0) {
+    if (layout.emulated())
+      c.warnings.push_back("nodes emulated: every " + std::to_string(emulate_ranks_per_node) +
+                           " consecutive rank(s) taken as a node; 'network' figures may be shared memory");
     const HostInfo& h = c.hosts.front();
     const int threads = c.rates.threads_per_node.front();
     if (threads < h.cores()) {

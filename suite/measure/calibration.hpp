@@ -50,8 +50,9 @@ struct Calibration {
   int nodes() const { return static_cast<int>(hostnames.size()); }
 };
 
-// Collective over world. The result is complete on world rank 0 only.
-Calibration run_calibration(MPI_Comm world, Effort effort);
+// Collective over world. The result is complete on world rank 0 only. emulate_ranks_per_node > 0
+// takes groups of that many consecutive ranks as nodes (testing on one machine).
+Calibration run_calibration(MPI_Comm world, Effort effort, int emulate_ranks_per_node = 0);
 
 // "2026-01-31T12:00:00Z" for now.
 std::string utc_now();

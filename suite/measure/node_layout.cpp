@@ -1,11 +1,16 @@
 #include "measure/node_layout.hpp"
 
+#include <string>
+
 namespace wb::measure {
 
-NodeLayout::NodeLayout(MPI_Comm world) : world_(world) {
+NodeLayout::NodeLayout(MPI_Comm world, int emulate_ranks_per_node) : world_(world), emulated_(emulate_ranks_per_node > 0) {
   MPI_Comm_rank(world, &world_rank_);
   MPI_Comm_size(world, &world_size_);
-  MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, world_rank_, MPI_INFO_NULL, &node_);
+  if (emulated_)
+    MPI_Comm_split(world, world_rank_ / emulate_ranks_per_node, world_rank_, &node_);
+  else
+    MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, world_rank_, MPI_INFO_NULL, &node_);
   MPI_Comm_rank(node_, &node_rank_);
   MPI_Comm_size(node_, &node_size_);
   MPI_Comm_split(world, node_rank_ == 0 ? 0 : MPI_UNDEFINED, world_rank_, &leaders_);
@@ -31,7 +36,10 @@ NodeLayout::NodeLayout(MPI_Comm world) : world_(world) {
   sizes.resize(static_cast<std::size_t>(nodes));
   MPI_Bcast(names.data(), static_cast<int>(names.size()), MPI_CHAR, 0, node_);
   MPI_Bcast(sizes.data(), nodes, MPI_INT, 0, node_);
-  for (int i = 0; i < nodes; ++i) hostnames_.emplace_back(&names[static_cast<std::size_t>(i) * MPI_MAX_PROCESSOR_NAME]);
+  for (int i = 0; i < nodes; ++i) {
+    hostnames_.emplace_back(&names[static_cast<std::size_t>(i) * MPI_MAX_PROCESSOR_NAME]);
+    if (emulated_) hostnames_.back() += ":node" + std::to_string(i);
+  }
   ranks_per_node_ = sizes;
 }
 

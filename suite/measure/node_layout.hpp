@@ -3,6 +3,8 @@
 // that can share memory are on one node); the lowest world rank of each node is its leader, and
 // the leaders form a communicator for measurements between nodes. Nodes are numbered in the
 // order of their leaders' world ranks, so world rank 0 is always on node 0 and leads it.
+// For testing the paths between nodes on one machine, consecutive groups of ranks can be taken
+// as nodes instead (`emulate_ranks_per_node`); their names become "<host>:node<i>".
 #include <mpi.h>
 
 #include <string>
@@ -12,7 +14,7 @@ namespace wb::measure {
 
 class NodeLayout {
  public:
-  explicit NodeLayout(MPI_Comm world);  // collective over world
+  explicit NodeLayout(MPI_Comm world, int emulate_ranks_per_node = 0);  // collective over world
   ~NodeLayout();
   NodeLayout(const NodeLayout&) = delete;
   NodeLayout& operator=(const NodeLayout&) = delete;
@@ -28,6 +30,7 @@ class NodeLayout {
   int node_index() const { return node_index_; }
   int nodes() const { return static_cast<int>(hostnames_.size()); }
   bool leader() const { return node_rank_ == 0; }
+  bool emulated() const { return emulated_; }
 
   const std::vector<std::string>& hostnames() const { return hostnames_; }  // per node (MPI_Get_processor_name)
   const std::vector<int>& ranks_per_node() const { return ranks_per_node_; }
@@ -37,6 +40,7 @@ class NodeLayout {
   MPI_Comm node_ = MPI_COMM_NULL;
   MPI_Comm leaders_ = MPI_COMM_NULL;
   int world_rank_ = 0, world_size_ = 1, node_rank_ = 0, node_size_ = 1, node_index_ = 0;
+  bool emulated_ = false;
   std::vector<std::string> hostnames_;
   std::vector<int> ranks_per_node_;
 };

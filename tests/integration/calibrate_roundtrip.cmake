@@ -1,7 +1,11 @@
 # `waferbench calibrate --quick` at np 2 writes a node file into a copy of the inputs tree; the
 # loader accepts it, a memory study names it as a system and as a host, and the host memory it
 # measured (/proc/meminfo) is the host capacity in the results.
-# Arguments: MPI_COMMAND (launcher for 2 ranks), EXE, SOURCE_DIR, WORK, PYTHON.
+# The paths between nodes run with each rank taken as a node and must give the network keys.
+# Then slurm/calibrate.sbatch, run outside Slurm with the variables Slurm would set, writes
+# calibrated-<job id>.yaml with the same driver, and `waferbench list systems` loads it.
+# Arguments: MPI_COMMAND (launcher for 2 ranks), MPIRUN (launcher without -np), EXE, SOURCE_DIR,
+# WORK, PYTHON.
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 foreach(dir models systems frameworks)
@@ -62,4 +66,30 @@ print('host capacity', cap[0], 'bytes from the calibrated node in both scenarios
 message("${out}${err}")
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the result file does not carry the calibrated host memory")
+endif()
+
+# Two emulated nodes: the network figures appear and the file still loads.
+execute_process(COMMAND ${MPI_COMMAND} ${EXE} calibrate --quick --emulate-ranks-per-node 1 --inputs ${WORK}/inputs
+                        -o ${WORK}/inputs/systems/two-nodes.yaml
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+file(READ ${WORK}/inputs/systems/two-nodes.yaml two)
+foreach(expect "network:\n  nics: 8\n" "  p2p_latency: {value: " "  p2p_bandwidth: {value: " "  allreduce_latency: {value: "
+               "  allreduce_bandwidth: {value: " "between [^ ]+:node0 and [^ ]+:node1")
+  if(NOT rc EQUAL 0 OR NOT two MATCHES "${expect}")
+    message(FATAL_ERROR "two emulated nodes (exit ${rc}): the node file lacks '${expect}':\n${out}${err}\n${two}")
+  endif()
+endforeach()
+
+# The Slurm example, as a batch job would run it.
+execute_process(COMMAND ${CMAKE_COMMAND} -E env SLURM_SUBMIT_DIR=${WORK} SLURM_JOB_ID=4242 SLURM_NTASKS=2
+                        "MPIRUN=${MPIRUN}" WAFERBENCH=${EXE} "CALIBRATE_ARGS=--quick --inputs ${WORK}/inputs"
+                        bash ${SOURCE_DIR}/slurm/calibrate.sbatch
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("${out}${err}")
+if(NOT rc EQUAL 0 OR NOT EXISTS ${WORK}/inputs/systems/calibrated-4242.yaml)
+  message(FATAL_ERROR "slurm/calibrate.sbatch failed (exit ${rc}) or wrote no calibrated-4242.yaml")
+endif()
+execute_process(COMMAND ${EXE} list systems --inputs ${WORK}/inputs RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "calibrated-4242 +node" OR NOT out MATCHES "two-nodes +node")
+  message(FATAL_ERROR "the batch job's node file does not load (exit ${rc}):\n${out}${err}")
 endif()

@@ -69,6 +69,20 @@ TEST(NodeLayout, RanksAndNodesAddUp) {
   EXPECT_EQ(layout.leaders() != MPI_COMM_NULL, layout.leader());
 }
 
+// One rank per "node": the leaders' communicator spans the job and the names stay distinct.
+TEST(NodeLayout, EmulatedNodesSplitTheJob) {
+  const wb::measure::NodeLayout layout(MPI_COMM_WORLD, 1);
+  EXPECT_TRUE(layout.emulated());
+  EXPECT_EQ(layout.nodes(), g_ranks);
+  EXPECT_EQ(layout.node_size(), 1);
+  EXPECT_EQ(layout.node_index(), g_rank);
+  ASSERT_NE(layout.leaders(), MPI_COMM_NULL);
+  int leaders = 0;
+  MPI_Comm_size(layout.leaders(), &leaders);
+  EXPECT_EQ(leaders, g_ranks);
+  EXPECT_NE(layout.hostnames().front(), layout.hostnames().back());
+}
+
 TEST(CommSweeps, PingPongIsSane) {
   ASSERT_GE(g_ranks, 2);
   const auto s = wb::measure::ping_pong(MPI_COMM_WORLD, 0, 1, small_effort());
