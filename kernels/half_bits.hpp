@@ -32,31 +32,25 @@ KOKKOS_INLINE_FUNCTION float bits_float(std::uint32_t u) {
 struct Fp16 {
   static constexpr const char* name = "fp16";
 
+  // Straight-line code (both roundings computed, one selected) so that a loop over it
+  // vectorizes on CPUs and does not diverge on GPUs.
   KOKKOS_INLINE_FUNCTION static std::uint16_t from_float(float f) {
     const std::uint32_t x = detail::float_bits(f);
-    const std::uint32_t sign = (x >> 16) & 0x8000u;
-    const std::uint32_t mag = x & 0x7fffffffu;
-    if (mag >= 0x7f800000u) {  // inf stays inf; NaN stays a (quiet) NaN keeping its top payload bits
-      return static_cast<std::uint16_t>(sign | 0x7c00u | (mag > 0x7f800000u ? 0x0200u | ((mag >> 13) & 0x03ffu) : 0u));
-    }
-    if (mag >= 0x477ff000u) return static_cast<std::uint16_t>(sign | 0x7c00u);  // >= 65520 rounds to inf
-    if (mag < 0x38800000u) {  // below 2^-14: a binary16 subnormal (units of 2^-24) or zero
-      if (mag < 0x33000000u) return static_cast<std::uint16_t>(sign);  // below 2^-25: rounds to zero
-      const std::uint32_t exponent = mag >> 23;                       // 102 .. 112
-      const std::uint32_t mantissa = (mag & 0x007fffffu) | 0x00800000u;
-      const std::uint32_t shift = 126u - exponent;                    // 14 .. 24
-      std::uint32_t h = mantissa >> shift;
-      const std::uint32_t rest = mantissa & ((1u << shift) - 1u);
-      const std::uint32_t halfway = 1u << (shift - 1u);
-      if (rest > halfway || (rest == halfway && (h & 1u))) ++h;  // a carry becomes the smallest normal
-      return static_cast<std::uint16_t>(sign | h);
-    }
+    const std::uint32_t sign = x & 0x80000000u;
+    const std::uint32_t mag = x ^ sign;
+    // Below 2^-14 the result is a binary16 subnormal (or zero) in units of 2^-24. Adding 0.5f,
+    // whose ulp is 2^-24, makes the fp32 adder round to nearest even at exactly that position;
+    // the low bits of the sum are then the binary16 encoding (a carry gives the smallest
+    // normal). The magic-number technique is F. Giesen's (float_to_half_fast3_rtne, 2016).
+    const std::uint32_t subnormal = detail::float_bits(detail::bits_float(mag) + 0.5f) - 0x3f000000u;
     // Normal: rebias the exponent (127 -> 15) and round the 13 dropped fraction bits to even; a
-    // carry out of the fraction correctly bumps the exponent.
-    std::uint32_t h = (mag - 0x38000000u) >> 13;
-    const std::uint32_t rest = mag & 0x1fffu;
-    if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) ++h;
-    return static_cast<std::uint16_t>(sign | h);
+    // carry out of the fraction bumps the exponent, up to infinity for 65520 and above.
+    const std::uint32_t odd = (mag >> 13) & 1u;
+    const std::uint32_t normal = (mag - 0x38000000u + 0x0fffu + odd) >> 13;
+    std::uint32_t h = mag < 0x38800000u ? subnormal : normal;
+    h = mag >= 0x47800000u ? 0x7c00u : h;  // 65536 and above: infinity
+    h = mag > 0x7f800000u ? 0x7e00u : h;   // NaN: the quiet NaN
+    return static_cast<std::uint16_t>((sign >> 16) | h);
   }
 
   KOKKOS_INLINE_FUNCTION static float to_float(std::uint16_t h) {
@@ -78,9 +72,9 @@ struct Bf16 {
 
   KOKKOS_INLINE_FUNCTION static std::uint16_t from_float(float f) {
     const std::uint32_t x = detail::float_bits(f);
-    if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((x >> 16) | 0x0040u);  // quiet NaN
-    const std::uint32_t rounding = 0x7fffu + ((x >> 16) & 1u);  // round to nearest, ties to even
-    return static_cast<std::uint16_t>((x + rounding) >> 16);
+    const std::uint32_t rounded = (x + 0x7fffu + ((x >> 16) & 1u)) >> 16;  // to nearest, ties to even
+    const std::uint32_t quiet_nan = (x >> 16) | 0x0040u;
+    return static_cast<std::uint16_t>((x & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded);
   }
 
   KOKKOS_INLINE_FUNCTION static float to_float(std::uint16_t b) {
