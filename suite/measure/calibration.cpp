@@ -164,6 +164,10 @@ Calibration run_calibration(MPI_Comm world, Effort effort, int emulate_ranks_per
                            " consecutive rank(s) taken as a node; 'network' figures may be shared memory");
     const HostInfo& h = c.hosts.front();
     const int threads = c.rates.threads_per_node.front();
+    if (threads > h.cores())
+      c.warnings.push_back("more host threads (" + std::to_string(threads) + ") than physical cores (" +
+                           std::to_string(h.cores()) + ") on " + c.hostnames.front() +
+                           ": the Adam rate is per core with hardware threads or oversubscription");
     if (threads < h.cores()) {
       std::ostringstream w;
       w << "the host kernels kept " << threads << " of node " << c.hostnames.front() << "'s " << h.cores()

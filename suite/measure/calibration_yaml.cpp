@@ -126,6 +126,12 @@ void copied_line(std::ostringstream& os, const std::string& indent, const std::s
 
 }  // namespace
 
+int busy_cores(const Calibration& c, std::size_t node) {
+  // More threads than physical cores (hardware threads, oversubscription) still busy only the cores.
+  const auto cores = static_cast<int>(node < c.hosts.size() ? c.hosts[node].cores() : c.hosts.front().cores());
+  return std::max(1, std::min(c.rates.threads_per_node[node], cores));
+}
+
 std::string format_value(double value, io::Dim dim) {
   static const char* const si[] = {"", "k", "M", "G", "T", "P"};
   switch (dim) {
@@ -158,15 +164,14 @@ CalibratedFigures calibrated_figures(const Calibration& c) {
   f.memory_bandwidth = median(c.rates.stream_bytes_per_s.per_node);
   std::vector<double> per_core;
   for (std::size_t i = 0; i < c.rates.adam_params_per_s.per_node.size(); ++i)
-    per_core.push_back(c.rates.adam_params_per_s.per_node[i] / c.rates.threads_per_node[i]);
+    per_core.push_back(c.rates.adam_params_per_s.per_node[i] / busy_cores(c, i));
   f.adam_params_per_s_per_core = median(per_core);
   f.gemm_fp32_flops_per_s = median(c.rates.gemm_flops_per_s.per_node);
 
   const HostInfo& h = c.hosts.front();
-  const int threads = c.rates.threads_per_node.front();
   std::ostringstream load;
   load << c.ranks_per_node.front() << " rank(s) x " << c.rates.kokkos_threads_per_rank << " " << c.kokkos_host_space
-       << " thread(s), " << threads << " of " << h.cores() << " cores busy";
+       << " thread(s), " << busy_cores(c, 0) << " of " << h.cores() << " cores busy";
   const std::string nodes = c.nodes() > 1 ? ", median of " + std::to_string(c.nodes()) + " nodes" : "";
   const std::string best = ", best of " + std::to_string(c.plan.host.repetitions);
   f.stream_method = "STREAM triad (McCalpin) summed over the node's ranks, " + load.str() + ", 3 arrays of " +

@@ -30,6 +30,9 @@ struct CalibratedFigures {
 };
 CalibratedFigures calibrated_figures(const Calibration& c);
 
+// Cores the host kernels kept busy on a node: its threads, at most its physical cores.
+int busy_cores(const Calibration& c, std::size_t node);
+
 struct NodeFileOptions {
   std::string display_name;  // "" for "<host> (measured by waferbench calibrate), GPUs of <base>"
   std::string base_name;     // the base node's file stem

@@ -293,3 +293,14 @@ network: {nics: 1, nic_bandwidth: {value: 100Gb/s, source: s}}
         << e.what();
   }
 }
+
+// With more threads than physical cores (SMT, oversubscription) the rate is still per core.
+TEST(CalibrationYaml, AdamRateIsPerPhysicalCore) {
+  auto c = synthetic_calibration(false);
+  c.rates.threads_per_node = {8};  // 4 physical cores
+  EXPECT_EQ(measure::busy_cores(c, 0), 4);
+  EXPECT_NEAR(measure::calibrated_figures(c).adam_params_per_s_per_core, 3e8, 1);
+  c.rates.threads_per_node = {2};
+  EXPECT_EQ(measure::busy_cores(c, 0), 2);
+  EXPECT_NEAR(measure::calibrated_figures(c).adam_params_per_s_per_core, 6e8, 1);
+}
