@@ -1,5 +1,7 @@
 #include "study/runner.hpp"
 
+#include <algorithm>
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -56,6 +58,25 @@ std::string assumptions_text(const Study& study) {
   return out;
 }
 
+// Every input figure the scenarios used that was measured on a machine (`waferbench calibrate`),
+// one per line, in the same form as the assumptions.
+std::string measured_text(const Study& study) {
+  std::string out;
+  std::vector<std::string> seen;
+  auto add = [&](const io::Provenance& p) {
+    for (const auto& line : p.measured())
+      if (std::find(seen.begin(), seen.end(), line) == seen.end()) {
+        seen.push_back(line);
+        out += line + "\n";
+      }
+  };
+  for (const auto& sc : study.scenarios) {
+    if (const auto* n = sc.system->node()) add(n->provenance);
+    if (sc.host) add(sc.host->node()->provenance);
+  }
+  return out;
+}
+
 }  // namespace
 
 RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& options) {
@@ -101,6 +122,7 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
   out.attribute("study_title", study.title);
   out.attribute("study_yaml", study.text);
   out.attribute("assumptions", assumptions_text(study));
+  out.attribute("measured_inputs", measured_text(study));
 
   out.write_table("/scenarios", make_scenario_table(rows));
   out.write_table("/reference", reference_table(study, first, rows));

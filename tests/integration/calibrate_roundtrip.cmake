@@ -61,6 +61,9 @@ assert ids[0] == 'cerebras-gpt-111m@calibrated-nodex1/zero2+offload+mb1', ids
 assert list(s['host'])[1] == 'calibrated-node', list(s['host'])
 for c in cap:
     assert c == ${kib} * 1024, (c, ${kib} * 1024)
+measured = r.attrs['measured_inputs'].splitlines()
+assert any(l.startswith('${node}: host_memory = ${kib}KiB (measured by waferbench calibrate on ') for l in measured), measured
+assert any(': cpu.memory_bandwidth = ' in l for l in measured), measured
 print('host capacity', cap[0], 'bytes from the calibrated node in both scenarios')
 " RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message("${out}${err}")
