@@ -4,6 +4,7 @@
 //   waferbench report FILE.h5                  print a result file (text, csv, json, markdown)
 //   waferbench compare A.h5 B.h5               what changed between two runs
 //   waferbench merge OUT.h5 PARTS.h5...        join the slices of a study (run --slice K/N)
+//   waferbench calibrate [-o FILE.yaml]        measure this machine, write a node description
 // Exit codes: 0 success, 2 bad input or unusable file, 3 `run --check` found a reference miss or
 // `compare` found a change, 1 internal error.
 #include <mpi.h>
@@ -16,6 +17,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "calibrate_command.hpp"
 #include "gpu/hardware.hpp"
 #include "io/build_info.hpp"
 #include "io/error.hpp"
@@ -316,6 +318,9 @@ int dispatch(int argc, char** argv) {
   merge->add_option("parts", merge_args.parts, "The slices' result files")->required();
   merge->add_flag("--force", merge_args.force, "Replace the merged file if it exists");
 
+  wb::driver::CalibrateArgs calibrate_args;
+  auto* calibrate = wb::driver::add_calibrate_command(app, calibrate_args);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -327,6 +332,11 @@ int dispatch(int argc, char** argv) {
   if (*report) return cmd_report(report_args);
   if (*compare) return cmd_compare(compare_args);
   if (*merge) return cmd_merge(merge_args);
+  if (*calibrate) {
+    std::string command_line;
+    for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+    return wb::driver::run_calibrate(calibrate_args, command_line);
+  }
   return 2;
 }
 

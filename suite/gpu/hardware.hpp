@@ -25,11 +25,20 @@ struct GpuSpec {
   io::Provenance provenance;
 };
 
+// Latency and bandwidth of a link or of a collective's steps: t(n) = latency + n / bandwidth.
+struct AlphaBeta {
+  double latency_s = 0;
+  double bandwidth = 0;  // bytes/s
+};
+
 struct CpuSpec {
   std::string model;
   std::int64_t sockets = 0;
   std::int64_t cores_per_socket = 0;
   double memory_bandwidth = 0;  // whole node, bytes/s
+  // Optional, written by `waferbench calibrate` (docs/calibration.md):
+  std::optional<double> adam_params_per_s_per_core;  // mixed-precision Adam update rate of one core, all cores busy
+  std::optional<double> gemm_fp32_flops_per_s;       // whole node, fp32 GEMM
   std::int64_t cores() const { return sockets * cores_per_socket; }
 };
 
@@ -45,6 +54,13 @@ struct NodeSpec {
   std::int64_t nics = 0;
   double nic_bandwidth = 0;       // per NIC, per direction, bytes/s
   std::optional<NodePerf> perf;   // `performance:` block, needed by the time model
+  // Optional, measured between host processes by `waferbench calibrate` (docs/calibration.md).
+  // p2p: one message one way (ping-pong); allreduce: per-step latency and per-link bandwidth of
+  // a bandwidth-optimal all-reduce, t = 2(p-1) latency + 2(p-1)/p n / bandwidth.
+  std::optional<AlphaBeta> host_p2p;           // links.host_p2p_*: two ranks on one node
+  std::optional<AlphaBeta> host_allreduce;     // links.host_allreduce_*: the ranks of one node
+  std::optional<AlphaBeta> network_p2p;        // network.p2p_*: ranks on two nodes
+  std::optional<AlphaBeta> network_allreduce;  // network.allreduce_*: one rank per node
   io::Provenance provenance;
 };
 

@@ -4,6 +4,20 @@ namespace wb::gpu {
 
 using io::Dim;
 
+namespace {
+
+// <prefix>_latency and <prefix>_bandwidth, both or neither.
+std::optional<AlphaBeta> read_optional_alpha_beta(io::YamlMap& map, const std::string& prefix, io::Provenance& p) {
+  auto latency = io::read_optional_figure(map, prefix + "_latency", Dim::seconds);
+  auto bandwidth = io::read_optional_figure(map, prefix + "_bandwidth", Dim::bytes_per_s);
+  if (!latency && !bandwidth) return std::nullopt;
+  if (!latency) map.fail("'" + prefix + "_bandwidth' needs '" + prefix + "_latency' beside it");
+  if (!bandwidth) map.fail("'" + prefix + "_latency' needs '" + prefix + "_bandwidth' beside it");
+  return AlphaBeta{p.add(*latency), p.add(*bandwidth)};
+}
+
+}  // namespace
+
 GpuSpec parse_gpu(io::YamlMap& root, const std::string& name, const std::string& file) {
   GpuSpec g;
   g.name = name;
@@ -40,16 +54,23 @@ NodeSpec parse_node(io::YamlMap& root, const std::string& name, const std::strin
   n.cpu.sockets = cpu.required("sockets").as_positive_int();
   n.cpu.cores_per_socket = cpu.required("cores_per_socket").as_positive_int();
   n.cpu.memory_bandwidth = p.add(io::read_figure(cpu, "memory_bandwidth", Dim::bytes_per_s));
+  if (auto f = io::read_optional_figure(cpu, "adam_params_per_s_per_core", Dim::count))
+    n.cpu.adam_params_per_s_per_core = p.add(*f);
+  if (auto f = io::read_optional_figure(cpu, "gemm_fp32", Dim::flops_per_s)) n.cpu.gemm_fp32_flops_per_s = p.add(*f);
   cpu.done();
 
   io::YamlMap links = root.required_map("links");
   n.pcie_bandwidth = p.add(io::read_figure(links, "pcie", Dim::bytes_per_s));
   n.intra_bandwidth = p.add(io::read_figure(links, "gpu_to_gpu", Dim::bytes_per_s));
+  n.host_p2p = read_optional_alpha_beta(links, "host_p2p", p);
+  n.host_allreduce = read_optional_alpha_beta(links, "host_allreduce", p);
   links.done();
 
   io::YamlMap net = root.required_map("network");
   n.nics = net.required("nics").as_positive_int();
   n.nic_bandwidth = p.add(io::read_figure(net, "nic_bandwidth", Dim::bytes_per_s));
+  n.network_p2p = read_optional_alpha_beta(net, "p2p", p);
+  n.network_allreduce = read_optional_alpha_beta(net, "allreduce", p);
   net.done();
   if (root.has("performance")) {
     io::YamlMap perf = root.required_map("performance");

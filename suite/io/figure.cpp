@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include <regex>
 
 namespace wb::io {
 
@@ -19,6 +20,12 @@ std::optional<Figure> read_optional_figure(YamlMap& parent, const std::string& k
   f.source = m.required("source").as_string();
   if (f.source.empty()) m.fail("source must not be empty");
   if (auto a = m.optional("assumption")) f.assumption = a->as_bool();
+  if (auto t = m.optional("measured")) {
+    f.measured = t->as_string();
+    if (!is_utc_timestamp(f.measured))
+      t->fail("'" + f.measured + "' is not a UTC time; write when it was measured as 2026-01-31T12:00:00Z");
+    if (f.assumption) m.fail("a figure is either measured or an assumption, not both");
+  }
   if (auto n = m.optional("note")) n->as_string();
   m.done();
   return f;
@@ -49,6 +56,23 @@ double Provenance::add(const Figure& f) {
 std::int64_t Provenance::add_count(const Figure& f) {
   figures.push_back(f);
   return static_cast<std::int64_t>(f.value);
+}
+
+bool is_utc_timestamp(const std::string& text) {
+  static const std::regex form(R"(([0-9]{4})-([0-9]{2})-([0-9]{2})(T([0-9]{2}):([0-9]{2}):([0-9]{2})Z)?)");
+  std::smatch m;
+  if (!std::regex_match(text, m, form)) return false;
+  const int month = std::stoi(m[2]), day = std::stoi(m[3]);
+  if (month < 1 || month > 12 || day < 1 || day > 31) return false;
+  if (m[4].matched && (std::stoi(m[5]) > 23 || std::stoi(m[6]) > 59 || std::stoi(m[7]) > 60)) return false;
+  return true;
+}
+
+std::vector<std::string> Provenance::measured() const {
+  std::vector<std::string> out;
+  for (const auto& f : figures)
+    if (!f.measured.empty()) out.push_back(file + ": " + f.key + " = " + f.text + " (" + f.source + ")");
+  return out;
 }
 
 std::vector<std::string> Provenance::assumptions() const {

@@ -4,7 +4,9 @@
 // flagged as assumptions so that results can say what they rest on.
 //
 // In YAML a figure is written   key: {value: 40GiB, source: "NVIDIA A100 datasheet"}
-// optionally with  assumption: true  and  note: "..." .
+// optionally with  assumption: true  and  note: "..." . A figure measured on the machine itself
+// (`waferbench calibrate`) carries  measured: 2026-01-31T12:00:00Z , the UTC time of the
+// measurement; a figure is either measured or an assumption, never both.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,7 +22,11 @@ struct Figure {
   std::string text;  // the value as written ("750MiB")
   std::string source;
   bool assumption = false;
+  std::string measured;  // UTC time of the measurement ("2026-01-31T12:00:00Z"); "" when not measured
 };
+
+// "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" with plausible fields.
+bool is_utc_timestamp(const std::string& text);
 
 // Reads parent[key] as a figure of dimension dim; `positive` rejects zero and negatives.
 Figure read_figure(YamlMap& parent, const std::string& key, Dim dim, bool positive = true);
@@ -39,6 +45,7 @@ struct Provenance {
   double add(const Figure& f);
   std::int64_t add_count(const Figure& f);  // for read_count_figure results
   std::vector<std::string> assumptions() const;  // "file: key = value (source)"
+  std::vector<std::string> measured() const;     // the same, for the measured figures
 };
 
 }  // namespace wb::io

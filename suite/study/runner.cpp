@@ -1,10 +1,12 @@
 #include "study/runner.hpp"
 
-#include <map>
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <filesystem>
 #include <thread>
@@ -67,6 +69,25 @@ std::string assumptions_text(const Study& study) {
       add_prov(n->gpu.provenance);
     }
     if (sc.host) add_prov(sc.host->node()->provenance);
+  }
+  return out;
+}
+
+// Every input figure the scenarios used that was measured on a machine (`waferbench calibrate`),
+// one per line, in the same form as the assumptions.
+std::string measured_text(const Study& study) {
+  std::string out;
+  std::vector<std::string> seen;
+  auto add = [&](const io::Provenance& p) {
+    for (const auto& line : p.measured())
+      if (std::find(seen.begin(), seen.end(), line) == seen.end()) {
+        seen.push_back(line);
+        out += line + "\n";
+      }
+  };
+  for (const auto& sc : study.scenarios) {
+    if (const auto* n = sc.system->node()) add(n->provenance);
+    if (sc.host) add(sc.host->node()->provenance);
   }
   return out;
 }
@@ -247,6 +268,7 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
     out.attribute("slice_count", options.slice_count);
     out.attribute("study_scenarios", n);
   }
+  out.attribute("measured_inputs", measured_text(study));
 
   out.write_table("/scenarios", make_scenario_table(rows));
   // A slice's references may aggregate scenarios of other slices (a ratio of GPU and wafer times):

@@ -85,6 +85,35 @@ TEST(YamlReader, FiguresNeedValueAndSource) {
   EXPECT_EQ(f.text, "40GiB");
 }
 
+// Figures written by `waferbench calibrate` carry the UTC time they were measured.
+TEST(YamlReader, MeasuredFiguresCarryTheirTime) {
+  const YamlValue doc = parse_yaml(
+      "a: {value: 20GB/s, source: \"measured by waferbench calibrate on n1\", measured: 2026-01-31T12:00:05Z}\n"
+      "b: {value: 20GB/s, source: s, measured: yesterday}\n"
+      "c: {value: 20GB/s, source: s, measured: 2026-13-01}\n"
+      "d: {value: 20GB/s, source: s, measured: 2026-01-31, assumption: true}\n"
+      "e: {value: 20GB/s, source: datasheet}\n",
+      "m.yaml");
+  YamlMap root(doc);
+  Provenance p;
+  p.file = "m.yaml";
+  const Figure a = read_figure(root, "a", Dim::bytes_per_s);
+  EXPECT_EQ(a.measured, "2026-01-31T12:00:05Z");
+  EXPECT_DOUBLE_EQ(p.add(a), 20e9);
+  p.add(read_figure(root, "e", Dim::bytes_per_s));
+  ASSERT_EQ(p.measured().size(), 1u);
+  EXPECT_EQ(p.measured()[0], "m.yaml: a = 20GB/s (measured by waferbench calibrate on n1)");
+  EXPECT_TRUE(p.assumptions().empty());
+  EXPECT_NE(error_of([&] { read_figure(root, "b", Dim::bytes_per_s); }).find("m.yaml:2:41: b.measured: 'yesterday' is not a UTC time"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { read_figure(root, "c", Dim::bytes_per_s); }).find("is not a UTC time"), std::string::npos);
+  EXPECT_NE(error_of([&] { read_figure(root, "d", Dim::bytes_per_s); }).find("either measured or an assumption"),
+            std::string::npos);
+  EXPECT_TRUE(is_utc_timestamp("2026-02-28"));
+  EXPECT_FALSE(is_utc_timestamp("2026-02-28T25:00:00Z"));
+  EXPECT_FALSE(is_utc_timestamp("2026-02-28 12:00:00"));
+}
+
 TEST(YamlReader, EditDistance) {
   EXPECT_EQ(edit_distance("layers", "layres"), 2u);
   EXPECT_EQ(edit_distance("", "abc"), 3u);
