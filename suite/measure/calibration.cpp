@@ -3,12 +3,13 @@
 #include <Kokkos_Core.hpp>
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <sstream>
 
 #include "kernels/adam.hpp"
 #include "kernels/stream.hpp"
 #include "measure/node_layout.hpp"
+
+#include "io/utc.hpp"
 
 namespace wb::measure {
 
@@ -60,15 +61,6 @@ const char* to_string(Effort e) {
     case Effort::thorough: return "thorough";
   }
   return "?";
-}
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 CalibrationPlan plan_calibration(Effort effort, const HostInfo& node) {
@@ -124,7 +116,7 @@ Calibration run_calibration(MPI_Comm world, Effort effort, int emulate_ranks_per
   const double start = MPI_Wtime();
   const NodeLayout layout(world, emulate_ranks_per_node);
   c.effort = effort;
-  c.utc = utc_now();
+  c.utc = io::utc_now();
   MPI_Bcast(c.utc.data(), static_cast<int>(c.utc.size()), MPI_CHAR, 0, world);  // one time stamp for the run
   c.ranks = layout.world_size();
   c.hostnames = layout.hostnames();

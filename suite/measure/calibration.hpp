@@ -54,7 +54,4 @@ struct Calibration {
 // takes groups of that many consecutive ranks as nodes (testing on one machine).
 Calibration run_calibration(MPI_Comm world, Effort effort, int emulate_ranks_per_node = 0);
 
-// "2026-01-31T12:00:00Z" for now.
-std::string utc_now();
-
 }  // namespace wb::measure

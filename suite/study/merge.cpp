@@ -1,12 +1,12 @@
 #include "study/merge.hpp"
 
 #include <algorithm>
-#include <ctime>
 #include <map>
 
 #include "io/compare.hpp"
 #include "io/error.hpp"
 #include "io/hdf5_file.hpp"
+#include "io/utc.hpp"
 #include "study/extra_tables.hpp"
 #include "study/runner.hpp"
 
@@ -26,15 +26,6 @@ std::int64_t int_attribute(const Part& p, const std::string& name) {
     throw io::IoError(p.path + ": not the result of one slice of a study (no integer attribute '" + name +
                       "'); make the parts with `waferbench run STUDY --slice K/N`");
   return std::get<std::int64_t>(it->second);
-}
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 // Same columns (names, types, units, order) in both tables.
@@ -136,7 +127,7 @@ MergeSummary merge_slices(MPI_Comm comm, const std::vector<std::string>& paths, 
   for (const auto& [k, val] : first.attrs)
     if (!ignore.count(k)) out.attribute(k, val);
   out.attribute("mpi_ranks", ranks);
-  out.attribute("created_utc", utc_now());
+  out.attribute("created_utc", io::utc_now());
   out.attribute("merged_parts", static_cast<std::int64_t>(parts.size()));
   for (std::size_t g = 0; g < groups.size(); ++g) out.write_table("/" + groups[g], merged[g]);
   out.commit();

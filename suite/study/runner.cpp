@@ -10,12 +10,12 @@
 #include <sstream>
 #include <filesystem>
 #include <thread>
-#include <ctime>
 #include <stdexcept>
 
 #include "io/build_info.hpp"
 #include "io/file_source.hpp"
 #include "io/hdf5_file.hpp"
+#include "io/utc.hpp"
 #include "study/checkpoint.hpp"
 #include "study/evaluate.hpp"
 #include "study/extra_tables.hpp"
@@ -32,15 +32,6 @@ std::pair<std::int64_t, std::int64_t> block_of(std::int64_t n, std::int64_t rank
 }
 
 namespace {
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // Study assumptions, then every input figure flagged as an assumption, one per line.
 std::string assumptions_text(const Study& study) {
@@ -257,7 +248,7 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
   out.attribute("git_commit", std::string(io::git_commit()));
   out.attribute("mpi_ranks", static_cast<std::int64_t>(ranks));
   out.attribute("kokkos_execution_space", options.kokkos_execution_space);
-  out.attribute("created_utc", utc_now());
+  out.attribute("created_utc", io::utc_now());
   out.attribute("study_name", study.name);
   out.attribute("study_kind", std::string(to_string(study.kind)));
   out.attribute("study_title", study.title);
