@@ -282,9 +282,17 @@ SimTime step_time_lower_bound(const StepSetup& st) {
     if (stage == 0) micro += st.embed_fwd + st.embed_bwd;            // chunk 0 sits on stage 0
     if (stage == (chunks - 1) % st.pp) micro += st.head_fwd + st.head_bwd;
     SimTime total = st.overhead + static_cast<SimTime>(st.grad_accum) * micro;
+    const double params = s.zero_stage >= 1 ? st.stage_params(stage) / static_cast<double>(st.dp) : st.stage_params(stage);
     if (!s.offload_optimizer) {  // the fused Adam step runs on the compute stream too
-      const double params = s.zero_stage >= 1 ? st.stage_params(stage) / static_cast<double>(st.dp) : st.stage_params(stage);
       total += ps(cost.wall(gpu_adam(cost, params)));
+    } else if (st.cpu_params_per_s > 0) {
+      // CPU-Adam starts after the GPU's last backward task and the step waits for it. The node's
+      // host serves the jobs of its GPUs together (processor sharing): when a node holds GPUs
+      // of one stage only, all of them start no earlier than this stage's compute and the last
+      // ends no earlier than their total work over the host's rate; otherwise count this GPU's.
+      const bool one_stage_per_node = (st.dp * st.tp) % st.gpus_per_node == 0;
+      const double sharing = one_stage_per_node ? static_cast<double>(st.gpus_per_node) : 1.0;
+      total += std::max<SimTime>(0, sim::to_sim_time(sharing * params / st.cpu_params_per_s) - 1);  // - 1: rounding
     }
     worst = std::max(worst, total);
   }
