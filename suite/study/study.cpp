@@ -145,7 +145,8 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
     const io::YamlValue counts_value = sw.required("counts");
     const auto counts = counts_value.as_list();
     std::vector<io::YamlValue> strategies;
-    const SearchMode search = sweep_search_mode(sw, st);  // study_time.cpp
+    std::string best_tag;
+    const SearchMode search = sweep_search_mode(sw, st, best_tag);  // study_time.cpp
     if (search != SearchMode::none) {
       if (auto sv = sw.optional("strategies")) sv->fail("a search sweep enumerates the strategies; remove `strategies`");
     } else {
@@ -183,7 +184,7 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
           const std::int64_t count = count_value.as_positive_int();
           if (search != SearchMode::none) {
             if (sys.kind == SystemKind::wafer) sys_value.fail("the strategy search is for GPU systems; " + sys.name + " is a wafer system");
-            add_search_scenarios(st, sweep_name, *m, sys, count, host, workload, *framework, count_value, by_id, search);
+            add_search_scenarios(st, sweep_name, *m, sys, count, host, workload, *framework, count_value, by_id, search, best_tag);
             continue;
           }
           for (const auto& strat_value : strategies) {

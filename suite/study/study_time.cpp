@@ -1,6 +1,7 @@
 #include "study/study_time.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <stdexcept>
 
@@ -48,17 +49,23 @@ void check_time_setup(const Study& st, Scenario& sc, const gpu::ClusterSpec& clu
   }
 }
 
-SearchMode sweep_search_mode(io::YamlMap& sweep, const Study& st) {
+SearchMode sweep_search_mode(io::YamlMap& sweep, const Study& st, std::string& best_tag) {
+  best_tag = "best";
   const SearchMode study_default = st.search ? SearchMode::all : SearchMode::none;
   const auto v = sweep.optional("search");
   if (!v) return study_default;
   const std::string s = v->as_string();
   SearchMode mode = SearchMode::none;
-  if (s == "best") mode = SearchMode::best;
+  if (s == "best" || (s.size() > 5 && s.compare(0, 5, "best-") == 0)) mode = SearchMode::best;
   else if (s == "all" || s == "true") mode = SearchMode::all;
   else if (s == "false") mode = SearchMode::none;
-  else v->fail("unknown search '" + s + "'; expected best (the fastest layout), all (every layout that fits) or false");
+  else v->fail("unknown search '" + s + "'; expected best (the fastest layout; best-<tag> names its scenario .../best-<tag>), "
+               "all (every layout that fits) or false");
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+      v->fail("search: '" + s + "' names the scenario; use letters, digits, '-', '_' and '.'");
   if (mode != SearchMode::none && st.kind != StudyKind::training) v->fail("the strategy search is for studies of kind training");
+  if (mode == SearchMode::best) best_tag = s;
   return mode;
 }
 
@@ -128,7 +135,7 @@ void fill_no_layout_row(const Scenario& sc, ScenarioRow& row) {
 void add_search_scenarios(Study& st, const std::string& sweep, const model::TransformerConfig& m, const System& sys,
                           std::int64_t count, const System* host, const model::Workload& w,
                           const gpu::FrameworkSpec& f, const io::YamlValue& where, std::map<std::string, std::int64_t>& by_id,
-                          SearchMode mode) {
+                          SearchMode mode, const std::string& best_tag) {
   if (w.task != model::Task::train) where.fail("a search needs workload.task: train");
   const gpu::ClusterSpec cluster = cluster_of(sys, count, host);
   Scenario proto;
@@ -152,7 +159,7 @@ void add_search_scenarios(Study& st, const std::string& sweep, const model::Tran
     sc.host = host;
     sc.workload = w;
     sc.framework = &f;
-    sc.id = scenario_id(m.name, sys.name, count, "best");
+    sc.id = scenario_id(m.name, sys.name, count, best_tag);
     std::string line = what + ": " + thousands(b.stats.enumerated) + " layouts, " + thousands(b.stats.fitting) +
                        " fit in memory, " + thousands(b.stats.timed) + " timed (the others bounded out); ";
     if (b.found) {
@@ -177,7 +184,8 @@ void add_search_scenarios(Study& st, const std::string& sweep, const model::Tran
         where.fail(sc.id + " (" + sc.strategy.canonical() + "): " + e.what());
       }
     }
-    if (by_id.count(sc.id)) where.fail("scenario " + sc.id + " appears twice in the study");
+    if (by_id.count(sc.id))
+      where.fail("scenario " + sc.id + " appears twice in the study; name one search best-<tag> (scenario .../best-<tag>)");
     sc.index = static_cast<std::int64_t>(st.scenarios.size());
     by_id[sc.id] = sc.index;
     st.scenarios.push_back(std::move(sc));
