@@ -77,6 +77,13 @@ def scale_count(sc, i):
     return int(sc["devices"][i]) if "devices" in sc else int(sc["system_count"][i])
 
 
+def strategy_of(sc, i):
+    """What a line follows across models or counts: the strategy part of the scenario id. It is the
+    strategy itself, except for a strategy search's `best` scenarios, whose layout (the strategy
+    column) changes from count to count."""
+    return sc["id"][i].rsplit("/", 1)[-1]
+
+
 def time_axis(seconds):
     """Unit and divisor for durations up to `seconds`."""
     for unit, div in (("d", DAY_S), ("h", 3600.0), ("min", 60.0), ("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
@@ -99,7 +106,7 @@ def memory(res, base, formats, opts):
     groups = {}
     for i in range(len(sc["id"])):
         if np.isfinite(sc["device_memory_bytes"][i]):
-            key = (sc["sweep"][i], sc["strategy"][i], sc["system"][i], int(sc["system_count"][i]))
+            key = (sc["sweep"][i], strategy_of(sc, i), sc["system"][i], int(sc["system_count"][i]))
             groups.setdefault(key, []).append(i)
     for (sweep, strategy, system, count), idx in groups.items():
         idx = sorted(idx, key=lambda i: sc["params"][i])
@@ -171,7 +178,7 @@ def time_to_train(res, base, formats, opts):
     groups = {}
     for i in range(len(t)):
         if np.isfinite(t[i]):
-            groups.setdefault((is_wafer(sc, i), sc["system"][i], int(sc["system_count"][i]), sc["strategy"][i]),
+            groups.setdefault((is_wafer(sc, i), sc["system"][i], int(sc["system_count"][i]), strategy_of(sc, i)),
                               []).append(i)
     fig, ax = plt.subplots(figsize=(8, 5))
     for (wafer, system, count, strategy), idx in sorted(groups.items()):
@@ -274,7 +281,7 @@ def scaling(res, base, formats, opts):
     groups = {}
     for i in range(len(sc["id"])):
         if np.isfinite(sc[metric][i]):
-            groups.setdefault((sc["model"][i], sc["system"][i], sc["strategy"][i]), []).append(i)
+            groups.setdefault((sc["model"][i], sc["system"][i], strategy_of(sc, i)), []).append(i)
     groups = {k: sorted(v, key=lambda i: scale_count(sc, i)) for k, v in groups.items()
               if len(set(scale_count(sc, i) for i in v)) >= 2}
     if not groups:

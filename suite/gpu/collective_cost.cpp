@@ -20,6 +20,17 @@ Fabric make_fabric(const ClusterSpec& c) {
   f.nics = n.nics;
   f.net_latency_s = p.net_latency_s;
   f.net_efficiency = p.net_efficiency;
+  if (n.network_allreduce) {
+    f.net_latency_s = n.network_allreduce->latency_s;
+    f.nic_bandwidth = n.network_allreduce->bandwidth;
+    f.net_efficiency = 1.0;  // measured: already what the network achieves
+  }
+  f.net_p2p_latency_s = f.net_latency_s;
+  f.net_p2p_bandwidth = f.nic_bandwidth * f.net_efficiency;
+  if (n.network_p2p) {
+    f.net_p2p_latency_s = n.network_p2p->latency_s;
+    f.net_p2p_bandwidth = n.network_p2p->bandwidth;
+  }
   return f;
 }
 
@@ -52,7 +63,7 @@ double collective_time(Collective kind, double bytes, const GroupShape& g, const
 
 double p2p_time(double bytes, bool same_node, const Fabric& f) {
   if (same_node) return f.intra_latency_s + bytes / (f.intra_bandwidth * f.intra_efficiency);
-  return f.net_latency_s + bytes / (f.nic_bandwidth * f.net_efficiency);
+  return f.net_p2p_latency_s + bytes / f.net_p2p_bandwidth;
 }
 
 }  // namespace wb::gpu

@@ -35,8 +35,16 @@ struct Fabric {
   std::int64_t nics = 1;       // per node
   double net_latency_s = 0;
   double net_efficiency = 1;
+  // Point-to-point across nodes (pipeline sends): latency and achieved bandwidth.
+  double net_p2p_latency_s = 0;
+  double net_p2p_bandwidth = 0;
 };
 
+// From the node's `performance:` block; a node file with measured network figures
+// (network.allreduce_*, network.p2p_*: waferbench calibrate on two or more nodes) uses them
+// instead: the all-reduce's per-step latency as alpha across nodes and its per-link bandwidth as
+// one rail's achieved bandwidth (host MPI drove one NIC per node; NCCL drives min(g, NICs) rails),
+// the ping-pong's alpha-beta for pipeline transfers.
 Fabric make_fabric(const ClusterSpec& cluster);
 
 // Seconds for one collective over a buffer of `bytes` (the full, unsharded buffer).

@@ -35,7 +35,8 @@ struct CpuSpec {
   std::string model;
   std::int64_t sockets = 0;
   std::int64_t cores_per_socket = 0;
-  double memory_bandwidth = 0;  // whole node, bytes/s
+  double memory_bandwidth = 0;  // whole node, bytes/s (datasheet peak, or STREAM when measured)
+  bool memory_bandwidth_measured = false;  // `measured:` (waferbench calibrate's STREAM triad)
   // Optional, written by `waferbench calibrate` (docs/calibration.md):
   std::optional<double> adam_params_per_s_per_core;  // mixed-precision Adam update rate of one core, all cores busy
   std::optional<double> gemm_fp32_flops_per_s;       // whole node, fp32 GEMM
@@ -63,6 +64,15 @@ struct NodeSpec {
   std::optional<AlphaBeta> network_allreduce;  // network.allreduce_*: one rank per node
   io::Provenance provenance;
 };
+
+// The node's own figures take precedence over its `performance:` block's estimates of the same
+// quantities (docs/calibration.md, "What changes in the predictions"): cpu.adam_params_per_s_per_core
+// sets the CPU-Adam rate and a measured cpu.memory_bandwidth (STREAM) the host bandwidth of the
+// offloaded optimizer. (A datasheet cpu.memory_bandwidth is the DDR peak, which no program
+// reaches: it does not replace host_stream_bandwidth.) network.allreduce_* and network.p2p_* set
+// the inter-node collectives and transfers in make_fabric (gpu/collective_cost.hpp). Called by
+// parse_node; idempotent.
+void apply_node_figures(NodeSpec& node);
 
 // What a scenario runs on: `nodes` x node, or bare GPUs (no host described) when node is empty.
 struct ClusterSpec {

@@ -53,7 +53,11 @@ NodeSpec parse_node(io::YamlMap& root, const std::string& name, const std::strin
   n.cpu.model = cpu.required("model").as_string();
   n.cpu.sockets = cpu.required("sockets").as_positive_int();
   n.cpu.cores_per_socket = cpu.required("cores_per_socket").as_positive_int();
-  n.cpu.memory_bandwidth = p.add(io::read_figure(cpu, "memory_bandwidth", Dim::bytes_per_s));
+  {
+    const io::Figure bw = io::read_figure(cpu, "memory_bandwidth", Dim::bytes_per_s);
+    n.cpu.memory_bandwidth = p.add(bw);
+    n.cpu.memory_bandwidth_measured = !bw.measured.empty();
+  }
   if (auto f = io::read_optional_figure(cpu, "adam_params_per_s_per_core", Dim::count))
     n.cpu.adam_params_per_s_per_core = p.add(*f);
   if (auto f = io::read_optional_figure(cpu, "gemm_fp32", Dim::flops_per_s)) n.cpu.gemm_fp32_flops_per_s = p.add(*f);
@@ -74,7 +78,12 @@ NodeSpec parse_node(io::YamlMap& root, const std::string& name, const std::strin
   net.done();
   if (root.has("performance")) {
     io::YamlMap perf = root.required_map("performance");
-    n.perf = parse_node_perf(perf, p);
+    NodePerfSuperseded sup;
+    sup.adam_rate = n.cpu.adam_params_per_s_per_core.has_value();
+    sup.host_bandwidth = n.cpu.memory_bandwidth_measured;
+    sup.network = n.network_allreduce.has_value() && n.network_p2p.has_value();
+    n.perf = parse_node_perf(perf, p, sup);
+    apply_node_figures(n);  // the node's own (measured) figures win
   }
   return n;
 }

@@ -24,7 +24,19 @@ constexpr double kFp32Bytes = 4.0;
 OpCost::OpCost(const GpuSpec& gpu, const GpuPerf& perf, const FrameworkTime& fw, bool fp32)
     : gpu_(gpu), perf_(perf), fw_(fw), peak_(fp32 ? gpu.peak_fp32_flops : gpu.peak_fp16_flops), elem_(fp32 ? 4.0 : 2.0) {}
 
-KernelSeq OpCost::gemm(double m, double n, double k, double batch) const {
+KernelSeq OpCost::gemm(double m, double n, double k, double batch) const { return gemm_scaled(m, n, k, batch, 1.0); }
+
+KernelSeq OpCost::weight_gemm(double m, double n, double k) const { return gemm_scaled(m, n, k, 1.0, sparse_speedup_); }
+
+void OpCost::use_sparse_weights(bool on) {
+  // NVIDIA A100 whitepaper (2020), "Fine-grained structured sparsity": 2:4 sparse tensor cores
+  // skip the zero half of the weights, up to 2x the dense math throughput; the datasheets give
+  // the sparse peak. Memory traffic and the kernel gap are not reduced here.
+  sparse_speedup_ = 1.0;
+  if (on && gpu_.peak_fp16_sparse_flops > 0) sparse_speedup_ = std::min(2.0, gpu_.peak_fp16_sparse_flops / gpu_.peak_fp16_flops);
+}
+
+KernelSeq OpCost::gemm_scaled(double m, double n, double k, double batch, double math_speedup) const {
   KernelSeq out;
   out.kernels = 1;
   out.flops = 2.0 * m * n * k * batch;
@@ -46,6 +58,7 @@ KernelSeq OpCost::gemm(double m, double n, double k, double batch) const {
       // Each wave: every busy SM computes one padded tile over its K range, plus the tile's
       // fixed prologue/epilogue expressed in K elements.
       double time = waves * 2.0 * t.m * t.n * (kk + perf_.gemm_k_overhead) / tile_rate;
+      time /= math_speedup;  // 2:4 sparse tensor cores: the math only (split-K reduction is dense)
       if (split > 1) time += split * m * n * batch * kFp32Bytes * 2.0 / (gpu_.memory_bandwidth * perf_.memory_efficiency);
       if (first || time < best) best = time;
       first = false;
@@ -95,7 +108,7 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
   // Forward byte counts are written for 2-byte activations and scaled by e for fp32 inference.
   const double e = c.elem() / 2.0;
   KernelSeq af = c.stream(e * 4.0 * T * h);         // LayerNorm: read x, write y
-  af += c.gemm(T, qt + 2.0 * kvt, h);
+  af += c.weight_gemm(T, qt + 2.0 * kvt, h);
   KernelSeq core;
   if (c.framework().attention == Attention::unfused) {
     core += c.gemm(s, s, dh, b * at);                // Q K^T
@@ -111,7 +124,7 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
     core += fa;
   }
   af += core;
-  af += c.gemm(T, h, qt);
+  af += c.weight_gemm(T, h, qt);
   L.attn_core_fwd = core;
   KernelSeq bda = c.stream(e * 7.0 * T * h);         // bias-dropout-add: read x, residual; write; mask
   if (!drop) bda = c.stream(e * 6.0 * T * h);
@@ -119,9 +132,9 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
   L.attn_fwd += bda;
 
   KernelSeq mf = c.stream(e * 4.0 * T * h);          // LayerNorm
-  mf += c.gemm(T, up, h);
+  mf += c.weight_gemm(T, up, h);
   mf += c.stream(e * (swiglu ? 6.0 * T * ft : 4.0 * T * ft));  // bias + GeLU (fused) or SiLU-gate
-  mf += c.gemm(T, h, ft);
+  mf += c.weight_gemm(T, h, ft);
   mf += bda;
   L.mlp_fwd = mf;
 
@@ -129,7 +142,7 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
   // element-wise kernels read the saved input and the incoming gradient and write a gradient.
   const double grad_accum_bytes = kFp16Bytes + 2.0 * kFp32Bytes;  // fp16 wgrad added into fp32 main_grad
   KernelSeq ab = c.stream(5.0 * T * h);              // bias-dropout-add backward
-  ab += c.gemm(T, qt, h);                            // projection dgrad
+  ab += c.weight_gemm(T, qt, h);                     // projection dgrad
   ab += c.gemm(qt, h, T);                            // projection wgrad
   ab += c.stream(2.0 * T * h);                       // bias grad
   if (c.framework().attention == Attention::unfused) {
@@ -146,7 +159,7 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
     fb.flops *= 0.5;
     ab += fb;
   }
-  ab += c.gemm(T, h, qt + 2.0 * kvt);                // QKV dgrad
+  ab += c.weight_gemm(T, h, qt + 2.0 * kvt);         // QKV dgrad
   ab += c.gemm(h, qt + 2.0 * kvt, T);                // QKV wgrad
   ab += c.stream(2.0 * T * (qt + 2.0 * kvt));        // bias grad
   ab += c.stream(8.0 * T * h, 2);                    // LayerNorm backward (+ weight grads)
@@ -154,11 +167,11 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
   L.attn_bwd = ab;
 
   KernelSeq mb = c.stream(5.0 * T * h);              // bias-dropout-add backward
-  mb += c.gemm(T, ft, h);                            // FC2 dgrad
+  mb += c.weight_gemm(T, ft, h);                     // FC2 dgrad
   mb += c.gemm(ft, h, T);                            // FC2 wgrad
   mb += c.stream(2.0 * T * h);                       // bias grad
   mb += c.stream(swiglu ? 10.0 * T * ft : 6.0 * T * ft);  // activation backward
-  mb += c.gemm(T, h, up);                            // FC1 dgrad
+  mb += c.weight_gemm(T, h, up);                     // FC1 dgrad
   mb += c.gemm(h, up, T);                            // FC1 wgrad
   mb += c.stream(2.0 * T * up);                      // bias grad
   mb += c.stream(8.0 * T * h, 2);                    // LayerNorm backward

@@ -40,6 +40,14 @@ class OpCost {
 
   // C[m x n] = A[m x k] B[k x n], `batch` independent products (batched GEMM), FP16 operands.
   KernelSeq gemm(double m, double n, double k, double batch = 1) const;
+  // A product with a decoder layer's weight matrix as an operand, forward (X W) or data
+  // gradient (dY W^T): with 2:4 structured sparsity its math time is divided by
+  // sparse_weight_speedup(); the weight gradient (X^T dY, dense operands) uses gemm().
+  KernelSeq weight_gemm(double m, double n, double k) const;
+  // NVIDIA's 2:4 sparse tensor cores: at most 2x, as the sparse over the dense peak of the GPU
+  // file (A100 624/312, H100 1979/989 TFLOP/s); 1 for a GPU without them (no peak_fp16_sparse).
+  void use_sparse_weights(bool on);
+  double sparse_weight_speedup() const { return sparse_speedup_; }
   // Fraction of peak a GEMM of this shape reaches (for tests and docs).
   double gemm_efficiency(double m, double n, double k, double batch = 1) const;
   // A memory-bound kernel moving `bytes` through HBM.
@@ -58,6 +66,8 @@ class OpCost {
   const FrameworkTime& fw_;
   double peak_;
   double elem_;
+  double sparse_speedup_ = 1.0;
+  KernelSeq gemm_scaled(double m, double n, double k, double batch, double math_speedup) const;
 };
 
 // Per-micro-batch compute of one transformer layer on one GPU (tensor-parallel degree tp),

@@ -25,6 +25,14 @@ double optional_figure(io::YamlMap& m, const std::string& key, Dim dim, io::Prov
   return 0.0;
 }
 
+// A figure the block must give unless the node file gives the same quantity itself (`by`).
+double unless_superseded(io::YamlMap& m, const std::string& key, Dim dim, bool superseded, const char* by,
+                         io::Provenance& p) {
+  if (auto f = io::read_optional_figure(m, key, dim)) return p.add(*f);
+  if (!superseded) m.fail(std::string("missing '") + key + "' (or, measured, " + by + " in the node file)");
+  return 0.0;  // taken from the node's own figure (apply_node_figures)
+}
+
 }  // namespace
 
 GpuPerf parse_gpu_perf(io::YamlMap& m, io::Provenance& p) {
@@ -39,17 +47,19 @@ GpuPerf parse_gpu_perf(io::YamlMap& m, io::Provenance& p) {
   return g;
 }
 
-NodePerf parse_node_perf(io::YamlMap& m, io::Provenance& p) {
+NodePerf parse_node_perf(io::YamlMap& m, io::Provenance& p, const NodePerfSuperseded& sup) {
   NodePerf n;
-  n.adam_params_per_s_per_core = p.add(io::read_figure(m, "adam_params_per_s_per_core", Dim::count));
-  n.host_stream_bandwidth = p.add(io::read_figure(m, "host_stream_bandwidth", Dim::bytes_per_s));
+  n.adam_params_per_s_per_core =
+      unless_superseded(m, "adam_params_per_s_per_core", Dim::count, sup.adam_rate, "cpu.adam_params_per_s_per_core", p);
+  n.host_stream_bandwidth =
+      unless_superseded(m, "host_stream_bandwidth", Dim::bytes_per_s, sup.host_bandwidth, "cpu.memory_bandwidth", p);
   n.pcie_achievable = p.add(io::read_figure(m, "pcie_achievable", Dim::bytes_per_s));
   n.gpus_per_pcie_switch = positive_count(m, "gpus_per_pcie_switch", p);
   n.pcie_latency_s = p.add(io::read_figure(m, "pcie_latency", Dim::seconds));
   n.intra_latency_s = p.add(io::read_figure(m, "intra_latency", Dim::seconds));
   n.intra_efficiency = fraction(m, "intra_efficiency", p);
-  n.net_latency_s = p.add(io::read_figure(m, "net_latency", Dim::seconds));
-  n.net_efficiency = fraction(m, "net_efficiency", p);
+  n.net_latency_s = unless_superseded(m, "net_latency", Dim::seconds, sup.network, "network.allreduce_* and network.p2p_*", p);
+  if (m.has("net_efficiency") || !sup.network) n.net_efficiency = fraction(m, "net_efficiency", p);
   n.gpu_mtbf_s = optional_figure(m, "gpu_mtbf", Dim::seconds, p);
   n.node_mtbf_s = optional_figure(m, "node_mtbf", Dim::seconds, p);
   if (auto f = io::read_optional_figure(m, "straggler_cv", Dim::count, false)) n.straggler_cv = p.add(*f);

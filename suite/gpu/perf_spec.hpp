@@ -65,9 +65,18 @@ struct FrameworkTime {
   double microbatch_overhead_s = 0;       // host work per micro-batch and stage (batch fetch, loss, schedule)
 };
 
+// Figures of a node's `performance:` block that the node file states itself (measured by
+// `waferbench calibrate`, docs/calibration.md) and that therefore may be left out of the block:
+// the node's figure takes precedence (gpu/hardware.hpp, apply_node_figures).
+struct NodePerfSuperseded {
+  bool adam_rate = false;         // cpu.adam_params_per_s_per_core
+  bool host_bandwidth = false;    // cpu.memory_bandwidth, measured
+  bool network = false;           // network.allreduce_* and network.p2p_*
+};
+
 // Parse the optional blocks; `prov` receives the figures (for sources and assumptions).
 GpuPerf parse_gpu_perf(io::YamlMap& block, io::Provenance& prov);
-NodePerf parse_node_perf(io::YamlMap& block, io::Provenance& prov);
+NodePerf parse_node_perf(io::YamlMap& block, io::Provenance& prov, const NodePerfSuperseded& superseded = {});
 FrameworkTime parse_framework_time(io::YamlMap& block, io::Provenance& prov);
 
 }  // namespace wb::gpu

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "gpu/memory_plan.hpp"
+#include "gpu/step_program.hpp"
 
 namespace wb::gpu {
 
@@ -84,6 +85,7 @@ std::vector<SearchResult> search_strategies(const model::TransformerConfig& m, c
       continue;  // e.g. a global batch the layout cannot split
     }
     ++local.fitting;
+    ++local.timed;
     out.push_back({s, t.time_to_train_s, t.tokens_per_s});
   }
   std::sort(out.begin(), out.end(), [](const SearchResult& a, const SearchResult& b) {
@@ -92,6 +94,73 @@ std::vector<SearchResult> search_strategies(const model::TransformerConfig& m, c
   });
   if (stats) *stats = local;
   return out;
+}
+
+BestStrategy search_best(const model::TransformerConfig& m, const ClusterSpec& cluster, const model::Workload& w,
+                         const FrameworkSpec& f, double train_tokens, const TimeOptions& opt) {
+  BestStrategy r;
+  TimeOptions o = opt;
+  o.timeline = false;
+  o.distributed = false;
+  o.stragglers = false;
+  if (o.engine == EngineChoice::pdes) o.engine = EngineChoice::automatic;  // same numbers, fast where exact
+  struct Candidate {
+    Strategy strategy;
+    double bound_tokens_per_s;  // tokens per step / lower bound of the step
+    std::string canonical;
+  };
+  std::vector<Candidate> candidates;
+  double smallest_bytes = 0;
+  for (const Strategy& s : enumerate_strategies(m, cluster, w)) {
+    ++r.stats.enumerated;
+    MemoryPlan plan;
+    try {
+      model::Workload wl = w;
+      plan = plan_memory(m, cluster, s, wl, f);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    const double footprint = plan.device.total();
+    if (!r.any_layout || footprint < smallest_bytes ||
+        (footprint == smallest_bytes && s.canonical() < r.smallest.canonical())) {
+      r.smallest = s;
+      smallest_bytes = footprint;
+    }
+    r.any_layout = true;
+    if (!plan.fits()) continue;
+    StepSetup setup;
+    try {
+      setup = make_step_setup(m, cluster, s, w, f, 0.0, o.seed);
+    } catch (const std::invalid_argument&) {
+      continue;  // e.g. a global batch the layout cannot split
+    }
+    ++r.stats.fitting;
+    const double tokens_per_step = static_cast<double>(setup.global_batch * setup.seq);
+    candidates.push_back({s, tokens_per_step / sim::to_seconds(step_time_lower_bound(setup)), s.canonical()});
+  }
+  // Most promising first; equal bounds in the ranking's tie-break order.
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.bound_tokens_per_s != b.bound_tokens_per_s) return a.bound_tokens_per_s > b.bound_tokens_per_s;
+    return a.canonical < b.canonical;
+  });
+  for (const Candidate& c : candidates) {
+    // The step is at least its bound (in whole picoseconds), so no later candidate can be faster.
+    if (r.found && c.bound_tokens_per_s < r.best.tokens_per_s) break;
+    TrainingTime t;
+    try {
+      t = training_time(m, cluster, c.strategy, w, f, train_tokens, o, MPI_COMM_SELF);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    ++r.stats.timed;
+    const bool better = !r.found || t.tokens_per_s > r.best.tokens_per_s ||
+                        (t.tokens_per_s == r.best.tokens_per_s && c.canonical < r.best.strategy.canonical());
+    if (better) {
+      r.best = {c.strategy, t.time_to_train_s, t.tokens_per_s};
+      r.found = true;
+    }
+  }
+  return r;
 }
 
 }  // namespace wb::gpu

@@ -30,7 +30,8 @@ struct SearchResult {
 
 struct SearchStats {
   std::int64_t enumerated = 0;   // valid layouts considered
-  std::int64_t fitting = 0;      // passed the memory plan and were timed
+  std::int64_t fitting = 0;      // passed the memory plan (and, in search_strategies, were timed)
+  std::int64_t timed = 0;        // step simulated (search_best skips those its bound rules out)
 };
 
 // All valid training strategies for the model on the cluster (unranked, unfiltered).
@@ -41,5 +42,21 @@ std::vector<Strategy> enumerate_strategies(const model::TransformerConfig& m, co
 std::vector<SearchResult> search_strategies(const model::TransformerConfig& m, const ClusterSpec& cluster,
                                             const model::Workload& w, const FrameworkSpec& f, double train_tokens,
                                             const TimeOptions& opt, SearchStats* stats = nullptr);
+
+// The fastest strategy only, found without timing every candidate: each layout that fits gets a
+// lower bound on its step (the busiest stage's compute stream, whose tasks run one after another:
+// gpu::step_time_lower_bound), candidates are timed in order of their bound, and the search stops
+// when no remaining bound can beat the best step found. The answer is the one search_strategies
+// ranks first (same order, same tie-break). Candidates are compared on the straggler-free step
+// (opt.stragglers is ignored), which every symmetric layout computes on the exact fast path.
+struct BestStrategy {
+  bool found = false;            // a layout fits and was timed
+  SearchResult best;             // when found
+  bool any_layout = false;       // some valid layout exists (fitting or not)
+  Strategy smallest;             // when nothing fits: the layout with the smallest device footprint
+  SearchStats stats;
+};
+BestStrategy search_best(const model::TransformerConfig& m, const ClusterSpec& cluster, const model::Workload& w,
+                         const FrameworkSpec& f, double train_tokens, const TimeOptions& opt);
 
 }  // namespace wb::gpu

@@ -205,7 +205,11 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
 
   const GpuPerf& gp = *cluster.gpu.perf;
   const FrameworkTime& ft = *f.time;
-  const OpCost cost(cluster.gpu, gp, ft);
+  OpCost cost(cluster.gpu, gp, ft);
+  // Weight sparsity (docs/gpu-time-model.md): unstructured zeros are multiplied like any other
+  // value by dense tensor-core kernels (no change); 2:4 structured sparsity speeds up the
+  // products with the sparse weights on GPUs with sparse tensor cores.
+  cost.use_sparse_weights(s.sparse_2to4);
   const LayerKernels L = layer_kernels(cost, m, st.seq, st.micro_batch, st.tp);
   const EdgeKernels E = edge_kernels(cost, m, st.seq, st.micro_batch, st.tp);
   st.attn_fwd = ps(cost.wall(L.attn_fwd));
@@ -254,6 +258,45 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
   st.straggler_cv = straggler_cv;
   st.seed = seed;
   return st;
+}
+
+SimTime step_time_lower_bound(const StepSetup& st) {
+  if (st.steps != 1) return 1;
+  const Strategy& s = st.strategy;
+  const bool full = s.recompute == model::Recompute::full;
+  const bool selective = s.recompute == model::Recompute::selective;
+  // One layer's compute tasks per micro-batch (forward, backward, recomputation), as
+  // build_program issues them, and the tensor-parallel all-reduces the compute stream waits for.
+  SimTime layer = st.attn_fwd + st.mlp_fwd + st.attn_bwd + st.mlp_bwd;
+  if (full) layer += st.attn_fwd + st.mlp_fwd;
+  if (selective) layer += st.core_fwd;
+  if (st.tp > 1) layer += (full ? 6 : 4) * st.tp_allreduce;
+  const std::int64_t chunks = st.pp * st.vp;
+  const FrameworkTime& ft = *st.framework->time;
+  const OpCost cost(st.cluster.gpu, *st.cluster.gpu.perf, ft);
+  SimTime worst = 0;
+  for (std::int64_t stage = 0; stage < st.pp; ++stage) {
+    std::int64_t layers = 0;
+    for (std::int64_t c = 0; c < st.vp; ++c) layers += st.stage_layers[static_cast<std::size_t>(c * st.pp + stage)];
+    SimTime micro = st.micro_overhead + static_cast<SimTime>(layers) * layer;
+    if (stage == 0) micro += st.embed_fwd + st.embed_bwd;            // chunk 0 sits on stage 0
+    if (stage == (chunks - 1) % st.pp) micro += st.head_fwd + st.head_bwd;
+    SimTime total = st.overhead + static_cast<SimTime>(st.grad_accum) * micro;
+    const double params = s.zero_stage >= 1 ? st.stage_params(stage) / static_cast<double>(st.dp) : st.stage_params(stage);
+    if (!s.offload_optimizer) {  // the fused Adam step runs on the compute stream too
+      total += ps(cost.wall(gpu_adam(cost, params)));
+    } else if (st.cpu_params_per_s > 0) {
+      // CPU-Adam starts after the GPU's last backward task and the step waits for it. The node's
+      // host serves the jobs of its GPUs together (processor sharing): when a node holds GPUs
+      // of one stage only, all of them start no earlier than this stage's compute and the last
+      // ends no earlier than their total work over the host's rate; otherwise count this GPU's.
+      const bool one_stage_per_node = (st.dp * st.tp) % st.gpus_per_node == 0;
+      const double sharing = one_stage_per_node ? static_cast<double>(st.gpus_per_node) : 1.0;
+      total += std::max<SimTime>(0, sim::to_sim_time(sharing * params / st.cpu_params_per_s) - 1);  // - 1: rounding
+    }
+    worst = std::max(worst, total);
+  }
+  return std::max<SimTime>(worst, 1);
 }
 
 namespace {

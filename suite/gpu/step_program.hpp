@@ -152,6 +152,12 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
 // The program of one pipeline stage.
 Program build_program(const StepSetup& setup, std::int64_t stage);
 
+// A lower bound on the simulated step (picoseconds), without building the programs: the busiest
+// stage's compute stream — its tasks run one after another — with the tensor-parallel
+// all-reduces it waits for between them. Stragglers only lengthen tasks, so it bounds those runs
+// too. With the delayed update (two steps simulated, the second measured) it is the trivial 1 ps.
+SimTime step_time_lower_bound(const StepSetup& setup);
+
 // Message tag of a pipeline transfer (direction 0 activations, 1 gradients).
 std::int64_t message_tag(std::int64_t step, int direction, std::int64_t micro, std::int64_t chunk,
                          std::int64_t micro_batches, std::int64_t chunks);

@@ -54,6 +54,13 @@ Strategy parse_strategy(const std::string& text) {
       s.grad_accum = n4;
     } else if (auto n5 = numbered(w, "vp")) {
       s.virtual_stages = n5;
+    } else if (w == "sparse2:4") {
+      if (s.sparse_2to4 || s.sparse_percent > 0) throw std::invalid_argument("more than one sparsity word in '" + text + "'");
+      s.sparse_2to4 = true;
+    } else if (auto n6 = numbered(w, "sparse")) {
+      if (s.sparse_2to4 || s.sparse_percent > 0) throw std::invalid_argument("more than one sparsity word in '" + text + "'");
+      if (n6 >= 100) throw std::invalid_argument("'" + w + "': the percentage of zero weights must be below 100");
+      s.sparse_percent = n6;
     } else if (w == "delayed-update") {
       s.delayed_update = true;
     } else if (w == "recompute-none") {
@@ -70,7 +77,7 @@ Strategy parse_strategy(const std::string& text) {
       throw std::invalid_argument("unknown word '" + w +
                                   "' (known: zero0..zero3, offload, param-offload, tp<N>, pp<N>, mb<N>, "
                                   "recompute-none|selective|full, infer-fp32, infer-fp16, ga<N>, vp<N>, "
-                                  "delayed-update)");
+                                  "delayed-update, sparse<P>, sparse2:4)");
     }
   }
   if (s.offload_params && s.zero_stage != 3)
@@ -81,6 +88,8 @@ Strategy parse_strategy(const std::string& text) {
     throw std::invalid_argument("vp" + std::to_string(s.virtual_stages) + " interleaves pipeline stages; it needs pp > 1");
   if (s.inference) {
     if (s.grad_accum > 0 || s.virtual_stages > 1) throw std::invalid_argument("ga<N> and vp<N> are for training");
+    if (s.sparse_2to4 || s.sparse_percent > 0)
+      throw std::invalid_argument("sparse<P> and sparse2:4 are for training (the inference model has no sparse kernels)");
     if (s.offload_optimizer) throw std::invalid_argument("offload (of optimizer states) has no meaning for inference");
     if (s.recompute != model::Recompute::none) throw std::invalid_argument("recompute has no meaning for inference");
     if (s.zero_stage != 0 && s.zero_stage != 3)
@@ -106,6 +115,8 @@ std::string Strategy::canonical() const {
   if (!inference || micro_batch != 1) w.push_back("mb" + std::to_string(micro_batch));
   if (grad_accum > 0) w.push_back("ga" + std::to_string(grad_accum));
   if (recompute != model::Recompute::none) w.push_back(std::string("recompute-") + model::to_string(recompute));
+  if (sparse_percent > 0) w.push_back("sparse" + std::to_string(sparse_percent));
+  if (sparse_2to4) w.push_back("sparse2:4");
   if (inference) w.push_back(inference_precision == Precision::fp32 ? "infer-fp32" : "infer-fp16");
   std::string out;
   for (const auto& x : w) out += (out.empty() ? "" : "+") + x;

@@ -5,7 +5,11 @@
 // and, for the time model: ga<N> (micro-batches accumulated per optimizer step; otherwise
 // derived from the workload's global batch), vp<N> (interleaved 1F1B with N model chunks per
 // pipeline stage, Narayanan et al. SC'21 Sec. 2.2.2) and delayed-update (ZeRO-Offload's
-// one-step delayed parameter update, Ren et al. ATC'21 Sec. 5.2).
+// one-step delayed parameter update, Ren et al. ATC'21 Sec. 5.2); for weight sparsity (training,
+// decoder-layer weight matrices; docs/gpu-time-model.md "Sparsity"): sparse<P> (P % of the
+// weights zero, unstructured: dense tensor-core kernels multiply the zeros, so the scenario is
+// computed as dense and says so) and sparse2:4 (NVIDIA's 2:4 structured sparsity: the sparse
+// tensor cores of A100/H100 speed up the products with the sparse weights).
 // e.g. "zero2+offload+mb1+recompute-full" or "zero3+param-offload+infer-fp32". The canonical
 // spelling (fixed word order, defaults left out except zero<N> and mb<N> for training) is part
 // of the scenario id and therefore stable.
@@ -31,6 +35,11 @@ struct Strategy {
   std::int64_t grad_accum = 0;      // 0: global batch / (dp x micro_batch)
   std::int64_t virtual_stages = 1;  // model chunks per pipeline stage (interleaved schedule)
   bool delayed_update = false;
+  std::int64_t sparse_percent = 0;  // unstructured weight sparsity (no effect on GPU time or memory)
+  bool sparse_2to4 = false;         // 2:4 structured weight sparsity (half the weights zero)
+
+  // Fraction of the decoder layers' weights that are zero (the /scenarios `sparsity` column).
+  double weight_sparsity() const { return sparse_2to4 ? 0.5 : static_cast<double>(sparse_percent) / 100.0; }
 
   std::int64_t model_parallel() const { return tp * pp; }
   std::string canonical() const;

@@ -124,6 +124,35 @@ void copied_line(std::ostringstream& os, const std::string& indent, const std::s
   os << ", note: " << quote("copied from " + base_name + ": not measurable from the host") << "}\n";
 }
 
+// The time model's `performance:` block, copied from the base node (PCIe, NCCL, reliability
+// figures a host-only run cannot measure), without the figures this file measures itself: the
+// node's measured figures take precedence over the block's estimates (gpu::apply_node_figures,
+// docs/calibration.md), so the copies would only be overridden.
+void performance_block(std::ostringstream& os, const gpu::NodeSpec& base, const std::string& base_name,
+                       bool network_measured) {
+  if (!base.perf) return;
+  const std::string prefix = "performance.";
+  std::vector<std::string> left_out = {"adam_params_per_s_per_core", "host_stream_bandwidth"};
+  if (network_measured) {
+    left_out.push_back("net_latency");
+    left_out.push_back("net_efficiency");
+  }
+  os << "performance:\n";
+  os << "  # The GPU time model's constants, copied from " << base_name << "; measured above instead, and\n"
+     << "  # used in their place: cpu.adam_params_per_s_per_core (CPU-Adam rate), cpu.memory_bandwidth\n"
+     << "  # (host memory bandwidth of the offloaded optimizer)"
+     << (network_measured ? ",\n  # network.allreduce_* and network.p2p_* (inter-node collectives and transfers)" : "")
+     << ". See docs/calibration.md.\n";
+  for (const io::Figure& fig : base.provenance.figures) {
+    if (fig.key.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string leaf = fig.key.substr(prefix.size());
+    if (std::find(left_out.begin(), left_out.end(), leaf) != left_out.end()) continue;
+    os << "  " << leaf << ": {value: " << fig.text << ", source: " << quote(fig.source);
+    if (fig.assumption) os << ", assumption: true";
+    os << ", note: " << quote("copied from " + base_name) << "}\n";
+  }
+}
+
 }  // namespace
 
 int busy_cores(const Calibration& c, std::size_t node) {
@@ -209,7 +238,8 @@ std::string node_yaml(const Calibration& c, const gpu::NodeSpec& base, const Nod
      << (f.host_p2p.present ? ", links.host_p2p_*, links.host_allreduce_*" : "")
      << (f.network_p2p.present ? ", network.p2p_*, network.allreduce_*" : "") << ".\n"
      << "# Copied from " << options.base_name << ": gpu, gpus, links.pcie, links.gpu_to_gpu, network.nics,\n"
-     << "#   network.nic_bandwidth (a host-only run cannot see them; edit them for your node).\n";
+     << "#   network.nic_bandwidth and the time model's performance block (a host-only run cannot see\n"
+     << "#   them; edit them for your node).\n";
   for (const auto& w : c.warnings) os << "# Warning: " << w << "\n";
   os << "schema_version: 1\nkind: node\n";
   const std::string name = options.display_name.empty()
@@ -242,6 +272,7 @@ std::string node_yaml(const Calibration& c, const gpu::NodeSpec& base, const Nod
   copied_line(os, "  ", "network.nic_bandwidth", base, options.base_name);
   link("  ", "p2p", f.network_p2p);
   link("  ", "allreduce", f.network_allreduce);
+  performance_block(os, base, options.base_name, f.network_p2p.present && f.network_allreduce.present);
   return os.str();
 }
 

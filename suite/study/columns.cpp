@@ -85,7 +85,7 @@ const std::vector<ColumnSpec>& scenario_columns() {
       // Wafer-scale systems only (issue 4).
       {"placement", ColumnType::str, "", Dim::count, "wafer: weight-streaming or layer-pipelined (chosen when the strategy says auto)"},
       {"bound", ColumnType::str, "", Dim::count, "wafer: compute, streaming or io, whichever holds the largest share of the step"},
-      {"sparsity", ColumnType::f64, "1", Dim::count, "wafer: fraction of the weights that are zero (unstructured)"},
+      {"sparsity", ColumnType::f64, "1", Dim::count, "fraction of the decoder layers' weights that are zero: wafer and GPU sparse<P> (unstructured), GPU sparse2:4 (0.5)"},
       {"systems", ColumnType::i64, "1", Dim::count, "wafer: systems trained on together (data parallel through SwarmX)"},
       {"compute_source", ColumnType::str, "", Dim::count, "wafer: where layer cycles come from: analytic, fabric or fabric+analytic"},
       {"scaling_efficiency", ColumnType::f64, "1", Dim::count, "wafer: step time on one system / (systems x step time), same global batch"},

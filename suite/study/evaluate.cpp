@@ -5,6 +5,7 @@
 
 #include "gpu/memory_plan.hpp"
 #include "study/gpu_time_eval.hpp"
+#include "study/study_time.hpp"
 
 namespace wb::study {
 
@@ -22,6 +23,10 @@ gpu::ClusterSpec cluster_of(const Scenario& sc) {
 ScenarioResult evaluate_gpu(const Study& study, const Scenario& sc, MPI_Comm sim_comm) {
   ScenarioResult result;
   ScenarioRow& row = result.row;
+  if (sc.no_layout) {  // a `search: best` sweep found no layout for this many GPUs (study_time.hpp)
+    fill_no_layout_row(sc, row);
+    return result;
+  }
   const model::TransformerConfig& m = *sc.model;
   const gpu::Strategy& s = sc.strategy;
   const model::Workload& w = sc.workload;
@@ -42,6 +47,7 @@ ScenarioResult evaluate_gpu(const Study& study, const Scenario& sc, MPI_Comm sim
   row.set("tp", s.tp);
   row.set("pp", s.pp);
   row.set("zero_stage", static_cast<std::int64_t>(s.zero_stage));
+  if (s.sparse_percent > 0 || s.sparse_2to4) row.set("sparsity", s.weight_sparsity());  // gpu/strategy.hpp
   if (w.task == model::Task::train) {
     row.set("micro_batch", s.micro_batch);
     row.set("seq_len", w.seq_len);

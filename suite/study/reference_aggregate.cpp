@@ -27,9 +27,41 @@ std::int64_t lookup(const io::YamlValue& v, const std::map<std::string, std::int
   v.fail("no scenario with this id in the study" + (best.empty() ? std::string() : "; nearest: " + best));
 }
 
-std::vector<std::int64_t> id_list(const io::YamlValue& v, const std::map<std::string, std::int64_t>& by_id) {
+// `{sweep: name}`: every scenario of the sweep, in study order.
+void add_sweep(const io::YamlValue& item, const std::vector<Scenario>* scenarios, std::vector<std::int64_t>& out) {
+  io::YamlMap m(item);
+  const io::YamlValue name = m.required("sweep");
+  m.done();
+  const std::string sweep = name.as_string();
+  std::size_t found = 0;
+  std::string known;
+  if (scenarios)
+    for (const Scenario& sc : *scenarios) {
+      if (sc.sweep == sweep) {
+        if (std::find(out.begin(), out.end(), sc.index) == out.end()) out.push_back(sc.index);
+        ++found;
+      }
+      if (known.find("'" + sc.sweep + "'") == std::string::npos) known += (known.empty() ? "'" : ", '") + sc.sweep + "'";
+    }
+  if (found == 0) name.fail("no sweep named '" + sweep + "' in the study" + (known.empty() ? std::string() : " (sweeps: " + known + ")"));
+}
+
+std::vector<std::int64_t> id_list(const io::YamlValue& v, const std::map<std::string, std::int64_t>& by_id,
+                                  const std::vector<Scenario>* scenarios, bool& has_sweep) {
   std::vector<std::int64_t> out;
-  for (const auto& item : v.as_list()) out.push_back(lookup(item, by_id));
+  if (v.is_map()) {
+    add_sweep(v, scenarios, out);
+    has_sweep = true;
+    return out;
+  }
+  for (const auto& item : v.as_list()) {
+    if (item.is_map()) {
+      add_sweep(item, scenarios, out);
+      has_sweep = true;
+    } else {
+      out.push_back(lookup(item, by_id));
+    }
+  }
   return out;
 }
 
@@ -44,7 +76,9 @@ double smallest(const std::vector<double>& values) {
 
 }  // namespace
 
-bool parse_reference_aggregate(io::YamlMap& r, Reference& ref, const std::map<std::string, std::int64_t>& by_id) {
+bool parse_reference_aggregate(io::YamlMap& r, Reference& ref, const std::map<std::string, std::int64_t>& by_id,
+                               const std::vector<Scenario>* scenarios) {
+  bool has_sweep = false;
   if (auto wt = r.optional("within_time")) ref.within_time_s = wt->as_positive_quantity(io::Dim::seconds);
   const auto sum = r.optional("sum");
   const auto best = r.optional("min");
@@ -60,14 +94,14 @@ bool parse_reference_aggregate(io::YamlMap& r, Reference& ref, const std::map<st
   if (sum || best) {
     const io::YamlValue& list = sum ? *sum : *best;
     ref.aggregate = sum ? Aggregate::sum : Aggregate::min;
-    ref.terms = id_list(list, by_id);
-    if (ref.terms.size() < 2) list.fail("needs at least two scenarios");
+    ref.terms = id_list(list, by_id, scenarios, has_sweep);
+    if (ref.terms.size() < 2 && !has_sweep) list.fail("needs at least two scenarios (or {sweep: <name>})");
     ref.scenario_id = std::string(sum ? "sum" : "min") + " of " + std::to_string(ref.terms.size()) + " scenarios";
   } else {
     ref.aggregate = Aggregate::ratio;
     io::YamlMap m(*ratio);
-    ref.terms = id_list(m.required("numerator"), by_id);
-    ref.denominator = id_list(m.required("denominator"), by_id);
+    ref.terms = id_list(m.required("numerator"), by_id, scenarios, has_sweep);
+    ref.denominator = id_list(m.required("denominator"), by_id, scenarios, has_sweep);
     m.done();
     ref.scenario_id = "ratio";
   }

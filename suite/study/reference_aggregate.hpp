@@ -18,8 +18,11 @@ namespace wb::study {
 
 // Reads `sum: [ids]`, `min: [ids]` or `ratio: {numerator: [ids], denominator: [ids]}` (with an
 // optional `label`) and returns true; reads `within_time: <duration>` (kept on ref) and returns false so
-// the caller reads `scenario` as usual.
-bool parse_reference_aggregate(io::YamlMap& r, Reference& ref, const std::map<std::string, std::int64_t>& by_id);
+// the caller reads `scenario` as usual. An item of a list may be `{sweep: <name>}`, every scenario
+// of that sweep (e.g. all the strategies a search kept), and a list may be that one map; given
+// `scenarios`, sweeps are resolved against them.
+bool parse_reference_aggregate(io::YamlMap& r, Reference& ref, const std::map<std::string, std::int64_t>& by_id,
+                               const std::vector<Scenario>* scenarios = nullptr);
 
 // The predicted value of every reference in study order: aggregates from the metric values of
 // all ranks' rows (gathered over comm), others NaN (the caller takes them from its own rows).

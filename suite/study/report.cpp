@@ -80,13 +80,25 @@ Section reference_section(const io::Table& ref, ReportCounts& counts) {
   return s;
 }
 
+// The scenario as printed: its id, and for a strategy search's `best` row (whose id names the
+// search, not the layout) the layout it found.
+std::string scenario_label(const io::Table& sc, std::size_t i) {
+  const std::string& id = sc.at("id").str[i];
+  const io::Column* strategy = sc.find("strategy");
+  if (!strategy || strategy->str[i].empty()) return id;
+  const std::string& s = strategy->str[i];
+  const bool named = id.size() > s.size() && id.compare(id.size() - s.size(), s.size(), s) == 0 &&
+                     id[id.size() - s.size() - 1] == '/';
+  return named ? id : id + " = " + s;
+}
+
 Section memory_section(const io::Table& sc) {
   Section s;
   s.title = "Memory per device and per host node (GiB)";
   s.header = {"scenario", ">params", "fits", ">device", ">of", ">weights", ">grads", ">optim", ">activ", ">other",
               ">host", ">of"};
   for (std::size_t i = 0; i < sc.rows(); ++i) {
-    s.rows.push_back({sc.at("id").str[i], std::to_string(sc.at("params").i64[i]), sc.at("fits").i64[i] ? "yes" : "NO",
+    s.rows.push_back({scenario_label(sc, i), std::to_string(sc.at("params").i64[i]), sc.at("fits").i64[i] ? "yes" : "NO",
                       gib(sc.at("device_memory_bytes").f64[i]), gib(sc.at("device_capacity_bytes").f64[i]),
                       gib(sc.at("mem_params_bytes").f64[i]), gib(sc.at("mem_grads_bytes").f64[i]),
                       gib(sc.at("mem_optimizer_bytes").f64[i]), gib(sc.at("mem_activations_bytes").f64[i]),
@@ -135,7 +147,7 @@ Section columns_section(const io::Table& sc, const std::string& title, const std
     bool any = false;
     for (const auto& [c, tc] : used) any = any || has_value(*c, i);
     if (!any) continue;
-    std::vector<std::string> row{sc.at("id").str[i]};
+    std::vector<std::string> row{scenario_label(sc, i)};
     for (const auto& [c, tc] : used) row.push_back(has_value(*c, i) ? tc->cell(*c, i) : "-");
     s.rows.push_back(std::move(row));
   }

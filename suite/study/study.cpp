@@ -41,6 +41,9 @@ std::string file_stem(const std::string& path) { return std::filesystem::path(pa
 
 namespace {
 
+// `global_batch: published`: each model's published pre-training batch (its `training:` block).
+constexpr std::int64_t kPublishedBatch = -1;
+
 model::Workload parse_workload(const io::YamlValue& value) {
   io::YamlMap w(value);
   model::Workload wl;
@@ -51,7 +54,8 @@ model::Workload parse_workload(const io::YamlValue& value) {
   else task.fail("unknown task '" + t + "'; expected train or infer");
   if (wl.task == model::Task::train) {
     wl.seq_len = w.required("seq_len").as_positive_int();
-    if (auto v = w.optional("global_batch")) wl.global_batch = v->as_positive_int();
+    if (auto v = w.optional("global_batch"))
+      wl.global_batch = v->as_string() == "published" ? kPublishedBatch : v->as_positive_int();
     if (auto v = w.optional("tokens")) wl.tokens = v->as_positive_quantity(io::Dim::count);
   } else {
     wl.prompt_tokens = w.required("prompt_tokens").as_positive_int();
@@ -141,8 +145,10 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
     const io::YamlValue counts_value = sw.required("counts");
     const auto counts = counts_value.as_list();
     std::vector<io::YamlValue> strategies;
-    if (st.search) {
-      if (auto sv = sw.optional("strategies")) sv->fail("a search study enumerates the strategies; remove `strategies`");
+    std::string best_tag;
+    const SearchMode search = sweep_search_mode(sw, st, best_tag);  // study_time.cpp
+    if (search != SearchMode::none) {
+      if (auto sv = sw.optional("strategies")) sv->fail("a search sweep enumerates the strategies; remove `strategies`");
     } else {
       strategies = sw.required("strategies").as_list();
     }
@@ -156,11 +162,17 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
     std::vector<const model::TransformerConfig*> model_specs;
     for (const auto& m : models) model_specs.push_back(&catalog.model(m));
     const io::YamlValue workload_value = sw.required("workload");
-    const model::Workload workload = parse_workload(workload_value);
+    const model::Workload sweep_workload = parse_workload(workload_value);
     sw.done();
 
     for (std::size_t mi = 0; mi < models.size(); ++mi) {
       const model::TransformerConfig* m = model_specs[mi];
+      model::Workload workload = sweep_workload;
+      if (workload.global_batch == kPublishedBatch) {
+        if (m->train_global_batch <= 0)
+          models[mi].fail("global_batch: published, but " + m->name + " has no published batch (training.global_batch)");
+        workload.global_batch = m->train_global_batch;
+      }
       if (workload.task == model::Task::train && m->position == model::Position::learned &&
           workload.seq_len > m->max_positions)
         models[mi].fail("model has " + std::to_string(m->max_positions) + " learned positions, the workload asks for " +
@@ -170,8 +182,9 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
         if (host && sys.kind != SystemKind::gpu) sys_value.fail("host is only for bare GPU systems (kind: gpu)");
         for (const auto& count_value : counts) {
           const std::int64_t count = count_value.as_positive_int();
-          if (st.search) {
-            add_search_scenarios(st, sweep_name, *m, sys, count, host, workload, *framework, count_value, by_id);
+          if (search != SearchMode::none) {
+            if (sys.kind == SystemKind::wafer) sys_value.fail("the strategy search is for GPU systems; " + sys.name + " is a wafer system");
+            add_search_scenarios(st, sweep_name, *m, sys, count, host, workload, *framework, count_value, by_id, search, best_tag);
             continue;
           }
           for (const auto& strat_value : strategies) {
@@ -225,13 +238,14 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
     }
   }
   if (st.scenarios.empty()) sweeps.fail("the sweeps expand to no scenario");
+  if (st.kind == StudyKind::training) note_gpu_sparsity(st);  // study_time.cpp
 
   if (auto refs = root.optional("references")) {
     for (const auto& rv : refs->as_sequence()) {
       io::YamlMap r(rv);
       Reference ref;
       // Sums, ratios and token budgets over scenarios: study/wafer_scenario.cpp.
-      if (parse_reference_aggregate(r, ref, by_id)) {
+      if (parse_reference_aggregate(r, ref, by_id, &st.scenarios)) {
         finish_reference(r, ref);
         st.references.push_back(std::move(ref));
         continue;

@@ -33,10 +33,19 @@ struct Scenario {
   wafer::WaferStrategy wafer_strategy; // wafer systems
   model::Workload workload;
   const gpu::FrameworkSpec* framework = nullptr;
+  // A `search: best` sweep's row when no layout can use this many GPUs for the workload (e.g. a
+  // global batch smaller than the data-parallel degree needs): strategy is meaningless and the
+  // row carries the setting with fits = 0 (study_time.hpp).
+  bool no_layout = false;
 };
 
 enum class Compare { within, at_least, at_most };
 const char* to_string(Compare c);
+
+// How a sweep chooses its GPU strategies: listed (`strategies:`), or by the strategy search
+// (gpu/search.hpp) — every layout that fits, ranked (`search: all`, or `search: true` on the
+// study), or only the fastest, as one scenario "<model>@<system>x<count>/best" (`search: best`).
+enum class SearchMode { none, all, best };
 
 // How a reference's predicted value is formed from /scenarios rows (default: one scenario's value).
 enum class Aggregate { none, sum, min, ratio };
