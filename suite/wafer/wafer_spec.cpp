@@ -25,6 +25,7 @@ WaferSpec parse_wafer(io::YamlMap& root, const std::string& name, const std::str
   w.io_bandwidth = p.add(io::read_figure(root, "io_bandwidth", Dim::bytes_per_s));
   w.memoryx_bytes = p.add(io::read_figure(root, "memoryx_capacity", Dim::bytes));
   w.max_systems = static_cast<std::int64_t>(p.add(io::read_figure(root, "max_systems", Dim::count)));
+  w.fabric = parse_fabric_model(root, p);
   return w;
 }
 

@@ -7,6 +7,7 @@
 
 #include "io/figure.hpp"
 #include "io/yaml_reader.hpp"
+#include "wafer/fabric_model.hpp"
 
 namespace wb::wafer {
 
@@ -26,6 +27,7 @@ struct WaferSpec {
   double io_bandwidth = 0;         // system I/O (MemoryX/SwarmX), bytes/s
   double memoryx_bytes = 0;        // largest external weight memory
   std::int64_t max_systems = 0;    // largest cluster of this system
+  FabricModel fabric;              // fabric simulator parameters (optional block)
   io::Provenance provenance;
 };
 
