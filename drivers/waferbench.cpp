@@ -68,8 +68,10 @@ int cmd_run(const RunArgs& a) {
   int ranks = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
   if (!a.quiet)
-    say("waferbench: study " + study.name + ": " + std::to_string(study.scenarios.size()) + " scenarios on " +
-        std::to_string(ranks) + " rank(s)\n");
+    say("waferbench: study " + study.name + ": " +
+        (study.kind == wb::study::StudyKind::fabric ? std::to_string(study.fabric_cases.size()) + " fabric cases"
+                                                    : std::to_string(study.scenarios.size()) + " scenarios") +
+        " on " + std::to_string(ranks) + " rank(s)\n");
   const wb::study::RunSummary summary = wb::study::run_study(MPI_COMM_WORLD, study, options);
 
   int failed = 0;

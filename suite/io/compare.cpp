@@ -18,7 +18,8 @@ bool same_double(double x, double y) {
 
 std::vector<Difference> compare_result_files(const std::string& a, const std::string& b,
                                              const std::set<std::string>& ignore_attributes,
-                                             std::size_t max_differences) {
+                                             std::size_t max_differences,
+                                             const std::set<std::string>& ignore_columns) {
   std::vector<Difference> out;
   auto add = [&](std::string where, std::string x, std::string y) {
     if (out.size() < max_differences) out.push_back({std::move(where), std::move(x), std::move(y)});
@@ -47,6 +48,7 @@ std::vector<Difference> compare_result_files(const std::string& a, const std::st
     const Table ta = read_table(a, "/" + g), tb = read_table(b, "/" + g);
     for (const auto& ca : ta.columns) {
       const std::string where = "/" + g + "/" + ca.name;
+      if (ignore_columns.count(where)) continue;
       const Column* cb = tb.find(ca.name);
       if (!cb) {
         add(where, "present", "(missing)");

@@ -14,9 +14,11 @@ struct Difference {
 };
 
 // Every top-level group's columns are compared exactly (floats bit for bit, NaN equal to NaN),
-// and the root attributes except those in ignore_attributes. At most max_differences are listed.
+// and the root attributes except those in ignore_attributes. Columns named in ignore_columns
+// ("/group/column", e.g. measured wall times) are skipped. At most max_differences are listed.
 std::vector<Difference> compare_result_files(const std::string& a, const std::string& b,
                                              const std::set<std::string>& ignore_attributes,
-                                             std::size_t max_differences = 50);
+                                             std::size_t max_differences = 50,
+                                             const std::set<std::string>& ignore_columns = {});
 
 }  // namespace wb::io

@@ -232,7 +232,7 @@ MeshStats MeshEngine::run(std::int64_t max_cycles) {
       if (global[0] == 0) break;
       if (t >= max_cycles)
         throw std::runtime_error("fabric: the program did not finish within " + std::to_string(max_cycles) +
-                                 " cycles; rank " + std::to_string(rank_) + ": " + describe_unfinished(getenv("WB_DUMP_ALL") ? 64 : 4));
+                                 " cycles; rank " + std::to_string(rank_) + ": " + describe_unfinished(4));
     }
   }
   const double wall_local = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -293,7 +293,7 @@ MeshStats MeshEngine::run(std::int64_t max_cycles) {
     MPI_Allreduce(&wall_local, &wall, 1, MPI_DOUBLE, MPI_MAX, comm_);
     if (g[6] > 0)
       throw std::runtime_error("fabric: deadlock: " + std::to_string(g[6]) + " PE(s) wait for wavelets that never come (cycle " +
-                               std::to_string(t) + "); rank " + std::to_string(rank_) + ": " + describe_unfinished(getenv("WB_DUMP_ALL") ? 64 : 4));
+                               std::to_string(t) + "); rank " + std::to_string(rank_) + ": " + describe_unfinished(4));
     st.cycles = gmax;
     st.simulated_cycles = t;
     st.pes = static_cast<std::int64_t>(s.gw) * s.gh;
@@ -328,7 +328,7 @@ std::string MeshEngine::describe_unfinished(int max_items) const {
   std::string out;
   int shown = 0;
   for (int p = 0; p < s_.npe() && shown < max_items; ++p) {
-    if (finish(p) >= 0 && !getenv("WB_DUMP_ALL")) continue;
+    if (finish(p) >= 0) continue;
     const auto& op = ops(static_cast<std::size_t>(prog(p)) * fk::kMaxOps + pc(p));
     out += "PE(" + std::to_string(s_.gx0 + p % s_.nx) + "," + std::to_string(s_.gy0 + p / s_.nx) + ") op " +
            std::to_string(pc(p)) + " kind " + std::to_string(op.kind) + " progress " + std::to_string(opi(p)) + "/" +

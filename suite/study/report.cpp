@@ -6,6 +6,7 @@
 
 #include "io/hdf5_file.hpp"
 #include "io/units.hpp"
+#include "study/fabric_runner.hpp"
 
 namespace wb::study {
 
@@ -106,6 +107,7 @@ ReportCounts print_report(std::ostream& os, const std::string& path) {
   os << "waferbench " << attr("waferbench_version") << " (" << attr("git_commit") << "), " << attr("mpi_ranks")
      << " MPI ranks, Kokkos " << attr("kokkos_execution_space") << ", " << attr("created_utc") << "\n\n";
 
+  if (io::has_group(path, "/fabric")) print_fabric_table(os, path);  // fabric studies have no scenarios
   const io::Table sc = io::read_table(path, "/scenarios");
   std::vector<std::vector<std::string>> rows;
   for (std::size_t i = 0; i < sc.rows(); ++i) {
@@ -116,12 +118,14 @@ ReportCounts print_report(std::ostream& os, const std::string& path) {
                     gib(sc.at("mem_buffers_bytes").f64[i] + sc.at("mem_framework_bytes").f64[i]),
                     gib(sc.at("host_memory_bytes").f64[i]), gib(sc.at("host_capacity_bytes").f64[i])});
   }
-  os << "Memory per GPU and per host node (GiB):\n";
-  print_aligned(os,
-                {"scenario", ">params", "fits", ">device", ">of", ">weights", ">grads", ">optim", ">activ", ">other",
-                 ">host", ">of"},
-                rows);
-  os << "\n";
+  if (sc.rows() > 0) {
+    os << "Memory per GPU and per host node (GiB):\n";
+    print_aligned(os,
+                  {"scenario", ">params", "fits", ">device", ">of", ">weights", ">grads", ">optim", ">activ", ">other",
+                   ">host", ">of"},
+                  rows);
+    os << "\n";
+  }
   const auto it = attrs.find("assumptions");
   if (it != attrs.end() && !io::attribute_text(it->second).empty())
   {

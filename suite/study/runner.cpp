@@ -8,6 +8,7 @@
 #include "io/hdf5_file.hpp"
 #include "study/evaluate.hpp"
 #include "study/extra_tables.hpp"
+#include "study/fabric_runner.hpp"
 #include "study/reference.hpp"
 
 namespace wb::study {
@@ -58,7 +59,24 @@ std::string assumptions_text(const Study& study) {
 
 }  // namespace
 
+void write_root_attributes(io::ResultFileWriter& out, const Study& study, const RunOptions& options, int ranks,
+                           const std::string& assumptions) {
+  out.attribute("schema_version", kResultsSchemaVersion);
+  out.attribute("waferbench_version", std::string(io::waferbench_version()));
+  out.attribute("git_commit", std::string(io::git_commit()));
+  out.attribute("mpi_ranks", static_cast<std::int64_t>(ranks));
+  out.attribute("kokkos_execution_space", options.kokkos_execution_space);
+  out.attribute("created_utc", utc_now());
+  out.attribute("study_name", study.name);
+  out.attribute("study_kind", std::string(to_string(study.kind)));
+  out.attribute("study_title", study.title);
+  out.attribute("study_yaml", study.text);
+  out.attribute("assumptions", assumptions);
+}
+
 RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& options) {
+  // A fabric case uses every rank at once (domain decomposition), not one scenario per rank.
+  if (study.kind == StudyKind::fabric) return run_fabric_study(comm, study, options);
   int rank = 0, ranks = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &ranks);
@@ -90,17 +108,7 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
   }
   if (options.progress && rank == 0 && count > 0) std::fprintf(stderr, "\n");
 
-  out.attribute("schema_version", kResultsSchemaVersion);
-  out.attribute("waferbench_version", std::string(io::waferbench_version()));
-  out.attribute("git_commit", std::string(io::git_commit()));
-  out.attribute("mpi_ranks", static_cast<std::int64_t>(ranks));
-  out.attribute("kokkos_execution_space", options.kokkos_execution_space);
-  out.attribute("created_utc", utc_now());
-  out.attribute("study_name", study.name);
-  out.attribute("study_kind", std::string(to_string(study.kind)));
-  out.attribute("study_title", study.title);
-  out.attribute("study_yaml", study.text);
-  out.attribute("assumptions", assumptions_text(study));
+  write_root_attributes(out, study, options, ranks, assumptions_text(study));
 
   out.write_table("/scenarios", make_scenario_table(rows));
   out.write_table("/reference", reference_table(study, first, rows));

@@ -9,6 +9,10 @@
 
 #include "study/study.hpp"
 
+namespace wb::io {
+class ResultFileWriter;
+}
+
 namespace wb::study {
 
 // The results schema version written to every file (docs/results.md).
@@ -31,5 +35,9 @@ struct RunSummary {
 std::pair<std::int64_t, std::int64_t> block_of(std::int64_t n, int rank, int ranks);
 
 RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& options);
+
+// The root attributes of every result file (docs/results.md); `assumptions` has one per line.
+void write_root_attributes(io::ResultFileWriter& out, const Study& study, const RunOptions& options, int ranks,
+                           const std::string& assumptions);
 
 }  // namespace wb::study

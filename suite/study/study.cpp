@@ -14,6 +14,7 @@ namespace wb::study {
 const char* to_string(StudyKind k) {
   switch (k) {
     case StudyKind::memory: return "memory";
+    case StudyKind::fabric: return "fabric";
   }
   return "?";
 }
@@ -88,11 +89,17 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
   const io::YamlValue kind = root.required("kind");
   const std::string k = kind.as_string();
   if (k == "memory") st.kind = StudyKind::memory;
-  else kind.fail("unknown study kind '" + k + "'; expected: memory");
+  else if (k == "fabric") st.kind = StudyKind::fabric;
+  else kind.fail("unknown study kind '" + k + "'; expected: memory, fabric");
   st.title = root.required("title").as_string();
   if (auto d = root.optional("description")) st.description = d->as_string();
   if (auto a = root.optional("assumptions"))
     for (const auto& line : a->as_sequence()) st.assumptions.push_back(line.as_string());
+  if (st.kind == StudyKind::fabric) {  // cycle-level fabric cases (study/fabric_case.hpp)
+    parse_fabric_cases(root, st, catalog);
+    root.done();
+    return st;
+  }
 
   const gpu::FrameworkSpec* default_framework = nullptr;
   if (auto f = root.optional("framework")) default_framework = &catalog.framework(*f);

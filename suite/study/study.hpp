@@ -13,10 +13,11 @@
 #include "model/transformer.hpp"
 #include "model/workload.hpp"
 #include "study/catalog.hpp"
+#include "study/fabric_case.hpp"
 
 namespace wb::study {
 
-enum class StudyKind { memory };
+enum class StudyKind { memory, fabric };
 const char* to_string(StudyKind k);
 
 struct Scenario {
@@ -56,6 +57,7 @@ struct Study {
   std::vector<std::string> assumptions;
   std::vector<Scenario> scenarios;
   std::vector<Reference> references;  // ordered by scenario index, then as written
+  std::vector<FabricCase> fabric_cases;  // kind fabric: the cases, in the order written
 };
 
 // Parses and expands a study. All names are resolved through the catalog; errors are
