@@ -168,7 +168,10 @@ struct FabricRoutePe {
   };
 
   // Data movement shared by the main thread and the microthread; returns true when op is done.
-  KOKKOS_INLINE_FUNCTION bool move(int p, const Op& op, std::int32_t& i, Flags& f) const {
+  // `wait` is the thread's busy counter: a wavelet read from the fabric occupies the thread for
+  // read_cycles cycles.
+  KOKKOS_INLINE_FUNCTION bool move(int p, const Op& op, std::int32_t& i, Flags& f, std::int32_t& wait) const {
+    const std::int32_t rc = s.cfg.read_cycles - 1;
     const std::int32_t n = s.arg(p, op.n);
     float v = 0.0f;
     std::int32_t t = 0;
@@ -192,6 +195,7 @@ struct FabricRoutePe {
             pop(p, op.cin, v, t);
             if (op.cout >= 0) push(p, op.cout, Check ? v + mem(p, op.a + i) : 0.0f, i);
             else if (Check) mem(p, op.a + i) += v;
+            wait = rc;
             ++i;
             f.moved = true;
           } else if (!in) {
@@ -206,6 +210,7 @@ struct FabricRoutePe {
           if (can_pop(p, op.cin)) {
             pop(p, op.cin, v, t);
             if (Check) mem(p, op.a + i) = v;
+            wait = rc;
             ++i;
             f.moved = true;
           } else {
@@ -219,6 +224,7 @@ struct FabricRoutePe {
           if (can_pop(p, op.cin)) {
             pop(p, op.cin, v, t);
             if (Check) mem(p, op.a + i) += v;
+            wait = rc;
             ++i;
             f.moved = true;
           } else {
@@ -301,8 +307,9 @@ struct FabricRoutePe {
         const std::int32_t k = t % rows;
         for (std::int32_t tt = 0; tt < tokens; ++tt) mem(p, op.c + tt) += mem(p, op.a + tt * rows + k) * v;
       }
-      const std::int32_t work = (tokens + s.cfg.simd - 1) / s.cfg.simd;
-      s.busy_left(p) = work > 1 ? work - 1 : 0;
+      std::int32_t work = (tokens + s.cfg.simd - 1) / s.cfg.simd;
+      if (work < s.cfg.read_cycles) work = s.cfg.read_cycles;
+      s.busy_left(p) = work - 1;
     } else if (j < cnt + tokens) {
       const std::int32_t tt = j - cnt;
       const bool in = op.cin2 < 0 || can_pop(p, op.cin2);
@@ -315,7 +322,10 @@ struct FabricRoutePe {
         f.blocked_out = true;
         return;
       }
-      if (op.cin2 >= 0) pop(p, op.cin2, v, t);
+      if (op.cin2 >= 0) {
+        pop(p, op.cin2, v, t);
+        s.busy_left(p) = s.cfg.read_cycles - 1;
+      }
       const float sum = Check ? v + mem(p, op.c + tt) : 0.0f;
       if (op.cout >= 0) push(p, op.cout, sum, tt);
       else if (Check) mem(p, op.b + i * tokens + tt) = sum;
@@ -357,7 +367,9 @@ struct FabricRoutePe {
             }
             if (Check)
               for (std::int32_t k = 0; k < len; ++k) mem(p, op.c + batch * len + k) += v * mem(p, op.a + j * len + k);
-            const std::int32_t work = (nz + simd - 1) / simd + ((op.flags & kPerWavelet) ? s.cfg.task_overhead : 0);
+            std::int32_t work = (nz + simd - 1) / simd;
+            if (work < s.cfg.read_cycles) work = s.cfg.read_cycles;
+            work += (op.flags & kPerWavelet) ? s.cfg.task_overhead : 0;
             s.busy_left(p) = work > 0 ? work - 1 : 0;
             ++i;
             f.moved = true;
@@ -383,7 +395,11 @@ struct FabricRoutePe {
         done = true;
         break;
       }
-      default: done = move(p, op, i, f);
+      default: {
+        std::int32_t wait = 0;
+        done = move(p, op, i, f, wait);
+        s.busy_left(p) = wait;
+      }
     }
     s.opi(p) = i;
     if (done) advance(p);
@@ -396,15 +412,20 @@ struct FabricRoutePe {
     const int apc = s.apc(p);
     if (apc != 0xFF) {
       const Op& op = s.ops(base + apc);
-      bool done;
+      bool done = false;
       if (op.kind == kInject) {
         done = inject(p, op);
+      } else if (s.abusy(p) > 0) {
+        s.abusy(p) -= 1;
+        f.moved = true;
       } else {
         std::int32_t i = s.aopi(p);
-        done = move(p, op, i, f);
+        std::int32_t wait = 0;
+        done = move(p, op, i, f, wait);
         s.aopi(p) = i;
+        s.abusy(p) = wait;
       }
-      if (done) s.apc(p) = 0xFF;
+      if (done && s.abusy(p) == 0) s.apc(p) = 0xFF;
     }
     // Main thread.
     if (s.busy_left(p) > 0) {

@@ -110,6 +110,7 @@ struct FabricConfig {
   int queue_depth = 4;      // router input queue per colour (wavelets)
   int pe_queue_depth = 4;   // PE input queue per colour (ramp down)
   int task_overhead = 0;    // cycles from a task's trigger to its first instruction
+  int read_cycles = 1;      // cycles a PE instruction spends per wavelet it takes from the fabric
   int simd = 1;             // fp16 lanes of the FMAC datapath
   int sram_words = 0;       // fp32 words of SRAM image per PE (check mode)
   bool check = false;       // carry values

@@ -118,7 +118,39 @@ def predicted_vs_published(res, base, formats):
     return save(fig, base + "_validation", formats)
 
 
-FIGURES = [memory_vs_model_size, memory_breakdown, predicted_vs_published]
+def fabric_heatmap(res, base, formats):
+    """PE utilisation of each fabric case that recorded a heat map (/fabric_heatmap): the fraction
+    of cycles each PE (or bin of PEs) spent busy, on the fabric's own layout (north up)."""
+    hm = res.table("fabric_heatmap")
+    if not len(hm.get("case", [])):
+        return []
+    paths = []
+    for case in dict.fromkeys(hm["case"]):
+        sel = hm["case"] == case
+        x, y = hm["x"][sel], hm["y"][sel]
+        bw, bh = int(hm["bin_width"][sel][0]), int(hm["bin_height"][sel][0])
+        grid = np.full((int(y.max()) // bh + 1, int(x.max()) // bw + 1), np.nan)
+        grid[y // bh, x // bw] = hm["busy_fraction"][sel]
+        fig, ax = plt.subplots(figsize=(6, 6 * grid.shape[0] / max(grid.shape[1], 1) + 0.8))
+        im = ax.imshow(grid, origin="upper", cmap="viridis", vmin=0.0, vmax=max(1e-9, np.nanmax(grid)),
+                       extent=(0, grid.shape[1] * bw, grid.shape[0] * bh, 0), interpolation="nearest")
+        fig.colorbar(im, ax=ax, label="busy fraction of cycles")
+        ax.set_xlabel("PE column")
+        ax.set_ylabel("PE row")
+        fab = res.table("fabric")
+        title = case
+        if len(fab.get("case", [])):
+            i = list(fab["case"]).index(case) if case in list(fab["case"]) else None
+            if i is not None:
+                title += f"\n{fab['mapping'][i]} {fab['m'][i]}x{fab['n'][i]}x{fab['batch'][i]} on {fab['chip'][i]}, " \
+                         f"{fab['cycles_max'][i]:.0f} cycles"
+        ax.set_title(title, fontsize=8)
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in case)
+        paths += save(fig, f"{base}_heatmap_{safe}", formats)
+    return paths
+
+
+FIGURES = [memory_vs_model_size, memory_breakdown, predicted_vs_published, fabric_heatmap]
 
 
 def main(argv=None):

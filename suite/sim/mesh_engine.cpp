@@ -63,6 +63,7 @@ MeshEngine::MeshEngine(MPI_Comm comm, const MeshProgram& program) {
   MPI_Cart_shift(comm_, 0, 1, &neighbour_[fk::kNorth], &neighbour_[fk::kSouth]);
   MPI_Cart_shift(comm_, 1, 1, &neighbour_[fk::kWest], &neighbour_[fk::kEast]);
   for (int n : neighbour_) has_neighbours_ = has_neighbours_ || n != MPI_PROC_NULL;
+  skip_quiet_ = program.skip_quiet;
 
   const auto [gy0, ny] = split(program.height, coords[0], dims_[0]);
   const auto [gx0, nx] = split(program.width, coords[1], dims_[1]);
@@ -150,6 +151,39 @@ std::int32_t MeshEngine::compact(int which, const fk::View<std::int32_t>& list) 
   return count;
 }
 
+int MeshEngine::post_halo(std::array<MPI_Request, 8>& req) {
+  int nreq = 0;
+  for (int d = 0; d < fk::kDirections; ++d) {
+    if (neighbour_[d] == MPI_PROC_NULL) continue;
+    const int len = fk::side_length(s_, d);
+    Kokkos::parallel_for("Fabric::halo_pack", Range(0, len), fk::FabricHaloPack{s_, send_[d], d});
+    Kokkos::View<std::uint32_t*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged> sh(send_host_[d].data(), send_host_[d].size());
+    Kokkos::deep_copy(sh, send_[d]);
+    MPI_Irecv(recv_host_[d].data(), static_cast<int>(recv_host_[d].size()), MPI_UINT32_T, neighbour_[d], fk::opposite(d),
+              comm_, &req[static_cast<std::size_t>(nreq++)]);
+    MPI_Isend(send_host_[d].data(), static_cast<int>(send_host_[d].size()), MPI_UINT32_T, neighbour_[d], d, comm_,
+              &req[static_cast<std::size_t>(nreq++)]);
+  }
+  return nreq;
+}
+
+void MeshEngine::finish_halo(std::array<MPI_Request, 8>& req, int nreq) {
+  Kokkos::deep_copy(s_.ghost_in, static_cast<std::uint8_t>(0));
+  MPI_Waitall(nreq, req.data(), MPI_STATUSES_IGNORE);
+  for (int d = 0; d < fk::kDirections; ++d) {
+    if (neighbour_[d] == MPI_PROC_NULL) continue;
+    Kokkos::View<std::uint32_t*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged> rh(recv_host_[d].data(), recv_host_[d].size());
+    Kokkos::deep_copy(recv_[d], rh);
+    Kokkos::parallel_for("Fabric::halo_unpack", Range(0, fk::side_length(s_, d)), fk::FabricHaloUnpack{s_, recv_[d], d});
+  }
+}
+
+void MeshEngine::exchange_halo() {
+  std::array<MPI_Request, 8> req;
+  const int nreq = post_halo(req);
+  finish_halo(req, nreq);
+}
+
 template <bool Check>
 void MeshEngine::cycle_impl(std::int32_t t) {
   // Phase 1: routers forward, PEs step.
@@ -160,20 +194,7 @@ void MeshEngine::cycle_impl(std::int32_t t) {
 
   // Halo: post the boundary registers to the neighbours, take the inputs of the interior meanwhile.
   std::array<MPI_Request, 8> req;
-  int nreq = 0;
-  if (has_neighbours_) {
-    for (int d = 0; d < fk::kDirections; ++d) {
-      if (neighbour_[d] == MPI_PROC_NULL) continue;
-      const int len = fk::side_length(s_, d);
-      Kokkos::parallel_for("Fabric::halo_pack", Range(0, len), fk::FabricHaloPack{s_, send_[d], d});
-      Kokkos::View<std::uint32_t*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged> sh(send_host_[d].data(), send_host_[d].size());
-      Kokkos::deep_copy(sh, send_[d]);
-      MPI_Irecv(recv_host_[d].data(), static_cast<int>(recv_host_[d].size()), MPI_UINT32_T, neighbour_[d], fk::opposite(d),
-                comm_, &req[static_cast<std::size_t>(nreq++)]);
-      MPI_Isend(send_host_[d].data(), static_cast<int>(send_host_[d].size()), MPI_UINT32_T, neighbour_[d], d, comm_,
-                &req[static_cast<std::size_t>(nreq++)]);
-    }
-  }
+  const int nreq = has_neighbours_ ? post_halo(req) : 0;
   const std::int64_t nb = static_cast<std::int64_t>(s_.nbx) * s_.nby;
   Kokkos::parallel_for("Fabric::need", Range(0, nb), fk::FabricNeed{s_});
   const std::int32_t n_inner = compact(fk::FabricCompact::inner_need, s_.list_inner);
@@ -182,14 +203,7 @@ void MeshEngine::cycle_impl(std::int32_t t) {
                          fk::FabricPull<Check>{s_, s_.list_inner});
   std::int32_t n_outer = 0;
   if (has_neighbours_) {
-    Kokkos::deep_copy(s_.ghost_in, static_cast<std::uint8_t>(0));
-    MPI_Waitall(nreq, req.data(), MPI_STATUSES_IGNORE);
-    for (int d = 0; d < fk::kDirections; ++d) {
-      if (neighbour_[d] == MPI_PROC_NULL) continue;
-      Kokkos::View<std::uint32_t*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged> rh(recv_host_[d].data(), recv_host_[d].size());
-      Kokkos::deep_copy(recv_[d], rh);
-      Kokkos::parallel_for("Fabric::halo_unpack", Range(0, fk::side_length(s_, d)), fk::FabricHaloUnpack{s_, recv_[d], d});
-    }
+    finish_halo(req, nreq);
     n_outer = compact(fk::FabricCompact::outer_need, s_.list_outer);
     if (n_outer > 0)
       Kokkos::parallel_for("Fabric::pull_boundary", Range(0, static_cast<std::int64_t>(n_outer) * fk::kBlockPes),
@@ -198,6 +212,15 @@ void MeshEngine::cycle_impl(std::int32_t t) {
   // Which blocks can still change.
   if (n_inner > 0) Kokkos::parallel_for("Fabric::quiet_inner", Range(0, n_inner), fk::FabricQuiet{s_, s_.list_inner});
   if (n_outer > 0) Kokkos::parallel_for("Fabric::quiet_boundary", Range(0, n_outer), fk::FabricQuiet{s_, s_.list_outer});
+  if (!skip_quiet_) {
+    // Every block stays in the loop while any PE is unfinished (the reference for the skipping).
+    const fk::FabricState s = s_;
+    std::int32_t open = 0;
+    Kokkos::parallel_reduce(
+        "Fabric::count_unfinished", Range(0, s.npe()),
+        KOKKOS_LAMBDA(const std::int64_t p, std::int32_t& n) { n += s.finish(p) < 0 ? 1 : 0; }, open);
+    if (open > 0) Kokkos::deep_copy(s_.active, static_cast<std::uint8_t>(1));
+  }
   n_active_ = compact(fk::FabricCompact::active_blocks, s_.list_active);
 }
 

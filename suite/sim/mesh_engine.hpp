@@ -37,6 +37,7 @@ struct MeshProgram {
   std::vector<std::array<fk::Route, fk::kMaxColours>> routes;
   std::vector<std::array<fk::Op, fk::kMaxOps>> programs;
   std::function<void(int gx, int gy, PeSetup&)> setup;
+  bool skip_quiet = true;  // skip provably quiet blocks (false: step every PE, for testing)
 };
 
 struct MeshStats {
@@ -74,6 +75,11 @@ class MeshEngine {
       const std::function<bool(int gx, int gy)>& select) const;
 
   int rank() const { return rank_; }
+  int local_pes() const { return s_.npe(); }
+
+  // One exchange of the boundary link registers with the four neighbours (pack, send, receive,
+  // unpack), as every cycle does; for benchmarks. Collective.
+  void exchange_halo();
 
   // The first few unfinished PEs of this rank with their thread and queue state (diagnostics).
   std::string describe_unfinished(int max_items) const;
@@ -83,6 +89,8 @@ class MeshEngine {
   template <bool Check>
   void cycle_impl(std::int32_t t);
   std::int32_t compact(int which, const fk::View<std::int32_t>& list);
+  int post_halo(std::array<MPI_Request, 8>& req);
+  void finish_halo(std::array<MPI_Request, 8>& req, int nreq);
 
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0, ranks_ = 1;
@@ -95,6 +103,7 @@ class MeshEngine {
   std::array<fk::View<std::uint32_t>, 4> send_, recv_;
   std::array<std::vector<std::uint32_t>, 4> send_host_, recv_host_;
   std::int64_t end_cycle_ = 0;
+  bool skip_quiet_ = true;
 };
 
 }  // namespace wb::sim

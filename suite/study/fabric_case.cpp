@@ -95,6 +95,7 @@ FabricCase parse_case(const io::YamlValue& value, Catalog& catalog) {
     ref.source = p.required("source").as_string();
     if (ref.source.empty()) p.fail("source must not be empty");
     if (auto n = p.optional("note")) ref.note = n->as_string();
+    if (auto f = p.optional("fit")) ref.fit = f->as_bool();
     p.done();
     c.published = ref;
   }
@@ -181,8 +182,9 @@ void parse_layer_sweep(const io::YamlValue& value, Catalog& catalog, std::vector
             c.spec.m = pass == "fwd" ? g.m : g.n;
             c.spec.n = pass == "fwd" ? g.n : g.m;
             c.spec.batch = tokens;
-            c.spec.p_rows = rows ? rows : chip.fabric_height;
-            c.spec.p_cols = cols ? cols : chip.fabric_width;
+            const auto whole = wafer::whole_fabric_rectangle(chip, mapping, c.spec.m, c.spec.n, tokens);
+            c.spec.p_rows = rows ? rows : whole.first;
+            c.spec.p_cols = cols ? cols : whole.second;
             c.spec.whole_fabric = rows == 0;
             c.spec.sparsity = s;
             c.spec.sampled_outputs = sampled && 2 * sampled < c.spec.n ? sampled : 0;

@@ -23,6 +23,7 @@ struct FabricReference {
   double tolerance = 0;  // relative
   std::string source;
   std::string note;
+  bool fit = true;  // takes part in fitting the fabric model (docs/fabric-model.md)
 };
 
 struct FabricCase {

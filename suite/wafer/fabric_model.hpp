@@ -17,6 +17,7 @@ struct FabricModel {
   std::int64_t queue_depth = 0;        // router input queue per colour, wavelets
   std::int64_t pe_queue_depth = 0;     // PE input queue per colour (ramp down), wavelets
   std::int64_t task_overhead = 0;      // cycles from a task's trigger to its first instruction
+  std::int64_t read_cycles = 1;        // cycles an instruction spends per wavelet it reads from the fabric
   std::int64_t launch_overhead = 0;    // fixed cycles per kernel outside the simulated fabric
   std::string fit;                     // how the values were obtained (one line)
 };

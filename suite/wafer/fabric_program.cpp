@@ -143,6 +143,13 @@ std::int64_t sram_bytes_of(const FabricCaseSpec& spec) {
 
 }  // namespace
 
+std::pair<std::int64_t, std::int64_t> whole_fabric_rectangle(const WaferSpec& chip, FabricMapping mapping, std::int64_t m,
+                                                              std::int64_t n, std::int64_t batch) {
+  const std::int64_t rows = std::min(chip.fabric_height, m);
+  const std::int64_t cols = std::min(chip.fabric_width, mapping == FabricMapping::weight_streaming ? batch : n);
+  return {rows, cols};
+}
+
 void validate_case(const FabricCaseSpec& spec, const WaferSpec& chip) {
   auto fail = [](const std::string& what) { throw std::invalid_argument(what); };
   if (spec.m <= 0 || spec.n <= 0 || spec.batch <= 0) fail("m, n and batch must be positive");
@@ -182,8 +189,10 @@ FabricProgram build_fabric_program(const FabricCaseSpec& spec, const WaferSpec& 
   mesh.config.queue_depth = static_cast<int>(model.queue_depth);
   mesh.config.pe_queue_depth = static_cast<int>(model.pe_queue_depth);
   mesh.config.task_overhead = static_cast<int>(model.task_overhead);
+  mesh.config.read_cycles = static_cast<int>(model.read_cycles);
   mesh.config.simd = static_cast<int>(chip.simd_fp16);
   mesh.config.check = spec.check;
+  mesh.skip_quiet = spec.skip_quiet;
   prog.sram_bytes_max = sram_bytes_of(spec);
   prog.zero_threshold = zero_threshold_of(spec.sparsity);
   prog.seed_x = spec.seed * 2U + 1U;

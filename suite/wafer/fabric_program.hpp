@@ -47,6 +47,7 @@ struct FabricCaseSpec {
   std::int64_t sampled_outputs = 0;  // weight-streaming: outputs simulated (0 = all n)
   bool check = false;       // carry values and compare with the reference product
   std::uint32_t seed = 1;
+  bool skip_quiet = true;   // let the engine skip quiet blocks (false only to test that skipping changes nothing)
 };
 
 // Where the result element y[b, col] lives: PE (x, y) and its SRAM word.
@@ -64,6 +65,12 @@ struct FabricProgram {
   // check mode: every result element's location(s), row-major over (b, col)
   std::vector<std::vector<ResultLocation>> results;
 };
+
+// The PE rectangle a layer takes when it is given the whole fabric: every row needs one row of W
+// (rows <= m); columns hold outputs (chain, allreduce: cols <= n) or tokens (weight streaming:
+// cols <= batch). The fabric cache keys whole-fabric layers by this rectangle.
+std::pair<std::int64_t, std::int64_t> whole_fabric_rectangle(const WaferSpec& chip, FabricMapping mapping, std::int64_t m,
+                                                              std::int64_t n, std::int64_t batch);
 
 // Checks the case against the chip (rectangle inside the fabric, SRAM per PE, tiles non-empty);
 // throws std::invalid_argument with a sentence for the user.
