@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 
 BUILD_DIR=${BUILD_DIR:-build}
 NP=${NP:-$(nproc)}
-SEED_STUDIES=(seed_memory)
+SEED_STUDIES=(seed_memory fabric_small fabric_calibration_wse3)
 
 # Debian packages the build, the tests and the plots need.
 PACKAGES=(cmake g++ make git libopenmpi-dev openmpi-bin libhdf5-openmpi-dev libtrilinos-kokkos-dev

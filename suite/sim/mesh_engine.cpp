@@ -4,7 +4,6 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
-#include <cstdlib>
 
 #include "kernels/fabric_cycle.hpp"
 #include "kernels/fabric_halo.hpp"
@@ -45,11 +44,13 @@ MeshEngine::MeshEngine(MPI_Comm comm, const MeshProgram& program) {
 
   int world = 1;
   MPI_Comm_size(comm, &world);
-  // Rank grid: rows x columns, the longer fabric side split into more pieces.
+  // Rank grid: rows x columns, with more pieces across the columns. Row-wise waves (a reduction
+  // front moving south, a row broadcast) then keep every rank busy; a fabric too narrow for that
+  // is split the other way.
   int d[2] = {0, 0};
   MPI_Dims_create(world, 2, d);
   const int big = std::max(d[0], d[1]), small = std::min(d[0], d[1]);
-  dims_ = program.height >= program.width ? std::array<int, 2>{big, small} : std::array<int, 2>{small, big};
+  dims_ = program.width >= big ? std::array<int, 2>{small, big} : std::array<int, 2>{big, small};
   if (dims_[0] > program.height || dims_[1] > program.width)
     throw std::invalid_argument("fabric: " + std::to_string(world) + " ranks for a " + std::to_string(program.width) +
                                 "x" + std::to_string(program.height) + " mesh leave a rank without PEs");
