@@ -53,8 +53,8 @@ struct FabricHaloPack {
   }
 };
 
-// Unpacks what the neighbour in direction d sent (its registers facing opposite(d)), and marks
-// the blocks along that side whose ring cells hold something.
+// Unpacks what the neighbour in direction d sent (its registers facing opposite(d)) into the
+// ring cells of that side.
 struct FabricHaloUnpack {
   FabricState s;
   View<std::uint32_t> buf;
@@ -71,11 +71,32 @@ struct FabricHaloUnpack {
       s.outv(cell) = b.f;
       s.outt(cell) = static_cast<std::int32_t>(buf(static_cast<std::size_t>(2 * L + i)));
     }
-    if (w & 0xFFFF) {
-      const int lx = (d == kNorth || d == kSouth) ? static_cast<int>(i) : (d == kEast ? s.nx - 1 : 0);
-      const int ly = (d == kEast || d == kWest) ? static_cast<int>(i) : (d == kSouth ? s.ny - 1 : 0);
-      s.ghost_in(static_cast<std::size_t>(s.block_of(lx, ly))) = 1;
-    }
+  }
+};
+
+// ghost_in(b) for every block: a ring cell next to the block holds a wavelet or a credit return
+// for it (each block reads only its own ring cells).
+struct FabricGhostIn {
+  FabricState s;
+  KOKKOS_INLINE_FUNCTION void operator()(const std::int64_t b) const {
+    const int bx = static_cast<int>(b % s.nbx), by = static_cast<int>(b / s.nbx);
+    const int x0 = bx * kBlockWidth, y0 = by * kBlockHeight;
+    const int x1 = x0 + kBlockWidth < s.nx ? x0 + kBlockWidth : s.nx;
+    const int y1 = y0 + kBlockHeight < s.ny ? y0 + kBlockHeight : s.ny;
+    std::uint8_t any = 0;
+    auto look = [&](int d, int i) {
+      const int cell = side_cell(s, d, i, false) * kDirections + opposite(d);
+      any |= s.out(cell) | s.cret(cell);
+    };
+    if (y0 == 0)
+      for (int x = x0; x < x1; ++x) look(kNorth, x);
+    if (y1 == s.ny)
+      for (int x = x0; x < x1; ++x) look(kSouth, x);
+    if (x0 == 0)
+      for (int y = y0; y < y1; ++y) look(kWest, y);
+    if (x1 == s.nx)
+      for (int y = y0; y < y1; ++y) look(kEast, y);
+    s.ghost_in(static_cast<std::size_t>(b)) = any ? 1 : 0;
   }
 };
 

@@ -144,6 +144,8 @@ def fabric_heatmap(res, base, formats):
             if i is not None:
                 title += f"\n{fab['mapping'][i]} {fab['m'][i]}x{fab['n'][i]}x{fab['batch'][i]} on {fab['chip'][i]}, " \
                          f"{fab['cycles_max'][i]:.0f} cycles"
+                if fab["sampled_outputs"][i] > 0:
+                    title += f" (map: the simulated run of {2 * fab['sampled_outputs'][i]} outputs)"
         ax.set_title(title, fontsize=8)
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in case)
         paths += save(fig, f"{base}_heatmap_{safe}", formats)

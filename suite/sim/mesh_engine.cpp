@@ -169,7 +169,6 @@ int MeshEngine::post_halo(std::array<MPI_Request, 8>& req) {
 }
 
 void MeshEngine::finish_halo(std::array<MPI_Request, 8>& req, int nreq) {
-  Kokkos::deep_copy(s_.ghost_in, static_cast<std::uint8_t>(0));
   MPI_Waitall(nreq, req.data(), MPI_STATUSES_IGNORE);
   for (int d = 0; d < fk::kDirections; ++d) {
     if (neighbour_[d] == MPI_PROC_NULL) continue;
@@ -177,6 +176,7 @@ void MeshEngine::finish_halo(std::array<MPI_Request, 8>& req, int nreq) {
     Kokkos::deep_copy(recv_[d], rh);
     Kokkos::parallel_for("Fabric::halo_unpack", Range(0, fk::side_length(s_, d)), fk::FabricHaloUnpack{s_, recv_[d], d});
   }
+  Kokkos::parallel_for("Fabric::ghost_in", Range(0, static_cast<std::int64_t>(s_.nbx) * s_.nby), fk::FabricGhostIn{s_});
 }
 
 void MeshEngine::exchange_halo() {
