@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 BUILD_DIR=${BUILD_DIR:-build}
 NP=${NP:-$(nproc)}
 SEED_STUDIES=(seed_memory seed_finetune seed_inference seed_jais seed_llama70b cerebras_gpt_andromeda
-              cerebras_gpt_scaling)
+              cerebras_gpt_scaling seed_sparsity fabric_small fabric_calibration_wse3)
 
 # Debian packages the build, the tests (clang for the fuzzers) and the plots need.
 PACKAGES=(cmake g++ make git libopenmpi-dev openmpi-bin libhdf5-openmpi-dev libtrilinos-kokkos-dev

@@ -121,9 +121,10 @@ int cmd_run(const RunArgs& a) {
   if (!a.quiet) {
     const auto n = static_cast<std::int64_t>(study.scenarios.size());
     const std::string what =
-        sliced ? "slice " + a.slice + ": " + std::to_string(wb::study::block_of(n, slice.first, slice.second).second) +
-                     " of " + std::to_string(n) + " scenarios"
-               : std::to_string(n) + " scenarios";
+        study.kind == wb::study::StudyKind::fabric ? std::to_string(study.fabric_cases.size()) + " fabric cases"
+        : sliced ? "slice " + a.slice + ": " + std::to_string(wb::study::block_of(n, slice.first, slice.second).second) +
+                       " of " + std::to_string(n) + " scenarios"
+                 : std::to_string(n) + " scenarios";
     say("waferbench: study " + study.name + ", " + what + " on " + std::to_string(ranks) + " rank(s)\n");
   }
   const wb::study::RunSummary summary = wb::study::run_study(MPI_COMM_WORLD, study, options);

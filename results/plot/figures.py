@@ -321,22 +321,34 @@ def scaling(res, base, formats, opts):
 
 
 def fabric_heatmap(res, base, formats, opts):
-    """Busy fraction of every processing element (/fabric_heatmap), one panel per case (at most
-    four): where the mapped GEMM keeps the fabric busy and where PEs wait."""
+    """PE utilisation (/fabric_heatmap), one panel per case (at most four): the fraction of cycles
+    each PE, or bin of PEs on large fabrics, spent busy, on the fabric's own layout (row 0, the
+    north edge, on top)."""
     hm = res.table("fabric_heatmap")
     if not len(hm.get("case", [])):
         raise NoData("no /fabric_heatmap rows (a fabric study writes them)")
+    fab = res.table("fabric")
+    rows = list(fab.get("case", []))
     cases = list(dict.fromkeys(hm["case"]))[:4]
     fig, axes = plt.subplots(1, len(cases), figsize=(4.2 * len(cases) + 1, 4), squeeze=False)
     image = None
     for ax, case in zip(axes[0], cases):
         m = hm["case"] == case
         x, y, v = hm["x"][m].astype(int), hm["y"][m].astype(int), hm["busy_fraction"][m]
-        grid = np.full((y.max() + 1, x.max() + 1), np.nan)
-        grid[y, x] = v
-        image = ax.imshow(grid, origin="lower", vmin=0.0, vmax=1.0, cmap="viridis", interpolation="nearest",
-                          aspect="auto")
-        ax.set_title(f"{case}: mean {np.nanmean(grid):.0%} busy", fontsize=8)
+        bw = int(hm["bin_width"][m][0]) if "bin_width" in hm else 1
+        bh = int(hm["bin_height"][m][0]) if "bin_height" in hm else 1
+        grid = np.full((y.max() // bh + 1, x.max() // bw + 1), np.nan)
+        grid[y // bh, x // bw] = v
+        image = ax.imshow(grid, origin="upper", vmin=0.0, vmax=1.0, cmap="viridis", interpolation="nearest",
+                          extent=(0, grid.shape[1] * bw, grid.shape[0] * bh, 0), aspect="auto")
+        title = f"{case}: mean {np.nanmean(grid):.0%} busy"
+        if case in rows:
+            i = rows.index(case)
+            shape = "x".join(str(fab[k][i]) for k in ("m", "n", "batch") if k in fab)
+            title += f"\n{fab['mapping'][i]} {shape}, {fab['cycles'][i]:.0f} cycles"
+            if "sampled_outputs" in fab and fab["sampled_outputs"][i] > 0:
+                title += f"\n(map of the simulated run of {2 * fab['sampled_outputs'][i]} outputs)"
+        ax.set_title(title, fontsize=8)
         ax.set_xlabel("PE column (x)")
         ax.set_ylabel("PE row (y)")
     fig.colorbar(image, ax=list(axes[0]), label="busy fraction of cycles")

@@ -193,25 +193,27 @@ Section inference_section(const io::Table& sc) {
                           {"generate_time_s", ">generate", dur}});
 }
 
-// Fabric simulation cases (study kind fabric): simulated cycles beside the published ones.
+// Fabric simulation cases (study kind fabric): simulated cycles beside the published ones, busy
+// fraction and simulator throughput per case.
 Section fabric_section(const io::Table& fb) {
   Section s;
-  s.title = "Fabric cases (simulated cycles)";
-  s.header = {"case", "chip", "mapping", ">PEs", ">m x n", ">sparsity", ">cycles", ">published", ">error",
-              ">PE-cycles/s", ">ranks"};
-  auto text = [&](const char* col, std::size_t i) {
+  s.title = "Fabric cases (cycles include the chip's fixed launch overhead)";
+  s.header = {"case", "chip", "mapping", ">PEs", ">m x n x batch", ">sparsity", "stat", ">cycles", ">published", ">error",
+              ">time us", ">busy", ">wall s", ">M PE-cycles/s"};
+  auto text = [&](const char* col, std::size_t i, double scale = 1.0, const char* fmt = "%.0f") {
     const io::Column* c = fb.find(col);
     if (!c) return std::string("-");
     if (c->type == io::ColumnType::str) return c->str[i];
-    return number(c->number(i), c->type == io::ColumnType::i64 ? "%.0f" : "%.4g");
+    const double v = c->number(i);
+    return std::isnan(v) ? std::string("-") : number(scale * v, fmt);
   };
-  for (std::size_t i = 0; i < fb.rows(); ++i) {
-    const io::Column* re = fb.find("relative_error");
+  for (std::size_t i = 0; i < fb.rows(); ++i)
     s.rows.push_back({text("case", i), text("chip", i), text("mapping", i), text("p_rows", i) + "x" + text("p_cols", i),
-                      text("m", i) + "x" + text("n", i), text("sparsity", i), text("cycles", i),
-                      text("published_cycles", i), re ? percent(re->f64[i]) : "-", text("pe_cycles_per_s", i),
-                      text("ranks", i)});
-  }
+                      text("m", i) + "x" + text("n", i) + "x" + text("batch", i), text("sparsity", i, 100.0, "%.0f%%"),
+                      text("statistic", i), text("cycles", i), text("published_cycles", i),
+                      text("relative_error", i, 100.0, "%+.1f%%"), text("time_s", i, 1e6, "%.2f"),
+                      text("utilisation", i, 100.0, "%.1f%%"), text("wall_s", i, 1.0, "%.2f"),
+                      text("pe_cycles_per_s", i, 1e-6, "%.1f")});
   return s;
 }
 

@@ -20,6 +20,7 @@
 #include "study/evaluate.hpp"
 #include "study/extra_tables.hpp"
 #include "study/progress.hpp"
+#include "study/fabric_runner.hpp"
 #include "study/reference.hpp"
 #include "study/reference_aggregate.hpp"
 
@@ -159,7 +160,25 @@ void abort_job(MPI_Comm comm, const std::string& why) {
   std::abort();  // MPI_Abort does not return; this keeps the promise if it did
 }
 
+void write_root_attributes(io::ResultFileWriter& out, const Study& study, const RunOptions& options, int ranks,
+                           const std::string& assumptions) {
+  out.attribute("schema_version", kResultsSchemaVersion);
+  out.attribute("waferbench_version", std::string(io::waferbench_version()));
+  out.attribute("git_commit", std::string(io::git_commit()));
+  out.attribute("mpi_ranks", static_cast<std::int64_t>(ranks));
+  out.attribute("kokkos_execution_space", options.kokkos_execution_space);
+  out.attribute("created_utc", io::utc_now());
+  out.attribute("study_name", study.name);
+  out.attribute("study_kind", std::string(to_string(study.kind)));
+  out.attribute("study_title", study.title);
+  out.attribute("study_yaml", study.text);
+  out.attribute("assumptions", assumptions);
+  out.attribute("measured_inputs", measured_text(study));
+}
+
 RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& options) {
+  // A fabric case uses every rank at once (domain decomposition), not one scenario per rank.
+  if (study.kind == StudyKind::fabric) return run_fabric_study(comm, study, options);
   int rank = 0, ranks = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &ranks);
@@ -243,23 +262,12 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
     std::fprintf(stderr, "waferbench: resumed: %lld of %lld scenarios taken from %s\n",
                  static_cast<long long>(reused_all), static_cast<long long>(slice_size), partial_dir.c_str());
 
-  out.attribute("schema_version", kResultsSchemaVersion);
-  out.attribute("waferbench_version", std::string(io::waferbench_version()));
-  out.attribute("git_commit", std::string(io::git_commit()));
-  out.attribute("mpi_ranks", static_cast<std::int64_t>(ranks));
-  out.attribute("kokkos_execution_space", options.kokkos_execution_space);
-  out.attribute("created_utc", io::utc_now());
-  out.attribute("study_name", study.name);
-  out.attribute("study_kind", std::string(to_string(study.kind)));
-  out.attribute("study_title", study.title);
-  out.attribute("study_yaml", study.text);
-  out.attribute("assumptions", assumptions_text(study));
+  write_root_attributes(out, study, options, ranks, assumptions_text(study));
   if (options.slice_count > 1) {
     out.attribute("slice_index", options.slice_index);
     out.attribute("slice_count", options.slice_count);
     out.attribute("study_scenarios", n);
   }
-  out.attribute("measured_inputs", measured_text(study));
 
   out.write_table("/scenarios", make_scenario_table(rows));
   // A slice's references may aggregate scenarios of other slices (a ratio of GPU and wafer times):

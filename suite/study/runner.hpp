@@ -9,6 +9,10 @@
 
 #include "study/study.hpp"
 
+namespace wb::io {
+class ResultFileWriter;
+}
+
 namespace wb::study {
 
 // The results schema version written to every file (docs/results.md).
@@ -49,5 +53,8 @@ RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& option
 // Ends the whole job from one rank: prints "waferbench: error on rank R: why" and calls
 // MPI_Abort. For failures only this rank sees (others would wait for it in a collective).
 [[noreturn]] void abort_job(MPI_Comm comm, const std::string& why);
+// The root attributes of every result file (docs/results.md); `assumptions` has one per line.
+void write_root_attributes(io::ResultFileWriter& out, const Study& study, const RunOptions& options, int ranks,
+                           const std::string& assumptions);
 
 }  // namespace wb::study

@@ -19,6 +19,7 @@ const char* to_string(StudyKind k) {
     case StudyKind::memory: return "memory";
     case StudyKind::training: return "training";
     case StudyKind::inference: return "inference";
+    case StudyKind::fabric: return "fabric";
   }
   return "?";
 }
@@ -123,11 +124,17 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
   if (k == "memory") st.kind = StudyKind::memory;
   else if (k == "training") st.kind = StudyKind::training;
   else if (k == "inference") st.kind = StudyKind::inference;
-  else kind.fail("unknown study kind '" + k + "'; expected: memory, training or inference");
+  else if (k == "fabric") st.kind = StudyKind::fabric;
+  else kind.fail("unknown study kind '" + k + "'; expected: memory, training, inference or fabric");
   st.title = root.required("title").as_string();
   if (auto d = root.optional("description")) st.description = d->as_string();
   if (auto a = root.optional("assumptions"))
     for (const auto& line : a->as_sequence()) st.assumptions.push_back(line.as_string());
+  if (st.kind == StudyKind::fabric) {  // cycle-level fabric cases (study/fabric_case.hpp)
+    parse_fabric_cases(root, st, catalog);
+    root.done();
+    return st;
+  }
 
   load_time_options(root, st);
 

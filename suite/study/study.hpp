@@ -14,11 +14,12 @@
 #include "model/transformer.hpp"
 #include "model/workload.hpp"
 #include "study/catalog.hpp"
+#include "study/fabric_case.hpp"
 #include "wafer/wafer_strategy.hpp"
 
 namespace wb::study {
 
-enum class StudyKind { memory, training, inference };
+enum class StudyKind { memory, training, inference, fabric };
 const char* to_string(StudyKind k);
 
 struct Scenario {
@@ -83,6 +84,7 @@ struct Study {
   // to train; see gpu/search.hpp).
   gpu::TimeOptions time;
   bool search = false;
+  std::vector<FabricCase> fabric_cases;  // kind fabric: the cases, in the order written
 };
 
 // Parses and expands a study. All names are resolved through the catalog; errors are

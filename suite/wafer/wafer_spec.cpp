@@ -90,6 +90,7 @@ WaferSpec parse_wafer(io::YamlMap& root, const std::string& name, const std::str
   w.reliability.mtbf_s = p.add(io::read_figure(rel, "mtbf", Dim::seconds));
   w.reliability.restart_s = p.add(io::read_figure(rel, "restart", Dim::seconds, false));
   rel.done();
+  w.fabric = parse_fabric_model(root, p);
   return w;
 }
 

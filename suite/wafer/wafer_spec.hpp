@@ -9,6 +9,7 @@
 
 #include "io/figure.hpp"
 #include "io/yaml_reader.hpp"
+#include "wafer/fabric_model.hpp"
 
 namespace wb::wafer {
 
@@ -72,6 +73,7 @@ struct WaferSpec {
   std::optional<SwarmXParams> swarmx;    // absent: one system only
   TrainingFormat format;
   Reliability reliability;
+  FabricModel fabric;              // fabric simulator parameters (optional block)
   io::Provenance provenance;
 
   std::int64_t program_pes() const { return fabric_width * fabric_height; }

@@ -129,7 +129,8 @@ def write_fixture(path, schema_version=1):
         ("sparsity", [0.0, 0.5], "1"), ("cycles", [1000.0, 600.0], "cycles"),
         ("published_cycles", [np.nan, np.nan], "cycles"), ("relative_error", [np.nan, np.nan], "1"),
     ]
-    heatmap = [("case", cases, ""), ("x", xs, "1"), ("y", ys, "1"), ("busy_fraction", busy, "1")]
+    heatmap = [("case", cases, ""), ("x", xs, "1"), ("y", ys, "1"), ("bin_width", [1] * len(xs), "1"),
+               ("bin_height", [1] * len(xs), "1"), ("busy_fraction", busy, "1")]
 
     with h5py.File(path, "w") as f:
         f.attrs["schema_version"] = np.int64(schema_version)

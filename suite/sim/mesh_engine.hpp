@@ -1,0 +1,109 @@
+#pragma once
+// The cycle-driven mesh engine: runs a fabric program (routes + PE programs, see
+// kernels/fabric_types.hpp) on a 2-D mesh split into blocks, one per MPI rank (MPI_Cart_create).
+// Every cycle the boundary link registers and credit returns go to the four neighbours with
+// non-blocking messages while the interior PEs take their inputs; blocks whose PEs are provably
+// quiet are skipped. Cycle counts, counters and values are identical for any number of ranks.
+//
+// The engine knows nothing of GEMMs: a program generator (suite/wafer) describes each PE through
+// the `setup` callback, called for the PEs of this rank only.
+#include <mpi.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/fabric_state.hpp"
+
+namespace wb::sim {
+
+namespace fk = wb::kernels::fabric;
+
+// What one PE starts with. prog_id 0 must be the empty program (a PE without work).
+struct PeSetup {
+  int route_id = 0;
+  int prog_id = 0;
+  std::array<std::int32_t, fk::kSlots> slots{};
+  float* sram = nullptr;  // check mode: config.sram_words words to fill (zeroed)
+};
+
+struct MeshProgram {
+  int width = 0;   // global fabric, PEs
+  int height = 0;
+  fk::FabricConfig config;
+  std::vector<std::array<fk::Route, fk::kMaxColours>> routes;
+  std::vector<std::array<fk::Op, fk::kMaxOps>> programs;
+  std::function<void(int gx, int gy, PeSetup&)> setup;
+  bool skip_quiet = true;  // skip provably quiet blocks (false: step every PE, for testing)
+};
+
+struct MeshStats {
+  std::int64_t cycles = 0;          // last cycle any PE worked, + 1
+  std::int64_t simulated_cycles = 0;  // cycles stepped (>= cycles: quiet tail until detected)
+  std::int64_t pes = 0;             // PEs of the fabric
+  std::int64_t program_pes = 0;     // PEs that run a program
+  std::int64_t finish_sum = 0;      // sum over program PEs of (finish + 1): mean completion
+  std::int64_t busy = 0, stall_in = 0, stall_out = 0, idle = 0;  // PE-cycles, summed
+  std::int64_t block_steps = 0;     // active blocks stepped, summed over cycles and ranks
+  std::int64_t edge_out = 0;        // wavelets that left the fabric
+  double wall_s = 0;                // wall time of the cycle loop (max over ranks)
+  int ranks = 1;
+  std::array<int, 2> dims{1, 1};    // rank grid (rows, columns)
+};
+
+class MeshEngine {
+ public:
+  MeshEngine(MPI_Comm comm, const MeshProgram& program);
+  ~MeshEngine();
+  MeshEngine(const MeshEngine&) = delete;
+  MeshEngine& operator=(const MeshEngine&) = delete;
+
+  // Steps cycles until every PE has finished and the fabric is quiet. Throws std::runtime_error
+  // (on every rank) on deadlock, on a routing error or after max_cycles.
+  MeshStats run(std::int64_t max_cycles);
+
+  // After run(), collective: a per-PE quantity of the whole fabric in row-major global order
+  // (y * width + x), on rank 0 only (empty elsewhere).
+  enum class Field { busy, stall_in, stall_out, finish };
+  std::vector<std::int64_t> gather(Field field) const;
+  // After run(), collective (check mode): SRAM images of the selected PEs, on rank 0, keyed by
+  // y * width + x.
+  std::vector<std::pair<std::int64_t, std::vector<float>>> gather_sram(
+      const std::function<bool(int gx, int gy)>& select) const;
+
+  int rank() const { return rank_; }
+  int local_pes() const { return s_.npe(); }
+
+  // One exchange of the boundary link registers with the four neighbours (pack, send, receive,
+  // unpack), as every cycle does; for benchmarks. Collective.
+  void exchange_halo();
+
+  // The first few unfinished PEs of this rank with their thread and queue state (diagnostics).
+  std::string describe_unfinished(int max_items) const;
+
+ private:
+  void cycle(std::int32_t t);
+  template <bool Check>
+  void cycle_impl(std::int32_t t);
+  std::int32_t compact(int which, const fk::View<std::int32_t>& list);
+  int post_halo(std::array<MPI_Request, 8>& req);
+  void finish_halo(std::array<MPI_Request, 8>& req, int nreq);
+
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  int rank_ = 0, ranks_ = 1;
+  std::array<int, 2> dims_{1, 1};
+  std::array<int, 4> neighbour_{MPI_PROC_NULL, MPI_PROC_NULL, MPI_PROC_NULL, MPI_PROC_NULL};
+  bool has_neighbours_ = false;
+  fk::FabricState s_;
+  std::int32_t n_active_ = 0;
+  std::int64_t block_steps_ = 0;
+  std::array<fk::View<std::uint32_t>, 4> send_, recv_;
+  std::array<std::vector<std::uint32_t>, 4> send_host_, recv_host_;
+  std::int64_t end_cycle_ = 0;
+  bool skip_quiet_ = true;
+};
+
+}  // namespace wb::sim

@@ -1,0 +1,26 @@
+#pragma once
+// Runs a study of kind `fabric`: the cases one after another, each on all ranks of the
+// communicator (the fabric is split into blocks, one per rank), and writes /fabric (one row per
+// case), /fabric_heatmap (PE utilisation of the cases that ask for it), /reference (the published
+// cycle counts beside the simulated ones) and an empty /scenarios, with the same root attributes
+// and the same collective writer as every study. Only the measured columns wall_s,
+// pe_cycles_per_s and ranks depend on the number of ranks.
+#include <mpi.h>
+
+#include <ostream>
+#include <string>
+
+#include "io/table.hpp"
+#include "study/runner.hpp"
+#include "study/study.hpp"
+
+namespace wb::study {
+
+RunSummary run_fabric_study(MPI_Comm comm, const Study& study, const RunOptions& options);
+
+// The columns of /fabric and /fabric_heatmap (no rows); docs/results.md lists the same.
+io::Table fabric_table_schema();
+io::Table fabric_heatmap_schema();
+
+
+}  // namespace wb::study

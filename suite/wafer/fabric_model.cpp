@@ -1,0 +1,36 @@
+#include "wafer/fabric_model.hpp"
+
+#include <cmath>
+
+namespace wb::wafer {
+
+namespace {
+
+std::int64_t read_integer(io::YamlMap& block, const std::string& key, io::Provenance& p, std::int64_t lo,
+                          std::int64_t hi) {
+  const io::Figure f = io::read_figure(block, key, io::Dim::count, false);
+  if (f.value != std::floor(f.value) || f.value < static_cast<double>(lo) || f.value > static_cast<double>(hi))
+    block.required(key).fail("expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " +
+                             f.text);
+  return static_cast<std::int64_t>(p.add(f));
+}
+
+}  // namespace
+
+FabricModel parse_fabric_model(io::YamlMap& root, io::Provenance& provenance) {
+  FabricModel m;
+  auto v = root.optional("fabric_model");
+  if (!v) return m;
+  io::YamlMap block(*v);
+  m.present = true;
+  m.queue_depth = read_integer(block, "queue_depth", provenance, 1, 255);
+  m.pe_queue_depth = read_integer(block, "pe_queue_depth", provenance, 1, 255);
+  m.task_overhead = read_integer(block, "task_overhead", provenance, 0, 100000);
+  m.read_cycles = read_integer(block, "read_cycles", provenance, 1, 1000);
+  m.launch_overhead = read_integer(block, "launch_overhead", provenance, 0, 100000000);
+  m.fit = block.required("fit").as_string();
+  block.done();
+  return m;
+}
+
+}  // namespace wb::wafer

@@ -1,0 +1,28 @@
+#pragma once
+// The free parameters of the fabric simulator for one chip: what the vendor does not publish
+// (router queue depth, task activation overhead, fixed per-kernel cost), fitted once against the
+// WSE-3 GEMV cycle counts (docs/fabric-model.md) and read from the `fabric_model:` block of a
+// wafer system file. Published rules (one cycle per hop, one wavelet per link and cycle, SIMD
+// width) are not parameters.
+#include <cstdint>
+#include <string>
+
+#include "io/figure.hpp"
+#include "io/yaml_reader.hpp"
+
+namespace wb::wafer {
+
+struct FabricModel {
+  bool present = false;                // the system file has a fabric_model block
+  std::int64_t queue_depth = 0;        // router input queue per colour, wavelets
+  std::int64_t pe_queue_depth = 0;     // PE input queue per colour (ramp down), wavelets
+  std::int64_t task_overhead = 0;      // cycles from a task's trigger to its first instruction
+  std::int64_t read_cycles = 1;        // cycles an instruction spends per wavelet it reads from the fabric
+  std::int64_t launch_overhead = 0;    // fixed cycles per kernel outside the simulated fabric
+  std::string fit;                     // how the values were obtained (one line)
+};
+
+// Reads the optional `fabric_model:` block of a wafer system file; figures go to `provenance`.
+FabricModel parse_fabric_model(io::YamlMap& root, io::Provenance& provenance);
+
+}  // namespace wb::wafer

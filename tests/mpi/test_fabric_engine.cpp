@@ -1,0 +1,200 @@
+// The fabric simulator at np 1 and 2: exact cycle counts of a hand-timed program, functional
+// results of every mapping against the reference product, the effect of sparsity and of queue
+// depth, deadlock and misrouting detection, and that skipping quiet blocks changes nothing.
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include <Kokkos_Core.hpp>
+#include <stdexcept>
+
+#include "io/file_source.hpp"
+#include "kernels/fabric_types.hpp"
+#include "sim/mesh_engine.hpp"
+#include "study/catalog.hpp"
+#include "wafer/fabric_run.hpp"
+
+namespace {
+
+namespace fk = wb::kernels::fabric;
+using wb::wafer::FabricCaseSpec;
+using wb::wafer::FabricMapping;
+
+wb::wafer::WaferSpec chip(const char* name) {
+  static wb::io::LocalFiles files;
+  static wb::study::Catalog catalog(WB_TEST_INPUTS_DIR, files);
+  return *catalog.system(name).wafer();
+}
+
+wb::wafer::FabricModel model(int task, int read, int depth) {
+  wb::wafer::FabricModel m;
+  m.present = true;
+  m.queue_depth = depth;
+  m.pe_queue_depth = depth;
+  m.task_overhead = task;
+  m.read_cycles = read;
+  m.launch_overhead = 0;
+  return m;
+}
+
+FabricCaseSpec spec(FabricMapping mapping, std::int64_t rows, std::int64_t cols, std::int64_t m, std::int64_t n,
+                    std::int64_t batch, double sparsity = 0, bool check = true) {
+  FabricCaseSpec s;
+  s.mapping = mapping;
+  s.p_rows = rows;
+  s.p_cols = cols;
+  s.m = m;
+  s.n = n;
+  s.batch = batch;
+  s.sparsity = sparsity;
+  s.check = check;
+  return s;
+}
+
+wb::wafer::FabricRunResult run(const FabricCaseSpec& s, const wb::wafer::FabricModel& m, const char* chip_name = "cs-3") {
+  return wb::wafer::run_fabric_case(MPI_COMM_WORLD, s, chip(chip_name), m, true, 1000000);
+}
+
+// Two PEs in a column, one weight each: x goes to each PE through its own ramp, the FMAC costs
+// one cycle, the top PE sends its partial sum south, the bottom one adds it. Timed by hand from
+// the rules in docs/fabric-model.md: 6 cycles without task overhead; with 5 cycles of overhead per
+// task, 21 (x data task, reduce task, receive task each pay it).
+TEST(FabricEngine, HandTimedChain) {
+  int ranks = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  if (ranks > 2) GTEST_SKIP() << "a 2-PE fabric splits over at most 2 ranks";
+  const auto s = spec(FabricMapping::chain, 2, 1, 2, 1, 1);
+  const auto r0 = run(s, model(0, 1, 4));
+  EXPECT_EQ(r0.stats.cycles, 6);
+  EXPECT_LT(r0.max_error, 1e-6);
+  const auto r5 = run(s, model(5, 1, 4));
+  EXPECT_EQ(r5.stats.cycles, 21);
+  EXPECT_EQ(r5.stats.busy + r5.stats.stall_in + r5.stats.stall_out + r5.stats.idle, 21 * 2);
+}
+
+TEST(FabricEngine, EveryMappingComputesTheProduct) {
+  const auto m = model(7, 2, 3);
+  const FabricCaseSpec cases[] = {
+      spec(FabricMapping::chain, 5, 4, 23, 17, 1),                 // uneven tiles
+      spec(FabricMapping::chain, 6, 3, 18, 12, 3, 0.6),            // sparse GEMM
+      spec(FabricMapping::allreduce, 7, 3, 21, 9, 2),              // odd column
+      spec(FabricMapping::allreduce, 8, 2, 16, 5, 1),              // even column
+      spec(FabricMapping::weight_streaming, 6, 5, 30, 11, 17),     // dense
+      spec(FabricMapping::weight_streaming, 5, 4, 40, 9, 8, 0.75), // sparse
+  };
+  for (const auto& c : cases) {
+    const auto r = run(c, m);
+    EXPECT_TRUE(r.checked);
+    EXPECT_LT(r.max_error, 1e-6) << wb::wafer::to_string(c.mapping) << " " << c.m << "x" << c.n << "x" << c.batch;
+    EXPECT_GT(r.stats.cycles, 0);
+  }
+}
+
+// Zero weights are never sent and their work never issued: streaming time and busy PE-cycles fall
+// with sparsity, and the results stay exact.
+TEST(FabricEngine, SparsitySkipsZeros) {
+  const auto m = model(5, 1, 4);
+  std::int64_t last_cycles = 0, last_busy = 0;
+  for (double sp : {0.0, 0.5, 0.9}) {
+    const auto r = run(spec(FabricMapping::weight_streaming, 4, 4, 64, 16, 32, sp), m, "cs-2");
+    EXPECT_LT(r.max_error, 1e-6);
+    if (last_cycles) {
+      EXPECT_LT(r.stats.cycles, last_cycles) << sp;
+      EXPECT_LT(r.stats.busy, last_busy) << sp;
+    }
+    last_cycles = r.stats.cycles;
+    last_busy = r.stats.busy;
+  }
+}
+
+// Back-pressure: one-slot queues make producers wait on credits (stall_out) and slow the layer
+// down, without losing or reordering a wavelet.
+TEST(FabricEngine, ShallowQueuesBackPressure) {
+  const auto s = spec(FabricMapping::weight_streaming, 6, 6, 48, 12, 48);
+  const auto deep = run(s, model(3, 1, 16));
+  const auto shallow = run(s, model(3, 1, 1));
+  EXPECT_LT(deep.max_error, 1e-6);
+  EXPECT_LT(shallow.max_error, 1e-6);
+  EXPECT_GT(shallow.stats.stall_out, 0);
+  EXPECT_GT(shallow.stats.cycles, deep.stats.cycles);
+}
+
+// Skipping quiet blocks is an optimisation only: cycles, counters and the busy map are the same
+// as when every PE is stepped every cycle.
+TEST(FabricEngine, SkippingQuietBlocksChangesNothing) {
+  auto s = spec(FabricMapping::chain, 40, 20, 80, 60, 1, 0.3, false);
+  const auto m = model(9, 2, 4);
+  const auto skip = run(s, m);
+  s.skip_quiet = false;
+  const auto all = run(s, m);
+  EXPECT_EQ(skip.stats.cycles, all.stats.cycles);
+  EXPECT_EQ(skip.stats.busy, all.stats.busy);
+  EXPECT_EQ(skip.stats.stall_in, all.stats.stall_in);
+  EXPECT_EQ(skip.stats.stall_out, all.stats.stall_out);
+  EXPECT_EQ(skip.stats.finish_sum, all.stats.finish_sum);
+  EXPECT_EQ(skip.busy, all.busy);
+  EXPECT_LT(skip.stats.block_steps, all.stats.block_steps);
+}
+
+wb::sim::MeshProgram one_pe_program(int width) {
+  wb::sim::MeshProgram p;
+  p.width = width;
+  p.height = 1;
+  p.config.colours = 1;
+  p.routes.resize(2);
+  p.programs.resize(2);
+  return p;
+}
+
+TEST(FabricEngine, DetectsDeadlock) {
+  auto p = one_pe_program(4);
+  p.routes[1][0] = fk::Route{fk::kWest, fk::port_bit(fk::kRamp)};
+  p.programs[1][0].kind = fk::kRecv;
+  p.programs[1][0].cin = 0;
+  p.programs[1][0].n = 1;
+  p.setup = [](int gx, int, wb::sim::PeSetup& pe) {
+    pe.route_id = gx == 0 ? 1 : 0;
+    pe.prog_id = gx == 0 ? 1 : 0;
+  };
+  wb::sim::MeshEngine engine(MPI_COMM_WORLD, p);
+  EXPECT_THROW(engine.run(10000), std::runtime_error);
+}
+
+TEST(FabricEngine, DetectsMisrouting) {
+  auto p = one_pe_program(4);
+  // PE 0 sends east on colour 0, but its neighbour's route for colour 0 receives from the north.
+  p.routes[1][0] = fk::Route{fk::kRamp, fk::port_bit(fk::kEast)};
+  p.routes.push_back({});
+  p.routes[2][0] = fk::Route{fk::kNorth, fk::port_bit(fk::kRamp)};
+  p.programs[1][0].kind = fk::kSend;
+  p.programs[1][0].cout = 0;
+  p.programs[1][0].n = 1;
+  p.setup = [](int gx, int, wb::sim::PeSetup& pe) {
+    pe.route_id = gx == 0 ? 1 : (gx == 1 ? 2 : 0);
+    pe.prog_id = gx == 0 ? 1 : 0;
+  };
+  wb::sim::MeshEngine engine(MPI_COMM_WORLD, p);
+  EXPECT_THROW(engine.run(10000), std::runtime_error);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  int status = 0;
+  {
+    Kokkos::ScopeGuard kokkos(argc, argv);
+    ::testing::InitGoogleTest(&argc, argv);
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rank != 0) {
+      auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+      delete listeners.Release(listeners.default_result_printer());
+    }
+    status = RUN_ALL_TESTS();
+    int worst = 0;
+    MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    status = worst;
+  }
+  MPI_Finalize();
+  return status;
+}
