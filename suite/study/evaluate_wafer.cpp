@@ -4,12 +4,12 @@
 
 #include "study/evaluate.hpp"
 #include "study/wafer_scenario.hpp"
+#include "wafer/fabric_cycle_source.hpp"
 #include "wafer/wafer_training.hpp"
 
 namespace wb::study {
 
 ScenarioResult evaluate_wafer(const Study& study, const Scenario& sc) {
-  (void)study;
   ScenarioResult result;
   ScenarioRow& row = result.row;
   const model::TransformerConfig& m = *sc.model;
@@ -25,8 +25,12 @@ ScenarioResult evaluate_wafer(const Study& study, const Scenario& sc) {
   run.global_batch = wafer_global_batch(sc);
   run.tokens = wafer_train_tokens(sc);
   run.strategy = sc.wafer_strategy;
-  // The fabric simulator's cycle cache (issue 5) goes first in this list once it exists.
-  const wafer::CycleModel cycles(spec);
+  // The fabric simulator's cycle cache (study key fabric_cache) answers first, for the shapes it
+  // holds; the analytic mapping answers the rest (compute_source says which did).
+  std::optional<wafer::FabricCycleSource> fabric;
+  std::vector<const wafer::CycleSource*> preferred;
+  if (study.fabric_cache) preferred.push_back(&fabric.emplace(*study.fabric_cache, spec));
+  const wafer::CycleModel cycles(spec, preferred);
   const wafer::WaferTraining t = wafer::plan_training(run, cycles);
   const wafer::WaferStep& st = t.step;
 

@@ -137,6 +137,17 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
   }
 
   load_time_options(root, st);
+  if (auto fc = root.optional("fabric_cache")) {
+    // A relative path is taken from the current directory, like `run -o`.
+    st.fabric_cache_path = fc->as_string();
+    if (st.kind != StudyKind::training) fc->fail("fabric_cache applies to training studies (wafer layer cycles)");
+    try {
+      st.fabric_cache = std::make_shared<const wafer::FabricCache>(st.fabric_cache_path);
+    } catch (const io::IoError& e) {
+      fc->fail(std::string("cannot read the fabric cache: ") + e.what());
+    }
+    if (st.fabric_cache->entries().empty()) fc->fail("the fabric cache " + st.fabric_cache_path + " has no /fabric rows");
+  }
 
   const gpu::FrameworkSpec* default_framework = nullptr;
   if (auto f = root.optional("framework")) default_framework = &catalog.framework(*f);

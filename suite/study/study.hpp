@@ -3,6 +3,7 @@
 // reference values to compare with. A scenario is Model x System x Strategy x Workload; its id
 // is "<model>@<system>x<count>/<strategy>".
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "model/workload.hpp"
 #include "study/catalog.hpp"
 #include "study/fabric_case.hpp"
+#include "wafer/fabric_cache.hpp"
 #include "wafer/wafer_strategy.hpp"
 
 namespace wb::study {
@@ -85,6 +87,10 @@ struct Study {
   gpu::TimeOptions time;
   bool search = false;
   std::vector<FabricCase> fabric_cases;  // kind fabric: the cases, in the order written
+  // `fabric_cache: FILE.h5` (kind training): the /fabric rows of a fabric layer-cache run, asked
+  // before the analytic mapping for wafer layer cycles (wafer/fabric_cycle_source.hpp).
+  std::string fabric_cache_path;
+  std::shared_ptr<const wafer::FabricCache> fabric_cache;
 };
 
 // Parses and expands a study. All names are resolved through the catalog; errors are

@@ -6,6 +6,7 @@
 // and weight sparsity; its value is `cycles` (launch overhead included; for weight streaming the
 // last PE done). The key and the file format are described in docs/fabric-model.md.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ class FabricCache {
   // Reads every /fabric row of a result file; throws io::IoError when the file or group is missing.
   explicit FabricCache(const std::string& path);
   FabricCache() = default;
+  // A cache of given rows (tests, tools); `path` only names it.
+  explicit FabricCache(std::vector<FabricCacheEntry> entries, std::string path = "")
+      : path_(std::move(path)), entries_(std::move(entries)) {}
 
   std::optional<double> lookup(const FabricCacheKey& key) const;
   // A layer given the whole fabric of `chip` (rectangle from whole_fabric_rectangle()).
