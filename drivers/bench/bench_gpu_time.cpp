@@ -53,6 +53,33 @@ void BM_StrategySearch(benchmark::State& state) {
 // runs on the fast path); with stragglers, pipelined candidates need the full simulation.
 BENCHMARK(BM_StrategySearch)->Args({1, 0})->Args({8, 0})->Args({8, 1})->Unit(benchmark::kMillisecond);
 
+// The bounded search the studies use (search_best): the fastest layout of a 13B model (global
+// batch 1,024) and of Llama-2-70B (batch 1,024 at 4,096 tokens, as in the Llama 2 paper) on N
+// DGX A100 80GB nodes. Counters: layouts enumerated, fitting, timed (the rest ruled out by
+// their lower bound), and searches per second.
+void BM_BestStrategy(benchmark::State& state) {
+  const bool big = state.range(1) != 0;
+  const auto& m = catalog().model(big ? "llama-2-70b" : "cerebras-gpt-13b");
+  const auto& node = *catalog().system("dgx-a100-80gb").node();
+  const auto cluster = wb::gpu::make_node_cluster(node, state.range(0));
+  const auto& f = catalog().framework("deepspeed");
+  wb::model::Workload w;
+  w.seq_len = big ? 4096 : 2048;
+  w.global_batch = 1024;
+  const wb::gpu::TimeOptions opt;
+  wb::gpu::SearchStats last;
+  for (auto _ : state) {
+    const auto r = wb::gpu::search_best(m, cluster, w, f, 1e12, opt);
+    benchmark::DoNotOptimize(r.best.tokens_per_s);
+    last = r.stats;
+  }
+  state.counters["searches/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["configs"] = static_cast<double>(last.enumerated);
+  state.counters["fitting"] = static_cast<double>(last.fitting);
+  state.counters["timed"] = static_cast<double>(last.timed);
+}
+BENCHMARK(BM_BestStrategy)->Args({8, 0})->Args({64, 0})->Args({256, 1})->Unit(benchmark::kMillisecond);
+
 void BM_FastPathStep(benchmark::State& state) {
   const auto& m = catalog().model("cerebras-gpt-13b");
   const auto& node = *catalog().system("dgx-a100-80gb").node();
