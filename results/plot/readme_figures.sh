@@ -13,9 +13,10 @@ WAFERBENCH=${WAFERBENCH:-build/drivers/waferbench}
 PYTHON=${PYTHON:-/usr/bin/python3}
 NP=${NP:-1}
 # Studies with published values: their predicted-vs-published rows make docs/img/validation.png.
-VALIDATION_STUDIES=(seed_memory zero_paper_7.5b ds_estimator_t5_3b zero_offload_10b cerebras_gpt_flops)
+VALIDATION_STUDIES=(seed_memory zero_paper_7.5b ds_estimator_t5_3b zero_offload_10b cerebras_gpt_flops megatron_sc21
+                    seed_finetune seed_llama70b)
 # Figures of single studies shown in the README: "<study>:<figure>[,<figure>...]".
-README_FIGURES=("seed_memory:memory")
+README_FIGURES=("seed_memory:memory" "cerebras_gpt_scaling:time_to_train,scaling" "seed_finetune:step_breakdown")
 
 if [ ! -x "$WAFERBENCH" ]; then
   echo "readme_figures.sh: $WAFERBENCH not found; build first (./run.sh --build-only)" >&2
