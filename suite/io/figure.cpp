@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include <regex>
+#include <stdexcept>
 
 namespace wb::io {
 
@@ -82,6 +83,22 @@ std::vector<std::string> Provenance::assumptions() const {
     out.push_back(file + ": " + f.key + " = " + f.text + " (" + f.source + ")");
   }
   return out;
+}
+
+double read_fraction(const YamlValue& v, const char* what) {
+  std::string s = v.as_string();
+  double scale = 1.0;
+  if (!s.empty() && s.back() == '%') {
+    s.pop_back();
+    scale = 0.01;
+  }
+  double x = 0;
+  try {
+    x = parse_quantity(s, Dim::count) * scale;
+  } catch (const std::invalid_argument&) {
+    v.fail(std::string("expected a ") + what + " like 0.5 or 50%, got '" + v.as_string() + "'");
+  }
+  return x;
 }
 
 }  // namespace wb::io

@@ -36,6 +36,10 @@ std::optional<Figure> read_optional_figure(YamlMap& parent, const std::string& k
 // fails at the value otherwise, so no cast of an out-of-range double ever happens.
 Figure read_count_figure(YamlMap& parent, const std::string& key);
 
+// A plain fraction written as a number or a percentage ("0.5", "50%"): tolerances, sparsity.
+// `what` names it in the error ("expected a tolerance like 0.5 or 50%, got ...").
+double read_fraction(const YamlValue& v, const char* what);
+
 // The figures a spec was built from, so that outputs can list sources and assumptions.
 struct Provenance {
   std::string file;

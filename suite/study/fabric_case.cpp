@@ -15,24 +15,8 @@ namespace wb::study {
 
 namespace {
 
-double parse_fraction(const io::YamlValue& v, const char* what) {
-  std::string s = v.as_string();
-  double scale = 1.0;
-  if (!s.empty() && s.back() == '%') {
-    s.pop_back();
-    scale = 0.01;
-  }
-  double x = 0;
-  try {
-    x = io::parse_quantity(s, io::Dim::count) * scale;
-  } catch (const std::invalid_argument&) {
-    v.fail(std::string("expected a ") + what + " like 0.5 or 50%, got '" + v.as_string() + "'");
-  }
-  return x;
-}
-
 double parse_sparsity(const io::YamlValue& v) {
-  const double x = parse_fraction(v, "sparsity");
+  const double x = io::read_fraction(v, "sparsity");
   if (x < 0 || x >= 1) v.fail("sparsity is the fraction of zero weights, from 0 up to (not including) 1");
   return x;
 }
@@ -90,7 +74,7 @@ FabricCase parse_case(const io::YamlValue& value, Catalog& catalog) {
     FabricReference ref;
     ref.cycles = p.required("cycles").as_positive_quantity(io::Dim::count);
     const io::YamlValue tol = p.required("tolerance");
-    ref.tolerance = parse_fraction(tol, "tolerance");
+    ref.tolerance = io::read_fraction(tol, "tolerance");
     if (ref.tolerance < 0) tol.fail("tolerance must not be negative");
     ref.source = p.required("source").as_string();
     if (ref.source.empty()) p.fail("source must not be empty");

@@ -68,18 +68,7 @@ model::Workload parse_workload(const io::YamlValue& value) {
 }
 
 double parse_tolerance(const io::YamlValue& v) {
-  std::string s = v.as_string();
-  double scale = 1.0;
-  if (!s.empty() && s.back() == '%') {
-    s.pop_back();
-    scale = 0.01;
-  }
-  double x = 0;
-  try {
-    x = io::parse_quantity(s, io::Dim::count) * scale;
-  } catch (const std::invalid_argument&) {
-    v.fail("expected a tolerance like 0.02 or 2%, got '" + v.as_string() + "'");
-  }
+  const double x = io::read_fraction(v, "tolerance");
   if (x < 0) v.fail("tolerance must not be negative");
   return x;
 }
