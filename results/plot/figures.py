@@ -352,7 +352,8 @@ def fabric_heatmap(res, base, formats, opts):
         ax.set_xlabel("PE column (x)")
         ax.set_ylabel("PE row (y)")
     fig.colorbar(image, ax=list(axes[0]), label="busy fraction of cycles")
-    fig.suptitle(f"{title_of(res)}: PE utilisation", fontsize=9)
+    # Above the panels' titles (up to three lines each); the saved figure is cropped to fit.
+    fig.suptitle(f"{title_of(res)}: PE utilisation", fontsize=9, y=1.08)
     return save(fig, base, "fabric_heatmap", formats)
 
 
