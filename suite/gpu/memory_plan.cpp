@@ -98,18 +98,26 @@ DeviceMemory train_device(const model::TransformerConfig& m, const model::ParamC
   }
 
   // Activations (Korthikanti et al.): under 1F1B stage i keeps up to pp - i micro-batches in
-  // flight; without pipelining one micro-batch. The number of micro-batches per step bounds it.
-  std::int64_t in_flight = pp - stage;
+  // flight; without pipelining one micro-batch. Under the interleaved schedule (vp<v> model chunks
+  // per stage) stage i runs 2 (pp - i - 1) + (v - 1) pp warm-up chunk passes before its first
+  // backward (Megatron-LM core/pipeline_parallel/schedules.py, forward_backward_pipelining_with_
+  // interleaving), so it holds one more than that, each of layers / v layers: on the first stage
+  // (1 + (pp - 1) / (pp v)) times the 1F1B figure, as Korthikanti et al. (MLSys'23, Sec. 4.2.3)
+  // state. The passes of a step (micro-batches x chunks) bound it.
+  const std::int64_t v = pp > 1 ? std::max<std::int64_t>(1, s.virtual_stages) : 1;
+  std::int64_t in_flight = v > 1 ? 2 * (pp - stage - 1) + (v - 1) * pp + 1 : pp - stage;  // chunk passes
   if (w.global_batch > 0) {
     const std::int64_t micro_per_step = std::max<std::int64_t>(1, w.global_batch / (dp * s.micro_batch));
-    in_flight = std::min(in_flight, micro_per_step);
+    in_flight = std::min(in_flight, micro_per_step * v);
   }
   const double per_layer = model::activation_bytes_per_layer(m, w.seq_len, s.micro_batch, s.tp, false, s.recompute);
-  double act = static_cast<double>(in_flight) * static_cast<double>(st.layers) * per_layer;
+  double act = static_cast<double>(in_flight) * static_cast<double>(st.layers) / static_cast<double>(v) * per_layer;
   if (s.recompute == Recompute::full && st.layers > 0)
     act += model::recompute_working_bytes(m, w.seq_len, s.micro_batch, s.tp, false);
+  // The embedding output and the head sit in the first and last chunk: one per micro-batch there.
+  const std::int64_t micro_in_flight = (in_flight + v - 1) / v;
   if (st.last) act += model::activation_bytes_outside_layers(m, w.seq_len, s.micro_batch, s.tp);
-  else if (st.first) act += 2.0 * static_cast<double>(w.seq_len * s.micro_batch * m.d_model) * static_cast<double>(in_flight);
+  else if (st.first) act += 2.0 * static_cast<double>(w.seq_len * s.micro_batch * m.d_model) * static_cast<double>(micro_in_flight);
   d.activations = act;
   return d;
 }

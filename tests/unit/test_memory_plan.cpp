@@ -118,3 +118,28 @@ TEST(MemoryPlan, InferenceWeightsAndOffload) {
   EXPECT_FALSE(fp32.fits());
   EXPECT_TRUE(off.fits());
 }
+
+// Interleaved 1F1B (vp<v>): stage 0 runs 2 (pp - 1) + (v - 1) pp warm-up chunk passes of
+// layers / v layers each before its first backward (Megatron-LM's interleaved schedule), i.e.
+// (1 + (pp - 1) / (pp v)) times the activations of plain 1F1B (Korthikanti et al., Sec. 4.2.3);
+// the global batch bounds the passes in flight.
+TEST(MemoryPlan, InterleavedScheduleHoldsMoreActivationsOnTheFirstStage) {
+  const auto c = dgx(4);  // 32 GPUs: tp8 x pp4
+  const auto plain = plan("megatron-39b", c, "zero1+tp8+pp4+mb1");
+  const auto vp2 = plan("megatron-39b", c, "zero1+tp8+pp4+vp2+mb1");
+  const auto vp4 = plan("megatron-39b", c, "zero1+tp8+pp4+vp4+mb1");
+  ASSERT_EQ(plain.critical_stage, 0);
+  ASSERT_EQ(vp2.critical_stage, 0);
+  EXPECT_NEAR(vp2.device.activations / plain.device.activations, 1.0 + 3.0 / 8.0, 0.01);
+  EXPECT_NEAR(vp4.device.activations / plain.device.activations, 1.0 + 3.0 / 16.0, 0.01);
+  EXPECT_EQ(vp2.device.params, plain.device.params);
+
+  // Two micro-batches per step: at most 2 x v chunk passes, no more than 1F1B's two.
+  auto w = train(2048);
+  w.global_batch = 2;
+  const auto& m = catalog().model("megatron-39b");
+  const auto& f = catalog().framework("deepspeed");
+  const auto few_plain = gpu::plan_memory(m, c, gpu::parse_strategy("zero1+tp8+pp4+mb1"), w, f);
+  const auto few_vp2 = gpu::plan_memory(m, c, gpu::parse_strategy("zero1+tp8+pp4+vp2+mb1"), w, f);
+  EXPECT_NEAR(few_vp2.device.activations / few_plain.device.activations, 1.0, 0.01);
+}
