@@ -121,7 +121,11 @@ int cmd_run(const RunArgs& a) {
   if (!a.quiet) {
     const auto n = static_cast<std::int64_t>(study.scenarios.size());
     const std::string what =
-        study.kind == wb::study::StudyKind::fabric ? std::to_string(study.fabric_cases.size()) + " fabric cases"
+        study.kind == wb::study::StudyKind::fabric
+            ? (sliced ? "slice " + a.slice + ": " +
+                            std::to_string(wb::study::block_of(static_cast<std::int64_t>(study.fabric_cases.size()),
+                                                               slice.first, slice.second).second) + " of " : std::string()) +
+                  std::to_string(study.fabric_cases.size()) + " fabric cases"
         : sliced ? "slice " + a.slice + ": " + std::to_string(wb::study::block_of(n, slice.first, slice.second).second) +
                        " of " + std::to_string(n) + " scenarios"
                  : std::to_string(n) + " scenarios";

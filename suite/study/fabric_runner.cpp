@@ -126,21 +126,30 @@ RunSummary run_fabric_study(MPI_Comm comm, const Study& study, const RunOptions&
   int rank = 0, ranks = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &ranks);
+  // Cases are not checkpointed (a case is one MPI-wide simulation, minutes at most); a long
+  // study is bounded by running it in slices instead, as a Slurm job array does.
+  if (options.resume)
+    throw io::IoError(study.file + ": a fabric study has no checkpoints to resume from; run it in slices "
+                      "(--slice K/N, then waferbench merge) to bound what an interruption loses");
   io::ResultFileWriter out(comm, options.output_path, options.overwrite);
 
   io::Table fab = fabric_table_schema();
   io::Table heat = fabric_heatmap_schema();
   io::Table ref = reference_table(study, 0, {});
   const auto t0 = std::chrono::steady_clock::now();
-  const std::size_t n = study.fabric_cases.size();
-  for (std::size_t i = 0; i < n; ++i) {
+  // A slice runs a contiguous block of the cases; rows keep their study-wide case index, so the
+  // slices' files concatenated in order (waferbench merge) are the whole study's file.
+  const auto [first, cases] = block_of(static_cast<std::int64_t>(study.fabric_cases.size()), options.slice_index,
+                                       options.slice_count);
+  const std::size_t begin = static_cast<std::size_t>(first), n = static_cast<std::size_t>(first + cases);
+  for (std::size_t i = begin; i < n; ++i) {
     const FabricCase& c = study.fabric_cases[i];
     const CaseOutcome o = run_case(comm, c);
     const double cycles = c.statistic == "mean" ? o.cycles_mean : o.cycles_max;
     const auto& st = o.last.stats;
     if (options.progress && rank == 0) {
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::fprintf(stderr, "\r[waferbench] case %zu/%zu %s: %.0f cycles, %.2fs; %.1fs elapsed          ", i + 1, n,
+      std::fprintf(stderr, "\r[waferbench] case %zu/%zu %s: %.0f cycles, %.2fs; %.1fs elapsed          ", i + 1 - begin, n - begin,
                    c.name.c_str(), cycles, o.wall_s, elapsed);
       if (i + 1 == n) std::fprintf(stderr, "\n");
     }
@@ -230,6 +239,11 @@ RunSummary run_fabric_study(MPI_Comm comm, const Study& study, const RunOptions&
   }
 
   write_root_attributes(out, study, options, ranks, fabric_assumptions(study));
+  if (options.slice_count > 1) {  // the marks waferbench merge checks; a fabric study has no scenarios
+    out.attribute("slice_index", options.slice_index);
+    out.attribute("slice_count", options.slice_count);
+    out.attribute("study_scenarios", static_cast<std::int64_t>(0));
+  }
   out.write_table("/scenarios", make_scenario_table({}));
   out.write_table("/reference", ref);
   out.write_table("/fabric", fab);

@@ -1,4 +1,4 @@
-# Runs `COMMAND run STUDY -o OUT [--inputs INPUTS]` and requires: exit code 2, stderr matching
+# Runs `COMMAND run STUDY -o OUT [--inputs INPUTS] [EXTRA...]` and requires: exit code 2, stderr matching
 # EXPECT (or the study's first line "# expect: <regex>"), the message printed exactly once, and
 # no result or temporary file left (an existing file, with PREEXISTING, must be unchanged).
 if(NOT EXPECT)
@@ -14,6 +14,9 @@ endif()
 set(args run ${STUDY} -o ${OUT})
 if(INPUTS)
   list(APPEND args --inputs ${INPUTS})
+endif()
+if(EXTRA)  # more options of `run`, e.g. --resume
+  list(APPEND args ${EXTRA})
 endif()
 execute_process(COMMAND ${COMMAND} ${args} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message("exit ${rc}\nstderr: ${err}")

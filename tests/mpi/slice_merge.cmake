@@ -2,7 +2,7 @@
 # together), merges the parts in reverse order and requires the merged file to equal REFERENCE
 # (a direct run of the whole study) dataset by dataset, run attributes aside.
 #   -DMPI="mpiexec;-n" -DPREFLAGS=... -DEXE=waferbench -DSTUDY=... -DSLICES=N -DOUT=dir
-#   -DCOMPARE=wb_compare_results -DREFERENCE=file.h5
+#   -DCOMPARE=wb_compare_results -DREFERENCE=file.h5 [-DCOMPARE_ARGS="--ignore-columns;/g/c,..."]
 file(MAKE_DIRECTORY ${OUT})
 set(parts "")
 math(EXPR last "${SLICES} - 1")
@@ -21,7 +21,7 @@ message("${out}${err}")
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "merge failed (exit ${rc})")
 endif()
-execute_process(COMMAND ${COMPARE} ${REFERENCE} ${OUT}/merged.h5 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+execute_process(COMMAND ${COMPARE} ${COMPARE_ARGS} ${REFERENCE} ${OUT}/merged.h5 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message("${out}${err}")
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the merged slices differ from a direct run of the study")
