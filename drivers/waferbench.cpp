@@ -234,8 +234,9 @@ struct MergeArgs {
 
 int cmd_merge(const MergeArgs& a) {
   const auto summary = wb::study::merge_slices(MPI_COMM_WORLD, a.parts, a.output, a.force);
-  say("waferbench: merged " + std::to_string(summary.parts) + " slice(s), " + std::to_string(summary.scenarios) +
-      " scenarios, into " + summary.path + "\n");
+  const std::string what = summary.fabric_cases > 0 ? std::to_string(summary.fabric_cases) + " fabric cases"
+                                                    : std::to_string(summary.scenarios) + " scenarios";
+  say("waferbench: merged " + std::to_string(summary.parts) + " slice(s), " + what + ", into " + summary.path + "\n");
   return 0;
 }
 

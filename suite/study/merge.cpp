@@ -102,7 +102,7 @@ MergeSummary merge_slices(MPI_Comm comm, const std::vector<std::string>& paths, 
     for (auto& c : t.columns) c.f64.clear(), c.i64.clear(), c.str.clear();
     merged.push_back(std::move(t));
   }
-  std::int64_t scenarios = 0;
+  std::int64_t scenarios = 0, fabric_cases = 0;
   for (const auto& p : parts) {
     if (io::list_groups(p.path) != groups)
       throw io::IoError(p.path + ": holds other groups than " + first.path);
@@ -117,6 +117,7 @@ MergeSummary merge_slices(MPI_Comm comm, const std::vector<std::string>& paths, 
                             " rows, it holds " + std::to_string(t.rows()));
         scenarios += expect;
       }
+      if (groups[g] == "fabric") fabric_cases += static_cast<std::int64_t>(t.rows());
       if (rank == 0) append_rows(merged[g], t);
     }
   }
@@ -136,6 +137,7 @@ MergeSummary merge_slices(MPI_Comm comm, const std::vector<std::string>& paths, 
   summary.path = output;
   summary.parts = static_cast<std::int64_t>(parts.size());
   summary.scenarios = scenarios;
+  summary.fabric_cases = fabric_cases;
   return summary;
 }
 

@@ -15,6 +15,7 @@ struct MergeSummary {
   std::string path;
   std::int64_t parts = 0;
   std::int64_t scenarios = 0;
+  std::int64_t fabric_cases = 0;  // rows of /fabric (fabric studies)
 };
 
 // Collective over comm (every rank reads the parts; rank 0 writes the rows). The parts may be
