@@ -46,6 +46,7 @@ struct RunArgs {
   std::string output;
   std::string inputs;
   std::string slice;  // "K/N"
+  std::string fabric_cache;
   bool force = false;
   bool quiet = false;
   bool progress = false;
@@ -89,7 +90,14 @@ int cmd_run(const RunArgs& a) {
   auto text = files.read(a.study);
   if (!text) throw wb::io::InputError(a.study + ": cannot read the study file");
   wb::study::Catalog catalog(wb::study::resolve_inputs_dir(a.inputs, a.study), files);
-  const wb::study::Study study = wb::study::load_study(*text, a.study, catalog);
+  wb::study::Study study = wb::study::load_study(*text, a.study, catalog);
+  if (!a.fabric_cache.empty()) {
+    try {
+      wb::study::use_fabric_cache(study, a.fabric_cache);
+    } catch (const std::invalid_argument& e) {
+      throw wb::io::InputError("--fabric-cache: " + std::string(e.what()));
+    }
+  }
   std::pair<std::int64_t, std::int64_t> slice{0, 1};
   if (!a.slice.empty()) slice = parse_slice(a.slice);
   const bool sliced = slice.second > 1;
@@ -261,6 +269,9 @@ int dispatch(int argc, char** argv) {
   run->add_option("--slice", run_args.slice,
                   "Run only slice K of N (K counted from 0) of the study's scenarios, e.g. one task of a Slurm job "
                   "array; join the slices' files with `waferbench merge` (default output results/<study>-sliceKofN.h5)");
+  run->add_option("--fabric-cache", run_args.fabric_cache,
+                  "Fabric layer-cache result (.h5) for wafer layer cycles; replaces the study's fabric_cache key")
+      ->type_name("FILE");
   run->add_flag("--force", run_args.force, "Replace the result file if it exists");
   run->add_flag("-q,--quiet", run_args.quiet,
                 "Print only the comparison with published values, and no progress bar");

@@ -91,7 +91,7 @@ std::string checkpoint_key(const Study& study, const RunOptions& options) {
   std::string key = std::string("waferbench ") + io::waferbench_version() + " " + io::git_commit() + "\nslice " +
                     std::to_string(options.slice_index) + "/" + std::to_string(options.slice_count) + "\ncolumns";
   for (const auto& c : scenario_columns()) key += std::string(" ") + c.name;
-  return key + "\n" + study.text;
+  return key + "\nfabric_cache " + study.fabric_cache_path + "\n" + study.text;
 }
 
 // Prepares `<output>.partial/` on rank 0 and tells every rank the attempt number, or fails on
@@ -174,6 +174,7 @@ void write_root_attributes(io::ResultFileWriter& out, const Study& study, const 
   out.attribute("study_yaml", study.text);
   out.attribute("assumptions", assumptions);
   out.attribute("measured_inputs", measured_text(study));
+  if (!study.fabric_cache_path.empty()) out.attribute("fabric_cache", study.fabric_cache_path);
 }
 
 RunSummary run_study(MPI_Comm comm, const Study& study, const RunOptions& options) {

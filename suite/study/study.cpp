@@ -99,6 +99,20 @@ void finish_reference(io::YamlMap& r, Reference& ref) {
 
 }  // namespace
 
+void use_fabric_cache(Study& st, const std::string& path) {
+  if (st.kind != StudyKind::training)
+    throw std::invalid_argument("fabric_cache applies to training studies (wafer layer cycles)");
+  std::shared_ptr<const wafer::FabricCache> cache;
+  try {
+    cache = std::make_shared<const wafer::FabricCache>(path);
+  } catch (const io::IoError& e) {
+    throw std::invalid_argument(std::string("cannot read the fabric cache: ") + e.what());
+  }
+  if (cache->entries().empty()) throw std::invalid_argument("the fabric cache " + path + " has no /fabric rows");
+  st.fabric_cache_path = path;
+  st.fabric_cache = std::move(cache);
+}
+
 Study load_study(const std::string& text, const std::string& file, Catalog& catalog) {
   Study st;
   st.file = file;
@@ -128,15 +142,13 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
   load_time_options(root, st);
   if (auto fc = root.optional("fabric_cache")) {
     // A relative path is taken from the current directory, like `run -o`.
-    st.fabric_cache_path = fc->as_string();
-    if (st.kind != StudyKind::training) fc->fail("fabric_cache applies to training studies (wafer layer cycles)");
     try {
-      st.fabric_cache = std::make_shared<const wafer::FabricCache>(st.fabric_cache_path);
-    } catch (const io::IoError& e) {
-      fc->fail(std::string("cannot read the fabric cache: ") + e.what());
+      use_fabric_cache(st, fc->as_string());
+    } catch (const std::invalid_argument& e) {
+      fc->fail(e.what());
     }
-    if (st.fabric_cache->entries().empty()) fc->fail("the fabric cache " + st.fabric_cache_path + " has no /fabric rows");
   }
+
 
   const gpu::FrameworkSpec* default_framework = nullptr;
   if (auto f = root.optional("framework")) default_framework = &catalog.framework(*f);

@@ -97,6 +97,10 @@ struct Study {
 // InputErrors at the offending line.
 Study load_study(const std::string& text, const std::string& file, Catalog& catalog);
 
+// Reads the fabric cache at `path` (a fabric layer-cache result) into a training study, the
+// study key `fabric_cache:` or `run --fabric-cache`; std::invalid_argument says what is wrong.
+void use_fabric_cache(Study& study, const std::string& path);
+
 // Builds a scenario id.
 std::string scenario_id(const std::string& model, const std::string& system, std::int64_t count,
                         const std::string& strategy);
