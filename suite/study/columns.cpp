@@ -62,7 +62,7 @@ const std::vector<ColumnSpec>& scenario_columns() {
       {"step_time_s", ColumnType::f64, "s", Dim::seconds, "time of one optimizer step (GPU: simulated, stragglers included; wafer: failure-free)"},
       {"tokens_per_s", ColumnType::f64, "tokens/s", Dim::count, "training tokens processed per second by the whole cluster"},
       {"tflops_per_device", ColumnType::f64, "TFLOP/s", Dim::count, "FLOPs executed per second per device: GPU counts recomputation as executed (Narayanan et al. SC'21 eq. 3); wafer counts train_flops_per_token x tokens_per_s / systems"},
-      {"mfu", ColumnType::f64, "1", Dim::count, "model FLOPs utilisation: model FLOPs without recomputation per second / dense FP16 peak"},
+      {"mfu", ColumnType::f64, "1", Dim::count, "model FLOPs utilisation: model FLOPs without recomputation per second / dense FP16 peak; the dense model's FLOPs, so above 1 when weight sparsity skips work"},
       {"time_to_train_s", ColumnType::f64, "s", Dim::seconds, "expected wall time to train on train_tokens, with checkpoints, failures and restarts"},
       {"goodput", ColumnType::f64, "1", Dim::count, "failure-free training time / expected wall time"},
       {"idle_fraction", ColumnType::f64, "1", Dim::count, "1 - goodput: time spent on checkpoints, lost work and restarts"},
