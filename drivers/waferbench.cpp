@@ -267,7 +267,7 @@ int dispatch(int argc, char** argv) {
                   "Inputs directory with models/ systems/ frameworks/ (default: the study's, $WAFERBENCH_INPUTS, or the "
                   "bundled one)");
   run->add_option("--slice", run_args.slice,
-                  "Run only slice K of N (K counted from 0) of the study's scenarios, e.g. one task of a Slurm job "
+                  "Run only slice K of N (K counted from 0) of the study's scenarios (or fabric cases), e.g. one task of a Slurm job "
                   "array; join the slices' files with `waferbench merge` (default output results/<study>-sliceKofN.h5)");
   run->add_option("--fabric-cache", run_args.fabric_cache,
                   "Fabric layer-cache result (.h5) for wafer layer cycles; replaces the study's fabric_cache key")
@@ -280,7 +280,7 @@ int dispatch(int argc, char** argv) {
                 "not a terminal; by default it is drawn only on a terminal");
   run->add_flag("--check", run_args.check, "Exit with status 3 when a prediction misses its published tolerance");
   run->add_flag("--resume", run_args.resume,
-                "Finish a run that was interrupted (time limit, kill): reuse the scenarios saved in <output>.partial/");
+                "Finish a run that was interrupted (time limit, kill): reuse the scenarios saved in <output>.partial/ (not for fabric studies: run those in slices)");
   run->add_option("--checkpoint-interval", run_args.checkpoint_interval_s,
                   "Seconds between checkpoint writes of finished scenarios (default 2; SIGTERM also writes)")
       ->check(CLI::NonNegativeNumber);
