@@ -347,20 +347,11 @@ class Builder {
  public:
   explicit Builder(Program& p) : p_(p) {}
   std::uint8_t phase = 0;  // stamped on every task added: 0 forward, 1 backward, 2 optimizer
-  std::uint32_t add(Task t, std::initializer_list<std::int64_t> deps) {
-    t.dep_begin = static_cast<std::uint32_t>(p_.deps.size());
-    std::uint16_t n = 0;
-    for (std::int64_t d : deps)
-      if (d >= 0) {
-        p_.deps.push_back(static_cast<std::uint32_t>(d));
-        ++n;
-      }
-    t.dep_count = n;
-    t.phase = phase;
-    p_.tasks.push_back(t);
-    return static_cast<std::uint32_t>(p_.tasks.size() - 1);
-  }
-  std::uint32_t add(Task t, const std::vector<std::int64_t>& deps) {
+  std::uint32_t add(Task t, std::initializer_list<std::int64_t> deps) { return add_range(t, deps); }
+  std::uint32_t add(Task t, const std::vector<std::int64_t>& deps) { return add_range(t, deps); }
+  // Dependencies < 0 mean "none" and are skipped.
+  template <class Deps>
+  std::uint32_t add_range(Task t, const Deps& deps) {
     t.dep_begin = static_cast<std::uint32_t>(p_.deps.size());
     std::uint16_t n = 0;
     for (std::int64_t d : deps)
