@@ -15,17 +15,14 @@
 #include "measure/fit.hpp"
 #include "measure/host_info.hpp"
 #include "study/catalog.hpp"
+#include "test_catalog.hpp"
 
 using namespace wb;
 using measure::AlphaBetaFit;
 
 namespace {
 
-study::Catalog& catalog() {
-  static io::LocalFiles files;
-  static study::Catalog c(WB_TEST_INPUTS_DIR, files);
-  return c;
-}
+using test::catalog;
 
 gpu::NodeSpec parse_node_text(const std::string& text) {
   const io::YamlValue doc = io::parse_yaml(text, "calibrated.yaml");

@@ -16,16 +16,13 @@
 #include "wafer/fabric_cycle_source.hpp"
 #include "wafer/fabric_program.hpp"
 #include "wafer/wafer_training.hpp"
+#include "test_catalog.hpp"
 
 using namespace wb;
 
 namespace {
 
-study::Catalog& catalog() {
-  static io::LocalFiles files;
-  static study::Catalog c(WB_TEST_INPUTS_DIR, files);
-  return c;
-}
+using test::catalog;
 
 const wafer::WaferSpec& cs2() { return *catalog().system(std::string("cs-2")).wafer(); }
 const model::TransformerConfig& gpt111m() { return catalog().model(std::string("cerebras-gpt-111m")); }

@@ -10,16 +10,13 @@
 #include "study/fabric_runner.hpp"
 #include "study/study.hpp"
 #include "wafer/fabric_program.hpp"
+#include "test_catalog.hpp"
 
 using namespace wb;
 
 namespace {
 
-study::Catalog& catalog() {
-  static io::LocalFiles files;
-  static study::Catalog c(WB_TEST_INPUTS_DIR, files);
-  return c;
-}
+using test::catalog;
 
 study::Study load(const std::string& text) { return study::load_study(text, "f.yaml", catalog()); }
 

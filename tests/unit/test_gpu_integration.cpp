@@ -21,16 +21,13 @@
 #include "study/catalog.hpp"
 #include "study/evaluate.hpp"
 #include "study/study.hpp"
+#include "test_catalog.hpp"
 
 namespace {
 
 using namespace wb;
 
-study::Catalog& catalog() {
-  static io::LocalFiles files;
-  static study::Catalog c(WB_TEST_INPUTS_DIR, files);
-  return c;
-}
+using test::catalog;
 
 const gpu::FrameworkSpec& deepspeed() { return catalog().framework("deepspeed"); }
 

@@ -14,16 +14,13 @@
 #include "io/file_source.hpp"
 #include "sim/shared_server.hpp"
 #include "study/catalog.hpp"
+#include "test_catalog.hpp"
 
 namespace {
 
 using namespace wb;
 
-study::Catalog& catalog() {
-  static io::LocalFiles files;
-  static study::Catalog c(WB_TEST_INPUTS_DIR, files);
-  return c;
-}
+using test::catalog;
 
 const gpu::GpuSpec& a100() { return *catalog().system("a100-80gb").gpu(); }
 const gpu::FrameworkTime& megatron() { return *catalog().framework("megatron-lm").time; }

@@ -6,16 +6,13 @@
 #include "gpu/memory_plan.hpp"
 #include "io/file_source.hpp"
 #include "study/catalog.hpp"
+#include "test_catalog.hpp"
 
 using namespace wb;
 
 namespace {
 
-study::Catalog& catalog() {
-  static io::LocalFiles files;
-  static study::Catalog c(WB_TEST_INPUTS_DIR, files);
-  return c;
-}
+using test::catalog;
 
 gpu::ClusterSpec dgx(std::int64_t nodes) { return gpu::make_node_cluster(*catalog().system("dgx-a100-40gb").node(), nodes); }
 

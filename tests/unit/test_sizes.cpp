@@ -11,16 +11,13 @@
 #include "wafer/cycle_model.hpp"
 #include "wafer/wafer_strategy.hpp"
 #include "wafer/wafer_training.hpp"
+#include "test_catalog.hpp"
 
 using namespace wb;
 
 namespace {
 
-study::Catalog& catalog() {
-  static io::LocalFiles files;
-  static study::Catalog c(WB_TEST_INPUTS_DIR, files);
-  return c;
-}
+using test::catalog;
 
 // 128 layers of 25,600 (d_ffn 4h): 12 L h^2 = 1.007e12 parameters.
 model::TransformerConfig one_trillion(std::int64_t positions) {

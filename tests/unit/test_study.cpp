@@ -10,16 +10,13 @@
 #include "study/reference.hpp"
 #include "study/runner.hpp"
 #include "study/study.hpp"
+#include "test_catalog.hpp"
 
 using namespace wb;
 
 namespace {
 
-study::Catalog& catalog() {
-  static io::LocalFiles files;
-  static study::Catalog c(WB_TEST_INPUTS_DIR, files);
-  return c;
-}
+using test::catalog;
 
 std::string error_of(const std::string& text) {
   try {

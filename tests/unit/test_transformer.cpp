@@ -3,16 +3,13 @@
 #include "io/file_source.hpp"
 #include "model/transformer.hpp"
 #include "study/catalog.hpp"
+#include "test_catalog.hpp"
 
 using namespace wb;
 
 namespace {
 
-study::Catalog& catalog() {
-  static io::LocalFiles files;
-  static study::Catalog c(WB_TEST_INPUTS_DIR, files);
-  return c;
-}
+using test::catalog;
 
 model::TransformerConfig tiny() {
   model::TransformerConfig m;

@@ -15,16 +15,13 @@
 #include "study/study.hpp"
 #include "wafer/fc_network.hpp"
 #include "wafer/wafer_training.hpp"
+#include "test_catalog.hpp"
 
 using namespace wb;
 
 namespace {
 
-study::Catalog& catalog() {
-  static io::LocalFiles files;
-  static study::Catalog c(WB_TEST_INPUTS_DIR, files);
-  return c;
-}
+using test::catalog;
 
 const wafer::WaferSpec& cs2() { return *catalog().system(std::string("cs-2")).wafer(); }
 const wafer::WaferSpec& cs3() { return *catalog().system(std::string("cs-3")).wafer(); }
