@@ -3,7 +3,7 @@
 // links towards a neighbouring block, packed into one buffer per direction, and unpacked into
 // the ring of the padded grid on the receiving side (no MPI here; the caller sends the buffers).
 //
-// Buffer layout for a side of length L: word i = out | cret << 8; in check mode words L + i hold
+// Buffer layout for a side of length L: word i = out | cret << 8 (cret: 16 colour bits); in check mode words L + i hold
 // the wavelet value bits and 2L + i its tag.
 #include <Kokkos_Core.hpp>
 
@@ -64,7 +64,7 @@ struct FabricHaloUnpack {
     const int cell = side_cell(s, d, static_cast<int>(i), false) * kDirections + opposite(d);
     const std::uint32_t w = buf(static_cast<std::size_t>(i));
     s.out(cell) = static_cast<std::uint8_t>(w & 0xFF);
-    s.cret(cell) = static_cast<std::uint8_t>((w >> 8) & 0xFF);
+    s.cret(cell) = static_cast<ColourMask>((w >> 8) & 0xFFFF);
     if (s.cfg.check) {
       FloatBits b;
       b.u = buf(static_cast<std::size_t>(L + i));
@@ -83,10 +83,10 @@ struct FabricGhostIn {
     const int x0 = bx * kBlockWidth, y0 = by * kBlockHeight;
     const int x1 = x0 + kBlockWidth < s.nx ? x0 + kBlockWidth : s.nx;
     const int y1 = y0 + kBlockHeight < s.ny ? y0 + kBlockHeight : s.ny;
-    std::uint8_t any = 0;
+    bool any = false;
     auto look = [&](int d, int i) {
       const int cell = side_cell(s, d, i, false) * kDirections + opposite(d);
-      any |= s.out(cell) | s.cret(cell);
+      any = any || s.out(cell) != 0 || s.cret(cell) != 0;
     };
     if (y0 == 0)
       for (int x = x0; x < x1; ++x) look(kNorth, x);

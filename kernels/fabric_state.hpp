@@ -41,8 +41,8 @@ struct FabricState {
   View<std::uint8_t> pq;  // [p * C + c]
   // Link registers (colour + 1 sent towards d, 0 = none) and credit returns (bit per colour
   // popped from a queue fed from d), on the padded grid.
-  View<std::uint8_t> out;   // [pp * 4 + d]
-  View<std::uint8_t> cret;  // [pp * 4 + d]
+  View<std::uint8_t> out;    // [pp * 4 + d]
+  View<ColourMask> cret;     // [pp * 4 + d]
 
   // PE execution state.
   View<std::uint8_t> pc;       // main thread: current op
@@ -51,9 +51,12 @@ struct FabricState {
   View<std::int32_t> opj;      // ... second counter (kStreamGemm: progress within an output)
   View<std::int32_t> opk;      // ... third counter (kStreamGemm: weights expected + 1, 0 = unknown)
   View<std::int32_t> busy_left;
-  View<std::uint8_t> apc;      // async microthread: op index, 0xFF when idle
-  View<std::int32_t> aopi;
-  View<std::int32_t> abusy;
+  View<std::uint8_t> apc;      // microthreads [p * kThreads + t]: op index, kThreadIdle when idle
+  View<std::int32_t> aopi;     // ... op progress
+  View<std::int32_t> abusy;    // ... cycles left on the current wavelet
+  View<std::int32_t> loop;     // loop counters [p * kCounters + k]
+  View<std::int32_t> launch;   // cycle the kernel's launch reaches the PE (it runs nothing before)
+  View<std::int32_t> t_start;  // cycle the PE's timed region began (launch, or a kTimer op)
   View<std::int32_t> finish;   // cycle the PE finished its program, -1 while running
   View<std::int32_t> last;     // last cycle the PE was stepped (lazy counters of quiet PEs)
 
@@ -119,16 +122,19 @@ inline FabricState allocate_fabric(int nx, int ny, int gx0, int gy0, int gw, int
   s.credit = View<std::uint8_t>("Fabric::credit", n * kDirections * C);
   s.pq = View<std::uint8_t>("Fabric::pe_queue", n * C);
   s.out = View<std::uint8_t>("Fabric::link_out", np * kDirections);
-  s.cret = View<std::uint8_t>("Fabric::credit_return", np * kDirections);
+  s.cret = View<ColourMask>("Fabric::credit_return", np * kDirections);
   s.pc = View<std::uint8_t>("Fabric::pc", n);
   s.act = View<std::uint8_t>("Fabric::activated", n);
   s.opi = View<std::int32_t>("Fabric::op_progress", n);
   s.opj = View<std::int32_t>("Fabric::op_progress_inner", n);
   s.opk = View<std::int32_t>("Fabric::op_expected", n);
   s.busy_left = View<std::int32_t>("Fabric::busy_left", n);
-  s.apc = View<std::uint8_t>("Fabric::async_pc", n);
-  s.aopi = View<std::int32_t>("Fabric::async_progress", n);
-  s.abusy = View<std::int32_t>("Fabric::async_wait", n);
+  s.apc = View<std::uint8_t>("Fabric::async_pc", n * kThreads);
+  s.aopi = View<std::int32_t>("Fabric::async_progress", n * kThreads);
+  s.abusy = View<std::int32_t>("Fabric::async_wait", n * kThreads);
+  s.loop = View<std::int32_t>("Fabric::loop_counters", n * kCounters);
+  s.launch = View<std::int32_t>("Fabric::launch", n);
+  s.t_start = View<std::int32_t>("Fabric::timer_start", n);
   s.finish = View<std::int32_t>("Fabric::finish", n);
   s.last = View<std::int32_t>("Fabric::last_stepped", n);
   s.busy = View<std::uint32_t>("Fabric::busy", n);

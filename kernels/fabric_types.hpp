@@ -25,12 +25,20 @@ KOKKOS_INLINE_FUNCTION constexpr int opposite(int d) { return (d + 2) & 3; }
 KOKKOS_INLINE_FUNCTION constexpr std::uint8_t port_bit(int port) { return static_cast<std::uint8_t>(1u << port); }
 
 // Colours a program may use. The hardware has 24 routable colours; the programs generated here
-// need at most six, and eight keep the per-PE state (one byte per colour bitmask) compact.
-inline constexpr int kMaxColours = 8;
-// Instructions per PE program.
-inline constexpr int kMaxOps = 8;
+// need at most twelve, and sixteen keep a credit-return mask in 16 bits.
+inline constexpr int kMaxColours = 16;
+using ColourMask = std::uint16_t;
+KOKKOS_INLINE_FUNCTION constexpr ColourMask colour_bit(int c) { return static_cast<ColourMask>(1u << c); }
+// Instructions per PE program. Loops (kFor ... kNext) keep a program's length independent of the
+// mesh size.
+inline constexpr int kMaxOps = 32;
 // Per-PE integer parameters an instruction may refer to (tile sizes, counts, global offsets).
-inline constexpr int kSlots = 8;
+inline constexpr int kSlots = 16;
+// Asynchronous microthreads per PE (the hardware has 8; data movement ops run on them, ref [P]).
+inline constexpr int kThreads = 4;
+inline constexpr std::uint8_t kThreadIdle = 0xFF;
+// Loop counters per PE: counter 0 for the repeats of a kernel, counter 1 for its steps.
+inline constexpr int kCounters = 2;
 // Activity blocks: the cycle loop skips blocks of PEs that are provably quiet.
 inline constexpr int kBlockWidth = 16;
 inline constexpr int kBlockHeight = 8;
@@ -43,11 +51,11 @@ struct Route {
   std::uint8_t tx = 0;  // bit per port (port_bit)
 };
 
-// The PE instruction set. Each PE runs one program (a sequence of Ops) on a main thread, and can
-// hand one data-movement op at a time to an asynchronous microthread (flag kAsync).
+// The PE instruction set. Each PE runs one program (a sequence of Ops) on a main thread, and hands
+// data-movement ops (flag kAsync) to up to kThreads asynchronous microthreads.
 enum OpKind : std::uint8_t {
   kEnd = 0,
-  // Send n wavelets from SRAM[a + i] on colour cout, one per cycle.
+  // Send n wavelets from SRAM[A + i] on colour cout, one per cycle.
   kSend,
   // Receive n wavelets on cin; wavelet i is x[batch = i / rows][j = i % rows] and updates
   // acc[c + batch * len + k] += x * W[a + j * len + k] for the non-zero weights k < len
@@ -56,9 +64,10 @@ enum OpKind : std::uint8_t {
   // Store-and-forward chain step: receive n wavelets on cin adding them into acc[a + i], then
   // (when cout >= 0) send the n sums on cout.
   kChainAdd,
-  // Pipelined chain step: per element receive on cin, send value + acc[a + i] on cout.
+  // Pipelined chain step: per element receive on cin, send value + acc[a + i] on cout (with
+  // cout < 0, add the value into acc[a + i]).
   kStreamAdd,
-  // Receive n wavelets on cin into SRAM[a + i].
+  // Receive n wavelets on cin into SRAM[A + i].
   kRecv,
   // Local work for len cycles.
   kCompute,
@@ -72,14 +81,45 @@ enum OpKind : std::uint8_t {
   // column: receive on cin2 (none in the first row), add, send on cout (the last row keeps
   // y[t, o] at SRAM[b + o * len + t]); the accumulators restart at zero.
   kStreamGemm,
+  // Pipelined relay: per element receive on cin, store at SRAM[A + i] and (cout >= 0) send it on
+  // cout (a broadcast passed on PE by PE).
+  kRelay,
+  // Local GEMV on resident operands: for each batch row b < rows and j < n,
+  // acc[c + b * len + k] += x[A + b * n + j] * W[B + j * len + k] over the non-zero weights k < len
+  // of W(row0 + j, col0 + k); one vector FMAC per x element, max(1, ceil(non-zeros / SIMD)) cycles.
+  kGemv,
+  // Local tile product C[c + r * len + q] += sum_k A[A + r * rows + k] * B[B + k * len + q] for
+  // r < n, k < rows, q < len: one vector FMAC per A element, max(1, ceil(len / SIMD)) cycles.
+  kTileGemm,
+  // Clear n words at SRAM[A]: max(1, ceil(n / SIMD)) cycles.
+  kZero,
+  // Loop head: counter ctr = 0; when the trip count n is 0, continue at op b (after the kNext).
+  kFor,
+  // Loop tail: counter ctr += step; while it is below n, continue at op a (the loop body).
+  kNext,
+  // Timer start: the PE's timed region begins here when counter 0 equals n (after n warm-ups).
+  kTimer,
+  // Wait until every microthread of the PE is idle.
+  kWait,
 };
 
 enum OpFlag : std::uint8_t {
   kActivate = 1,   // the op starts with a task activation (task_overhead cycles)
   kOnData = 2,     // ... triggered by the first wavelet on cin (a data task)
   kPerWavelet = 4, // kRecvFmac: every wavelet activates a data task (task_overhead each)
-  kAsync = 8,      // run on the asynchronous microthread; the main thread continues
+  kAsync = 8,      // run on a microthread; the main thread continues
 };
+
+// How an op finds the SRAM base of an operand (A from field a, B from field b), relative to the
+// loop counter 1 (the step of a compute-shift loop):
+//   kAddrFixed   the field itself;
+//   kAddrParity  field + ((step + off) & 1) * stride: double buffers that swap every step;
+//   kAddrSelect  field when step == off, else field + stride: own tile or receive buffer.
+enum AddrMode : std::uint8_t { kAddrFixed = 0, kAddrParity, kAddrSelect };
+
+// Predicate on loop counter 1 against a per-PE value (a PE's position in a broadcast row): the op
+// runs when it holds and is skipped (in no time) otherwise.
+enum Predicate : std::uint8_t { kAlways = 0, kWhenStepBelow, kWhenStepIs, kWhenStepAbove };
 
 // One instruction. Integer fields >= 0 are literal; a negative value v refers to the PE's slot
 // (-1 - v), so one program serves PEs with different tile sizes.
@@ -89,6 +129,9 @@ struct Op {
   std::int8_t cin = -1;
   std::int8_t cout = -1;
   std::int8_t cin2 = -1;
+  std::int8_t ctr = 1;          // kFor / kNext: loop counter
+  std::uint8_t amode = kAddrFixed, bmode = kAddrFixed;
+  std::uint8_t pred = kAlways;
   std::int32_t n = 0;
   std::int32_t len = 0;
   std::int32_t rows = 0;
@@ -98,6 +141,9 @@ struct Op {
   std::int32_t row0 = 0;
   std::int32_t col0 = 0;
   std::int32_t period = 1;
+  std::int32_t step = 1;        // kNext: counter increment
+  std::int32_t aoff = 0, boff = 0, stride = 0;  // addressing modes (AddrMode)
+  std::int32_t pred_v = 0;      // Predicate operand
   std::uint32_t zero_threshold = 0;  // weight is zero when its hash < threshold (0: dense)
   std::uint32_t seed = 0;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -90,6 +91,8 @@ MeshEngine::MeshEngine(MPI_Comm comm, const MeshProgram& program) {
     auto finish = Kokkos::create_mirror_view(s_.finish);
     auto last = Kokkos::create_mirror_view(s_.last);
     auto apc = Kokkos::create_mirror_view(s_.apc);
+    auto launch = Kokkos::create_mirror_view(s_.launch);
+    auto t_start = Kokkos::create_mirror_view(s_.t_start);
     auto credit = Kokkos::create_mirror_view(s_.credit);
     auto sram = Kokkos::create_mirror_view(s_.sram);
     Kokkos::deep_copy(sram, 0.0f);
@@ -107,9 +110,12 @@ MeshEngine::MeshEngine(MPI_Comm comm, const MeshProgram& program) {
         route_id(p) = static_cast<std::uint8_t>(pe.route_id);
         prog_id(p) = static_cast<std::uint8_t>(pe.prog_id);
         for (int k = 0; k < fk::kSlots; ++k) slots(p * fk::kSlots + k) = pe.slots[static_cast<std::size_t>(k)];
+        if (pe.launch < 0) throw std::logic_error("fabric: PE setup gives a negative launch cycle");
         finish(p) = pe.prog_id == 0 ? 0 : -1;
         last(p) = -1;
-        apc(p) = 0xFF;
+        launch(p) = pe.launch;
+        t_start(p) = pe.launch;
+        for (int t = 0; t < fk::kThreads; ++t) apc(p * fk::kThreads + t) = fk::kThreadIdle;
       }
     }
     Kokkos::deep_copy(s_.route_id, route_id);
@@ -118,6 +124,8 @@ MeshEngine::MeshEngine(MPI_Comm comm, const MeshProgram& program) {
     Kokkos::deep_copy(s_.finish, finish);
     Kokkos::deep_copy(s_.last, last);
     Kokkos::deep_copy(s_.apc, apc);
+    Kokkos::deep_copy(s_.launch, launch);
+    Kokkos::deep_copy(s_.t_start, t_start);
     Kokkos::deep_copy(s_.credit, credit);
     Kokkos::deep_copy(s_.sram, sram);
   }
@@ -211,8 +219,8 @@ void MeshEngine::cycle_impl(std::int32_t t) {
                            fk::FabricPull<Check>{s_, s_.list_outer});
   }
   // Which blocks can still change.
-  if (n_inner > 0) Kokkos::parallel_for("Fabric::quiet_inner", Range(0, n_inner), fk::FabricQuiet{s_, s_.list_inner});
-  if (n_outer > 0) Kokkos::parallel_for("Fabric::quiet_boundary", Range(0, n_outer), fk::FabricQuiet{s_, s_.list_outer});
+  if (n_inner > 0) Kokkos::parallel_for("Fabric::quiet_inner", Range(0, n_inner), fk::FabricQuiet{s_, s_.list_inner, t});
+  if (n_outer > 0) Kokkos::parallel_for("Fabric::quiet_boundary", Range(0, n_outer), fk::FabricQuiet{s_, s_.list_outer, t});
   if (!skip_quiet_) {
     // Every block stays in the loop while any PE is unfinished (the reference for the skipping).
     const fk::FabricState s = s_;
@@ -295,8 +303,16 @@ MeshStats MeshEngine::run(std::int64_t max_cycles) {
         "Fabric::count_programs", Range(0, s.npe()),
         KOKKOS_LAMBDA(const std::int64_t p, std::int64_t& v) { v += s.prog_id(p) != 0 ? 1 : 0; }, sums[3]);
     Kokkos::parallel_reduce(
-        "Fabric::sum_finish", Range(0, s.npe()),
-        KOKKOS_LAMBDA(const std::int64_t p, std::int64_t& v) { v += s.prog_id(p) != 0 ? s.finish(p) + 1 : 0; }, sums[4]);
+        "Fabric::sum_timer_span", Range(0, s.npe()),
+        KOKKOS_LAMBDA(const std::int64_t p, std::int64_t& v) { v += s.prog_id(p) != 0 ? s.finish(p) + 1 - s.t_start(p) : 0; },
+        sums[4]);
+    std::int64_t start_min = std::numeric_limits<std::int64_t>::max();
+    Kokkos::parallel_reduce(
+        "Fabric::first_start", Range(0, s.npe()),
+        KOKKOS_LAMBDA(const std::int64_t p, std::int64_t& m) {
+          if (s.prog_id(p) != 0 && s.t_start(p) < m) m = s.t_start(p);
+        },
+        Kokkos::Min<std::int64_t>(start_min));
     Kokkos::parallel_reduce(
         "Fabric::last_finish", Range(0, s.npe()),
         KOKKOS_LAMBDA(const std::int64_t p, std::int64_t& m) {
@@ -311,6 +327,8 @@ MeshStats MeshEngine::run(std::int64_t max_cycles) {
     MPI_Allreduce(sums, g, 7, MPI_INT64_T, MPI_SUM, comm_);
     std::int64_t gmax = 0;
     MPI_Allreduce(&maxf, &gmax, 1, MPI_INT64_T, MPI_MAX, comm_);
+    std::int64_t gstart = 0;
+    MPI_Allreduce(&start_min, &gstart, 1, MPI_INT64_T, MPI_MIN, comm_);
     std::int64_t steps = 0;
     MPI_Allreduce(&block_steps_, &steps, 1, MPI_INT64_T, MPI_SUM, comm_);
     double wall = 0;
@@ -322,7 +340,8 @@ MeshStats MeshEngine::run(std::int64_t max_cycles) {
     st.simulated_cycles = t;
     st.pes = static_cast<std::int64_t>(s.gw) * s.gh;
     st.program_pes = g[3];
-    st.finish_sum = g[4];
+    st.span_sum = g[4];
+    st.start_min = g[3] > 0 ? gstart : 0;
     st.busy = g[0];
     st.stall_in = g[1];
     st.stall_out = g[2];
@@ -343,6 +362,7 @@ std::string MeshEngine::describe_unfinished(int max_items) const {
   auto opi = host_copy(s_.opi);
   auto opj = host_copy(s_.opj);
   auto apc = host_copy(s_.apc);
+  auto loop = host_copy(s_.loop);
   auto busy_left = host_copy(s_.busy_left);
   auto pq = host_copy(s_.pq);
   auto rq = host_copy(s_.rq);
@@ -356,7 +376,13 @@ std::string MeshEngine::describe_unfinished(int max_items) const {
     const auto& op = ops(static_cast<std::size_t>(prog(p)) * fk::kMaxOps + pc(p));
     out += "PE(" + std::to_string(s_.gx0 + p % s_.nx) + "," + std::to_string(s_.gy0 + p / s_.nx) + ") op " +
            std::to_string(pc(p)) + " kind " + std::to_string(op.kind) + " progress " + std::to_string(opi(p)) + "/" +
-           std::to_string(opj(p)) + " async " + std::to_string(apc(p)) + " busy " + std::to_string(busy_left(p)) + " pe_queues";
+           std::to_string(opj(p)) + " loops " + std::to_string(loop(p * fk::kCounters)) + "/" +
+           std::to_string(loop(p * fk::kCounters + 1)) + " busy " + std::to_string(busy_left(p)) + " microthreads";
+    for (int t = 0; t < fk::kThreads; ++t) {
+      const int a = apc(p * fk::kThreads + t);
+      out += a == fk::kThreadIdle ? " -" : " " + std::to_string(a);
+    }
+    out += " pe_queues";
     for (int c = 0; c < C; ++c) out += " " + std::to_string(pq(static_cast<std::size_t>(p) * C + c));
     out += " router_queues";
     for (int c = 0; c < C; ++c) out += " " + std::to_string(rq(static_cast<std::size_t>(p) * C + c));

@@ -26,6 +26,7 @@ namespace fk = wb::kernels::fabric;
 struct PeSetup {
   int route_id = 0;
   int prog_id = 0;
+  std::int32_t launch = 0;  // cycle the kernel's launch reaches the PE (it runs nothing before)
   std::array<std::int32_t, fk::kSlots> slots{};
   float* sram = nullptr;  // check mode: config.sram_words words to fill (zeroed)
 };
@@ -45,7 +46,8 @@ struct MeshStats {
   std::int64_t simulated_cycles = 0;  // cycles stepped (>= cycles: quiet tail until detected)
   std::int64_t pes = 0;             // PEs of the fabric
   std::int64_t program_pes = 0;     // PEs that run a program
-  std::int64_t finish_sum = 0;      // sum over program PEs of (finish + 1): mean completion
+  std::int64_t span_sum = 0;        // sum over program PEs of (finish + 1 - timer start): PE timers' mean
+  std::int64_t start_min = 0;       // earliest timer start of a program PE (the first PE's start)
   std::int64_t busy = 0, stall_in = 0, stall_out = 0, idle = 0;  // PE-cycles, summed
   std::int64_t block_steps = 0;     // active blocks stepped, summed over cycles and ranks
   std::int64_t edge_out = 0;        // wavelets that left the fabric

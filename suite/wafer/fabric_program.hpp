@@ -1,14 +1,26 @@
 #pragma once
-// Fabric programs (mappings) generated from a layer shape and a PE rectangle:
+// Fabric programs (mappings) generated from a layer shape and a PE rectangle, y[b, n] = x[b, m] W[m, n]:
 //
-//   chain            y[b, n] = x[b, m] W[m, n] with W tiled over a p_rows x p_cols rectangle
-//                    (PE (i, j) holds rows M_i x columns N_j); x enters at the west column and is
-//                    multicast along each row; each x wavelet is a data task doing one FMAC over
-//                    the PE's non-zero weights; the partial sums are reduced down each column by a
-//                    store-and-forward chain alternating two colours; column j's result ends in
-//                    the bottom PE.  (The vendor's GEMV checkerboard example, SDK "gemv" benchmarks.)
+//   chain            W tiled over a p_rows x p_cols rectangle (PE (i, j) holds rows M_i x columns
+//                    N_j); x enters at the west column and is multicast along each row; each x
+//                    wavelet is a data task doing one FMAC over the PE's non-zero weights; the
+//                    partial sums are reduced down each column by a store-and-forward chain
+//                    alternating two colours (the vendor's GEMV checkerboard example).
 //   allreduce        the same, with the column reduction done by two chains meeting at the middle
 //                    row and the sum multicast back along the column (every PE ends with y[N_j]).
+//   meshgemv         WaferLLM's MeshGEMV (OSDI'25, Sec. 6): x[M_i] already resident on every PE of
+//                    row i, one local GEMV per PE, the partial sums reduced down each column by a
+//                    two-level K-tree (pipelined chains to the root of each group of g rows, then
+//                    between the group roots) and the sum broadcast back both ways.
+//   cannon           Cannon's GEMM on P x P PEs: both operands resident, an initial skew, then P
+//                    steps of multiply and cyclic shift (A west along rows, W north along columns,
+//                    the head-to-tail wrap routed past the intermediate PEs).
+//   meshgemm         WaferLLM's MeshGEMM (Sec. 5): Cannon's scheme on the INTERLEAVE ring, so that
+//                    every transfer spans at most two hops, with double buffers so that each step's
+//                    shifts overlap its local tile GEMM.
+//   summa            SUMMA: P steps; in step k column k broadcasts its A tiles along the rows and
+//                    row k its W tiles along the columns (relayed PE by PE), then every PE
+//                    multiplies.
 //   weight-streaming the activations stay: PE (i, j) holds x[B_j, M_i] (tokens split over columns,
 //                    the inner dimension over rows). The weights enter from the west wafer edge,
 //                    row i receiving W[M_i, o] output after output, multicast along the row; one
@@ -31,7 +43,9 @@
 
 namespace wb::wafer {
 
-enum class FabricMapping { chain, allreduce, weight_streaming };
+enum class FabricMapping { chain, allreduce, meshgemv, cannon, meshgemm, summa, weight_streaming };
+// Every mapping, in the order above (for listing them in messages and studies).
+const std::vector<FabricMapping>& all_fabric_mappings();
 const char* to_string(FabricMapping m);
 std::optional<FabricMapping> parse_fabric_mapping(const std::string& text);
 
@@ -45,6 +59,10 @@ struct FabricCaseSpec {
   double sparsity = 0;      // fraction of weights that are zero
   bool whole_fabric = false;  // simulate the chip's whole fabric, the rectangle at its north-west corner
   std::int64_t sampled_outputs = 0;  // weight-streaming: outputs simulated (0 = all n)
+  std::int64_t sampled_steps = 0;    // cannon, meshgemm, summa: loop steps simulated (0 = all)
+  std::int64_t group = 0;            // meshgemv: rows per first-level reduction group (0: round(sqrt(p_rows)))
+  std::int64_t repeats = 1;          // timed repeats of the kernel back to back (the PE timers' view)
+  std::int64_t warmup = 0;           // untimed repeats before them
   bool check = false;       // carry values and compare with the reference product
   std::uint32_t seed = 1;
   bool skip_quiet = true;   // let the engine skip quiet blocks (false only to test that skipping changes nothing)
@@ -62,6 +80,7 @@ struct FabricProgram {
   std::int64_t outputs = 0;         // outputs (columns of W) simulated
   std::uint32_t zero_threshold = 0;
   std::uint32_t seed_x = 0, seed_w = 0;
+  std::int64_t steps = 0;           // cannon, meshgemm, summa: loop steps of the unsampled kernel
   // check mode: every result element's location(s), row-major over (b, col)
   std::vector<std::vector<ResultLocation>> results;
 };
@@ -71,6 +90,9 @@ struct FabricProgram {
 // cols <= batch). The fabric cache keys whole-fabric layers by this rectangle.
 std::pair<std::int64_t, std::int64_t> whole_fabric_rectangle(const WaferSpec& chip, FabricMapping mapping, std::int64_t m,
                                                               std::int64_t n, std::int64_t batch);
+
+// The GEMMs whose operands both stay on a P x P grid and move between steps (cannon, meshgemm, summa).
+bool is_shift_gemm(FabricMapping m);
 
 // Checks the case against the chip (rectangle inside the fabric, SRAM per PE, tiles non-empty);
 // throws std::invalid_argument with a sentence for the user.

@@ -13,7 +13,7 @@ FabricRunResult run_fabric_case(MPI_Comm comm, const FabricCaseSpec& spec, const
   FabricRunResult r;
   r.stats = engine.run(max_cycles);
   r.cycles_max = r.stats.cycles + model.launch_overhead;
-  r.cycles_mean = (r.stats.program_pes > 0 ? static_cast<double>(r.stats.finish_sum) / static_cast<double>(r.stats.program_pes)
+  r.cycles_mean = (r.stats.program_pes > 0 ? static_cast<double>(r.stats.span_sum) / static_cast<double>(r.stats.program_pes)
                                            : 0.0) +
                   static_cast<double>(model.launch_overhead);
   r.sram_bytes_max = prog.sram_bytes_max;

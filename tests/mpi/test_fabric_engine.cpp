@@ -1,10 +1,12 @@
-// The fabric simulator at np 1 and 2: exact cycle counts of a hand-timed program, functional
-// results of every mapping against the reference product, the effect of sparsity and of queue
-// depth, deadlock and misrouting detection, and that skipping quiet blocks changes nothing.
+// The fabric simulator at np 1 and 2: exact cycle counts of hand-timed programs, functional
+// results of every mapping against the reference product, loops and repeats, the effect of
+// sparsity and of queue depth, deadlock and misrouting detection, and that skipping quiet blocks
+// changes nothing.
 #include <gtest/gtest.h>
 #include <mpi.h>
 
 #include <Kokkos_Core.hpp>
+#include <algorithm>
 #include <stdexcept>
 
 #include "io/file_source.hpp"
@@ -80,12 +82,88 @@ TEST(FabricEngine, EveryMappingComputesTheProduct) {
       spec(FabricMapping::allreduce, 8, 2, 16, 5, 1),              // even column
       spec(FabricMapping::weight_streaming, 6, 5, 30, 11, 17),     // dense
       spec(FabricMapping::weight_streaming, 5, 4, 40, 9, 8, 0.75), // sparse
+      spec(FabricMapping::meshgemv, 9, 7, 40, 30, 2, 0.5),         // K-tree, uneven groups, sparse
+      spec(FabricMapping::meshgemv, 4, 3, 8, 9, 1),                // groups of 2
+      spec(FabricMapping::cannon, 5, 5, 23, 17, 13),               // padded tiles
+      spec(FabricMapping::meshgemm, 6, 6, 23, 17, 13),             // INTERLEAVE ring, even P
+      spec(FabricMapping::meshgemm, 7, 7, 21, 28, 14),             // odd P
+      spec(FabricMapping::summa, 5, 5, 23, 17, 13),
   };
   for (const auto& c : cases) {
     const auto r = run(c, m);
     EXPECT_TRUE(r.checked);
     EXPECT_LT(r.max_error, 1e-6) << wb::wafer::to_string(c.mapping) << " " << c.m << "x" << c.n << "x" << c.batch;
     EXPECT_GT(r.stats.cycles, 0);
+  }
+}
+
+// A one-PE MeshGEMV, timed by hand: the kernel's task starts (task_overhead), then one vector FMAC
+// per x element over the 16 weights of its row at 8 fp16 lanes (2 cycles each): 5 x 2 = 10 cycles.
+TEST(FabricEngine, HandTimedLocalGemv) {
+  int ranks = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  if (ranks > 1) GTEST_SKIP() << "a one-PE fabric runs on one rank";
+  const auto s = spec(FabricMapping::meshgemv, 1, 1, 5, 16, 1);
+  EXPECT_EQ(run(s, model(0, 1, 4)).stats.cycles, 10);
+  EXPECT_EQ(run(s, model(7, 1, 4)).stats.cycles, 17);
+}
+
+// Loops keep a program's length independent of the grid: the longest op list of each shift GEMM
+// is as long on 24 x 24 PEs as on 6 x 6.
+TEST(FabricEngine, ProgramLengthIndependentOfGrid) {
+  auto longest = [](const FabricCaseSpec& s) {
+    const auto prog = wb::wafer::build_fabric_program(s, chip("cs-3"), model(1, 1, 4));
+    std::size_t most = 0;
+    for (const auto& ops : prog.mesh.programs) {
+      std::size_t n = 0;
+      while (n < ops.size() && ops[n].kind != fk::kEnd) ++n;
+      most = std::max(most, n);
+    }
+    return most;
+  };
+  for (auto m : {FabricMapping::cannon, FabricMapping::meshgemm, FabricMapping::summa}) {
+    const std::size_t small = longest(spec(m, 6, 6, 24, 24, 24, 0, false));
+    EXPECT_GT(small, 4U) << wb::wafer::to_string(m);
+    EXPECT_EQ(longest(spec(m, 24, 24, 96, 96, 96, 0, false)), small) << wb::wafer::to_string(m);
+  }
+}
+
+// Shifts need no barrier between steps: each PE waits only for its own transfers, so the ring of
+// tiles runs as a pipeline and Cannon's head-to-tail wrap costs its hops once, not every step; a
+// step then costs the same on any grid for both kernels. MeshGEMM overlaps the shifts with the
+// tile multiply, Cannon does one after the other (here 12 cycles of receiving 4 wavelets at 3 cycles
+// each). Same 2 x 2 tiles on grids of 8 and 24: cycles per step (alignment and multiply-shift
+// steps, 2 (P - 1) in all).
+TEST(FabricEngine, ShiftGemmStepIndependentOfGrid) {
+  const auto m = model(13, 3, 7);
+  auto per_step = [&](FabricMapping mapping, std::int64_t p) {
+    const auto r = run(spec(mapping, p, p, 2 * p, 2 * p, 2 * p, 0, false), m);
+    return static_cast<double>(r.stats.cycles) / static_cast<double>(2 * (p - 1));
+  };
+  const double mesh8 = per_step(FabricMapping::meshgemm, 8), mesh24 = per_step(FabricMapping::meshgemm, 24);
+  const double cannon8 = per_step(FabricMapping::cannon, 8), cannon24 = per_step(FabricMapping::cannon, 24);
+  EXPECT_NEAR(mesh24 / mesh8, 1.0, 0.1);
+  EXPECT_NEAR(cannon24 / cannon8, 1.0, 0.1);
+  EXPECT_GT(cannon8 - mesh8, 0.5 * 12);
+  EXPECT_GT(cannon24 - mesh24, 0.5 * 12);
+}
+
+// Repeats run the kernel back to back from its accumulators cleared: the values stay exact, and
+// the PE timers measure every repeat.
+TEST(FabricEngine, RepeatsClearAndTimeEveryRun) {
+  const auto m = model(13, 3, 7);
+  for (auto mapping : {FabricMapping::chain, FabricMapping::allreduce, FabricMapping::meshgemv}) {
+    auto s = spec(mapping, 6, 4, 24, 16, 1);
+    const auto once = run(s, m);
+    s.repeats = 3;
+    const auto thrice = run(s, m);
+    EXPECT_LT(thrice.max_error, 1e-6) << wb::wafer::to_string(mapping);
+    EXPECT_GT(thrice.stats.span_sum, 2 * once.stats.span_sum) << wb::wafer::to_string(mapping);
+    s.warmup = 1;
+    s.repeats = 1;
+    const auto warm = run(s, m);
+    EXPECT_LT(warm.max_error, 1e-6) << wb::wafer::to_string(mapping);
+    EXPECT_GT(warm.stats.start_min, 0) << wb::wafer::to_string(mapping);
   }
 }
 
@@ -130,7 +208,7 @@ TEST(FabricEngine, SkippingQuietBlocksChangesNothing) {
   EXPECT_EQ(skip.stats.busy, all.stats.busy);
   EXPECT_EQ(skip.stats.stall_in, all.stats.stall_in);
   EXPECT_EQ(skip.stats.stall_out, all.stats.stall_out);
-  EXPECT_EQ(skip.stats.finish_sum, all.stats.finish_sum);
+  EXPECT_EQ(skip.stats.span_sum, all.stats.span_sum);
   EXPECT_EQ(skip.busy, all.busy);
   EXPECT_LT(skip.stats.block_steps, all.stats.block_steps);
 }
