@@ -83,18 +83,29 @@ def write_fixture(path, schema_version=1):
         ("time_to_train_s", list(time_to_train), "s"),
         ("scaling_efficiency", list(np.where(wafer, 1.0 / (1 + 0.01 * np.log2(units)), np.nan)), "1"),
     ] + [(k, list(v), "s") for k, v in parts.items()]
-    # Reference rows: two time-to-train values and one fit fact, with one miss.
-    ref_idx = [4, 5, 0]
-    published = [time_to_train[4] * 1.05, time_to_train[5] * 0.8, 1.0]
-    predicted = [time_to_train[4], time_to_train[5], 1.0]
-    metrics = ["time_to_train_s", "time_to_train_s", "fits"]
+    # Reference rows: two time-to-train values (one a miss), a lower bound on one scenario's memory,
+    # a fit fact, a speed-up of one scenario (compared on time_to_train_s, but in unit 1), and two
+    # comparisons that combine scenarios and so are no scenario's value: a ratio of times (unit 1)
+    # and a sum of times (labelled, not a scenario id). Only the first three may appear as published
+    # markers.
+    refs = [
+        (ids[4], 4, "time_to_train_s", "s", time_to_train[4] * 1.05, time_to_train[4], "within", 1),
+        (ids[5], 5, "time_to_train_s", "s", time_to_train[5] * 0.8, time_to_train[5], "within", 0),
+        (ids[0], 0, "device_memory_bytes", "bytes", mem[0] * 0.9, mem[0], "at_least", 1),
+        (ids[0], 0, "fits", "1", 1.0, 1.0, "within", 1),
+        (ids[4], 4, "time_to_train_s", "1", 2.0, 1.5, "within", 0),
+        ("fixture: GPU time / wafer time", 5, "time_to_train_s", "1", 35.0, time_to_train[4] / time_to_train[5],
+         "within", 0),
+        ("fixture: sum of the GPU runs", 4, "time_to_train_s", "s", 3 * time_to_train[4],
+         time_to_train[0] + time_to_train[2] + time_to_train[4], "within", 1),
+    ]
     reference = [
-        ("scenario_id", [ids[i] for i in ref_idx], ""), ("scenario_index", ref_idx, "1"),
-        ("metric", metrics, ""), ("units", ["s", "s", "1"], ""),
-        ("published", published, "see units"), ("predicted", predicted, "see units"),
-        ("relative_error", [(p - q) / q if q else np.nan for p, q in zip(predicted, published)], "1"),
-        ("compare", ["within"] * 3, ""), ("tolerance", [0.1, 0.1, 0.0], "1"), ("pass", [1, 0, 1], "1"),
-        ("source", ["fixture"] * 3, ""), ("note", [""] * 3, ""),
+        ("scenario_id", [r[0] for r in refs], ""), ("scenario_index", [r[1] for r in refs], "1"),
+        ("metric", [r[2] for r in refs], ""), ("units", [r[3] for r in refs], ""),
+        ("published", [r[4] for r in refs], "see units"), ("predicted", [r[5] for r in refs], "see units"),
+        ("relative_error", [(r[5] - r[4]) / r[4] for r in refs], "1"),
+        ("compare", [r[6] for r in refs], ""), ("tolerance", [0.1] * len(refs), "1"), ("pass", [r[7] for r in refs], "1"),
+        ("source", ["fixture"] * len(refs), ""), ("note", [""] * len(refs), ""),
     ]
     # One step of scenario 0 on two devices, four streams.
     tl = []
@@ -114,20 +125,23 @@ def write_fixture(path, schema_version=1):
         ("device", [r[0] for r in tl], "1"), ("stream", [r[1] for r in tl], ""), ("kind", [r[2] for r in tl], ""),
         ("start_s", [r[3] for r in tl], "s"), ("end_s", [r[4] for r in tl], "s"),
     ]
-    # Two fabric cases on a 12 x 10 PE grid: busy in the mapped rectangle, idle around it.
+    # Three fabric cases on a 12 x 10 PE grid: busy in the mapped rectangle, idle around it; the
+    # third as sparse as a latency-bound GEMV (0.1 to 0.2 % busy), which must not come out blank.
     cases, xs, ys, busy = [], [], [], []
-    for case, (w, h) in (("gemm-dense", (10, 8)), ("gemm-sparse", (6, 8))):
+    shapes = (("gemm-dense", (10, 8), 0.9, 0.02), ("gemm-sparse", (6, 8), 0.9, 0.02), ("gemv-sparse", (12, 4), 0.002, 0.0001))
+    for case, (w, h), top, slope in shapes:
         for y in range(10):
             for x in range(12):
                 cases.append(case)
                 xs.append(x)
                 ys.append(y)
-                busy.append(0.9 - 0.02 * x if (x < w and y < h) else 0.05)
+                busy.append(top - slope * x if (x < w and y < h) else (0.05 if top > 0.5 else 0.0))
     fabric = [
-        ("case", ["gemm-dense", "gemm-sparse"], ""), ("chip", ["fixture"] * 2, ""), ("mapping", ["rows"] * 2, ""),
-        ("p_rows", [8, 8], "1"), ("p_cols", [10, 6], "1"), ("m", [64, 64], "1"), ("n", [80, 48], "1"),
-        ("sparsity", [0.0, 0.5], "1"), ("cycles", [1000.0, 600.0], "cycles"),
-        ("published_cycles", [np.nan, np.nan], "cycles"), ("relative_error", [np.nan, np.nan], "1"),
+        ("case", ["gemm-dense", "gemm-sparse", "gemv-sparse"], ""), ("chip", ["fixture"] * 3, ""),
+        ("mapping", ["rows", "rows", "chain"], ""), ("p_rows", [8, 8, 4], "1"), ("p_cols", [10, 6, 12], "1"),
+        ("m", [64, 64, 48], "1"), ("n", [80, 48, 96], "1"), ("sparsity", [0.0, 0.5, 0.0], "1"),
+        ("cycles", [1000.0, 600.0, 90000.0], "cycles"), ("published_cycles", [np.nan] * 3, "cycles"),
+        ("relative_error", [np.nan] * 3, "1"),
     ]
     heatmap = [("case", cases, ""), ("x", xs, "1"), ("y", ys, "1"), ("bin_width", [1] * len(xs), "1"),
                ("bin_height", [1] * len(xs), "1"), ("busy_fraction", busy, "1")]
