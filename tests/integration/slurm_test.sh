@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Integration test on a real Slurm: slurm/study.sbatch and slurm/sweep-array.sbatch submitted
 # with sbatch to a one-node cluster started here, their HDF5 results compared with a direct
-# mpirun of the same study.
+# mpirun of the same study: a memory study with the detected launcher and with mpirun, a
+# training study under srun with a site hook (WB_ENV_SETUP) and the site's SLURM_MPI_TYPE, a run
+# stopped by the time-limit signal and continued by its resubmission, a 3-slice array with its
+# merge job (under the array's account) and a sparse rerun (--array=0,2) of two of its slices.
 #
 #   slurm_test.sh SOURCE_DIR WAFERBENCH COMPARE_RESULTS STATE_DIR MPI_LAUNCH...
 #
@@ -20,8 +23,9 @@ STATE=$4
 shift 4
 MPI_LAUNCH=("$@")  # e.g. mpiexec -n 2 --oversubscribe --allow-run-as-root
 STUDY="$SOURCE/inputs/studies/seed_memory.yaml"
+TRAIN_STUDY="$SOURCE/inputs/studies/seed_finetune.yaml"
 SLICES=3
-TIMEOUT_S=${WB_SLURM_TIMEOUT:-150}  # for the jobs, after the daemons are up
+TIMEOUT_S=${WB_SLURM_TIMEOUT:-240}  # for the jobs, after the daemons are up
 
 say() { echo "slurm_test: $*"; }
 
@@ -176,43 +180,110 @@ done
 [ "$state" = idle ] || fail "node $host is '$state', not idle, 30 s after the daemons started"
 say "cluster up in $((SECONDS - t_start)) s: $host, $(nproc) CPUs, ports $ctld_port/$slurmd_port"
 
-# ---- the two scripts, as a user submits them -------------------------------------------------
+# ---- the scripts, as a user submits them -----------------------------------------------------
 cd "$STATE/work"
 export WB_ROOT="$SOURCE" WAFERBENCH="$WAFERBENCH"
-study_job=$(sbatch --parsable --ntasks=2 --time=5 "$SOURCE/slurm/study.sbatch" "$STUDY" --quiet) ||
-  fail "sbatch slurm/study.sbatch"
-# The same with mpirun inside the allocation (what the script falls back to without PMIx).
-mpirun_job=$(WB_LAUNCHER=mpirun sbatch --parsable --ntasks=2 --time=5 "$SOURCE/slurm/study.sbatch" "$STUDY" --quiet) ||
-  fail "sbatch slurm/study.sbatch with WB_LAUNCHER=mpirun"
-array_job=$(sbatch --parsable --array=0-$((SLICES - 1)) --time=5 "$SOURCE/slurm/sweep-array.sbatch" "$STUDY" --quiet) ||
-  fail "sbatch slurm/sweep-array.sbatch"
-say "submitted study jobs $study_job (detected launcher) and $mpirun_job (mpirun), array job $array_job (${SLICES} slices + merge)"
+submit() { sbatch --parsable "$@" || fail "sbatch $*"; }
+# A site hook as a site writes one: it reads a variable nobody set (as module systems do) and
+# exports what the job needs.
+cat > "$STATE/site.sh" <<'HOOK'
+echo "site hook: loaded${SOME_MODULE_SYSTEM_VARIABLE:+ again}$UNSET_BY_EVERYONE"
+export WB_SITE_HOOK=loaded
+HOOK
 
-# Direct run of the same study while the jobs queue.
-"${MPI_LAUNCH[@]}" "$WAFERBENCH" run "$STUDY" -o "$STATE/direct.h5" --force --quiet > "$STATE/direct.log" 2>&1 ||
-  { cat "$STATE/direct.log"; fail "direct mpirun of the study"; }
+study_job=$(submit --ntasks=2 --time=5 "$SOURCE/slurm/study.sbatch" "$STUDY" --quiet)
+# The same with mpirun inside the allocation (what the script falls back to without PMIx).
+mpirun_job=$(WB_LAUNCHER=mpirun submit --ntasks=2 --time=5 "$SOURCE/slurm/study.sbatch" "$STUDY" --quiet)
+array_job=$(submit --array=0-$((SLICES - 1)) --time=5 --account=wbsite "$SOURCE/slurm/sweep-array.sbatch" "$STUDY" --quiet)
+# A training study under srun, with the site's hook and its own MPI plugin (SLURM_MPI_TYPE).
+train_job=$(WB_ENV_SETUP="$STATE/site.sh" SLURM_MPI_TYPE=pmix submit --ntasks=2 --time=5 \
+  "$SOURCE/slurm/study.sbatch" "$TRAIN_STUDY" --quiet)
+# A run stopped by the time-limit signal (scancel --batch sends it to the script, as
+# --signal=B:TERM does), slowed down so that the signal comes mid-run.
+limit_job=$(submit --ntasks=2 --time=5 "$SOURCE/slurm/study.sbatch" "$STUDY" --quiet --inject-delay 0.25 \
+  --checkpoint-interval 0)
+# A sparse array without WB_SLICES cannot know the number of slices: it must refuse.
+sparse_bad=$(submit --array=1 --time=5 "$SOURCE/slurm/sweep-array.sbatch" "$STUDY" --quiet)
+say "submitted studies $study_job (detected launcher), $mpirun_job (mpirun), $train_job (training, srun," \
+    "site hook), $limit_job (to be interrupted); arrays $array_job (${SLICES} slices + merge), $sparse_bad (sparse, refused)"
+
+# Direct runs of the same studies while the jobs queue.
+direct() {
+  "${MPI_LAUNCH[@]}" "$WAFERBENCH" run "$1" -o "$2" --force --quiet > "$2.log" 2>&1 || { cat "$2.log"; fail "direct mpirun of $1"; }
+}
+direct "$STUDY" "$STATE/direct.h5"
+direct "$TRAIN_STUDY" "$STATE/direct_train.h5"
 
 t_jobs=$SECONDS
-while [ -n "$(squeue -h -o %i 2> /dev/null)" ]; do
-  [ $((SECONDS - t_jobs)) -ge "$TIMEOUT_S" ] && fail "jobs still queued or running after ${TIMEOUT_S} s"
-  sleep 1
-done
-say "all jobs finished in $((SECONDS - t_jobs)) s"
+bounded() {  # bounded WHAT COMMAND...: waits until COMMAND succeeds
+  local what=$1
+  shift
+  until "$@"; do
+    [ $((SECONDS - t_jobs)) -ge "$TIMEOUT_S" ] && fail "$what after ${TIMEOUT_S} s"
+    sleep 0.5
+  done
+}
+queue_empty() { [ -z "$(squeue -h -o %i 2> /dev/null)" ]; }
+job_gone() { [ -z "$(squeue -h -j "$1" -o %i 2> /dev/null)" ]; }
+has_records() { [ -n "$(cat results/seed_memory_"${limit_job}".h5.partial/part-* 2> /dev/null | head -c 1)" ]; }
+bounded "job $limit_job wrote no checkpoint record" has_records
+scancel --batch --signal=TERM "$limit_job" || fail "scancel --batch --signal=TERM $limit_job"
+bounded "job $limit_job still running after its SIGTERM" job_gone "$limit_job"
 
 job_state() { scontrol show job "$1" 2> /dev/null | grep -o 'JobState=[A-Z_]*' | sort -u | tr '\n' ' '; }
-for job in "$study_job" "$mpirun_job"; do
-  [ "$(job_state "$job")" = "JobState=COMPLETED " ] || fail "study job $job: $(job_state "$job")"
-done
-[ "$(job_state "$array_job")" = "JobState=COMPLETED " ] || fail "array job $array_job: $(job_state "$array_job")"
-merge_outs=(slurm-waferbench-sweep-merge-*.out)
-merge_out=${merge_outs[0]}
-[ -f "$merge_out" ] || fail "the array's merge job left no output"
-merge_job=${merge_out##*-}
-merge_job=${merge_job%.out}
-[ "$(job_state "$merge_job")" = "JobState=COMPLETED " ] || fail "merge job $merge_job: $(job_state "$merge_job")"
-
+limit_out="slurm-waferbench-${limit_job}.out"
+[ "$(job_state "$limit_job")" = "JobState=FAILED " ] || fail "interrupted job $limit_job: $(job_state "$limit_job")"
+grep -q "SIGTERM (time limit near)" "$limit_out" || fail "job $limit_job did not pass the signal on"
+# waferbench itself got the signal (not a SIGKILL) and saved what was pending.
+grep -q "run the same command with --resume" "$limit_out" || fail "waferbench in job $limit_job did not stop cleanly"
+grep -q "Continue with" "$limit_out" || fail "job $limit_job says not how to continue"
+limit_h5="results/seed_memory_${limit_job}.h5"
+[ -d "$limit_h5.partial" ] || fail "job $limit_job left no checkpoints"
+[ ! -e "$limit_h5" ] || fail "the interrupted job $limit_job wrote a result file"
+# The resubmission the job printed continues from the checkpoints.
+resume_job=$(WB_OUTPUT="$limit_h5" submit --ntasks=2 --time=5 "$SOURCE/slurm/study.sbatch" "$STUDY" --quiet)
+bounded "jobs still queued or running" queue_empty
+# Slices 0 and 2 lost: rerun them as a sparse array of the same sweep, which merges all three again.
 merged_h5="results/seed_memory_${array_job}.h5"
 [ -f "$merged_h5" ] || fail "merge job wrote no $merged_h5"
+cp "$merged_h5" "$STATE/merged_first.h5"
+rm -f "results/parts/seed_memory_${array_job}"/slice{0,2}of${SLICES}.h5 "$merged_h5"
+rerun_job=$(WB_SLICES=$SLICES WB_SWEEP_ID=$array_job submit --array=0,2 --time=5 --account=wbsite \
+  "$SOURCE/slurm/sweep-array.sbatch" "$STUDY" --quiet)
+bounded "jobs of the rerun still queued or running" queue_empty
+say "all jobs finished in $((SECONDS - t_jobs)) s (resubmitted $resume_job, sparse rerun $rerun_job)"
+
+for job in "$study_job" "$mpirun_job" "$train_job" "$resume_job"; do
+  [ "$(job_state "$job")" = "JobState=COMPLETED " ] || fail "study job $job: $(job_state "$job")"
+done
+for job in "$array_job" "$rerun_job"; do
+  [ "$(job_state "$job")" = "JobState=COMPLETED " ] || fail "array job $job: $(job_state "$job")"
+done
+[ "$(job_state "$sparse_bad")" = "JobState=FAILED " ] || fail "sparse array without WB_SLICES: $(job_state "$sparse_bad")"
+grep -q "WB_SLICES=N WB_SWEEP_ID" slurm-waferbench-sweep-"${sparse_bad}"_1.out || fail "the refused sparse array says not why"
+merges=()
+for out in slurm-waferbench-sweep-merge-*.out; do
+  job=${out##*-}
+  job=${job%.out}
+  [ "$(job_state "$job")" = "JobState=COMPLETED " ] || fail "merge job $job: $(job_state "$job")"
+  # The merge runs under the array's own account.
+  scontrol show job "$job" | grep -q "Account=wbsite" || fail "merge job $job is not under the array's account"
+  merges+=("$job")
+done
+[ ${#merges[@]} -eq 2 ] || fail "expected a merge job for the array and one for the rerun, found ${#merges[@]}"
+[ -f "$merged_h5" ] || fail "the rerun's merge wrote no $merged_h5"
+grep -q "site hook: loaded$" "slurm-waferbench-${train_job}.out" || fail "job $train_job did not source WB_ENV_SETUP"
+grep -q "launcher: srun (SLURM_MPI_TYPE=pmix)" "slurm-waferbench-${train_job}.out" ||
+  fail "job $train_job did not leave the plugin to SLURM_MPI_TYPE: $(grep launcher: "slurm-waferbench-${train_job}.out")"
+grep -q "continuing from the checkpoints" "slurm-waferbench-${resume_job}.out" ||
+  fail "job $resume_job did not find the interrupted job's checkpoints"
+grep -Eq "resumed: [1-9][0-9]* of" "slurm-waferbench-${resume_job}.out" ||
+  fail "job $resume_job did not reuse the interrupted job's scenarios"
+
+ranks_of() {
+  "$WAFERBENCH" report "$1" --format json | /usr/bin/python3 -c \
+    'import json,sys; print(json.load(sys.stdin)["attributes"]["mpi_ranks"])' || fail "report --format json of $1"
+}
 study_files=()
 for job in "$study_job" "$mpirun_job"; do
   h5="results/seed_memory_${job}.h5"
@@ -220,14 +291,19 @@ for job in "$study_job" "$mpirun_job"; do
   grep -q "launcher: " "slurm-waferbench-${job}.out" || fail "study job $job names no launcher"
   say "study job $job: $(grep 'launcher: ' "slurm-waferbench-${job}.out")"
   # Two ranks of one MPI job, not two single-rank runs that happened to write the same file.
-  ranks=$("$WAFERBENCH" report "$h5" --format json | /usr/bin/python3 -c \
-    'import json,sys; print(json.load(sys.stdin)["attributes"]["mpi_ranks"])') || fail "report --format json of $h5"
-  [ "$ranks" = 2 ] || fail "study job $job ran $ranks rank(s), expected one MPI job of 2"
+  [ "$(ranks_of "$h5")" = 2 ] || fail "study job $job ran $(ranks_of "$h5") rank(s), expected one MPI job of 2"
   study_files+=("$h5")
 done
+train_h5="results/$(basename "$TRAIN_STUDY" .yaml)_${train_job}.h5"
+[ -f "$train_h5" ] || fail "training job $train_job wrote no $train_h5"
+[ "$(ranks_of "$train_h5")" = 2 ] || fail "training job $train_job ran $(ranks_of "$train_h5") rank(s), expected 2"
 
-# ---- the results equal the direct run ----------------------------------------------------------
-"$COMPARE" "$STATE/direct.h5" "${study_files[@]}" "$merged_h5" || fail "Slurm results differ from the direct mpirun"
+# ---- the results equal the direct runs ---------------------------------------------------------
+"$COMPARE" "$STATE/direct.h5" "${study_files[@]}" "$STATE/merged_first.h5" "$merged_h5" "$limit_h5" ||
+  fail "Slurm results differ from the direct mpirun"
+"$COMPARE" "$STATE/direct_train.h5" "$train_h5" || fail "the training study under srun differs from the direct mpirun"
 "$WAFERBENCH" compare "$STATE/direct.h5" "$merged_h5" > "$STATE/compare.txt" ||
   { cat "$STATE/compare.txt"; fail "waferbench compare direct vs merged"; }
-say "PASSED in $((SECONDS - t_start)) s: study jobs (srun/mpirun) and ${SLICES}-slice array + merge equal the direct run"
+say "PASSED in $((SECONDS - t_start)) s: study jobs (srun/mpirun), a training study under srun with a site hook," \
+    "a run stopped by the time-limit signal and resubmitted, a ${SLICES}-slice array + merge and a sparse rerun" \
+    "of two slices, all equal to the direct runs"
