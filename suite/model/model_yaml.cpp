@@ -1,11 +1,21 @@
 #include "model/model_yaml.hpp"
 
+#include <sstream>
+
 namespace wb::model {
 
 namespace {
 
+// The words of each architecture choice, for reading and writing alike.
 template <class E>
-E parse_enum(const io::YamlValue& v, std::initializer_list<std::pair<const char*, E>> choices) {
+using Words = std::initializer_list<std::pair<const char*, E>>;
+const Words<Position> kPositions = {{"learned", Position::learned}, {"alibi", Position::alibi},
+                                    {"rotary", Position::rotary}, {"relative", Position::relative}};
+const Words<Mlp> kMlps = {{"gelu", Mlp::gelu}, {"relu", Mlp::relu}, {"swiglu", Mlp::swiglu}};
+const Words<Norm> kNorms = {{"layernorm", Norm::layernorm}, {"rmsnorm", Norm::rmsnorm}};
+
+template <class E>
+E parse_enum(const io::YamlValue& v, Words<E> choices) {
   const std::string s = v.as_string();
   std::string allowed;
   for (const auto& [text, value] : choices) {
@@ -13,6 +23,28 @@ E parse_enum(const io::YamlValue& v, std::initializer_list<std::pair<const char*
     allowed += std::string(allowed.empty() ? "" : ", ") + text;
   }
   v.fail("unknown value '" + s + "'; expected one of: " + allowed);
+}
+
+template <class E>
+const char* word_of(E value, Words<E> choices) {
+  for (const auto& [text, v] : choices)
+    if (v == value) return text;
+  return "?";
+}
+
+// A YAML double-quoted scalar.
+std::string quoted(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (static_cast<unsigned char>(c) < 0x20) continue;  // other control characters carry no meaning here
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
 }
 
 }  // namespace
@@ -45,12 +77,19 @@ TransformerConfig parse_model(const io::YamlValue& document, const std::string& 
   m.d_ffn = arch.required("d_ffn").as_positive_int();
   m.vocab = arch.required("vocab").as_positive_int();
   m.max_positions = arch.required("max_positions").as_positive_int();
-  m.position = parse_enum<Position>(arch.required("position_embedding"),
-                                    {{"learned", Position::learned}, {"alibi", Position::alibi},
-                                     {"rotary", Position::rotary}, {"relative", Position::relative}});
+  m.position = parse_enum(arch.required("position_embedding"), kPositions);
   if (m.position == Position::relative) m.relative_buckets = arch.required("relative_buckets").as_positive_int();
-  m.mlp = parse_enum<Mlp>(arch.required("mlp"), {{"gelu", Mlp::gelu}, {"relu", Mlp::relu}, {"swiglu", Mlp::swiglu}});
-  m.norm = parse_enum<Norm>(arch.required("norm"), {{"layernorm", Norm::layernorm}, {"rmsnorm", Norm::rmsnorm}});
+  if (auto v = arch.optional("position_rows")) {
+    if (m.position != Position::learned) v->fail("position_rows is the size of a learned position table");
+    m.position_rows = v->as_positive_int();
+    if (m.position_rows < m.max_positions) v->fail("position_rows must be at least max_positions");
+  }
+  if (auto v = arch.optional("norms_per_layer")) {
+    m.norms_per_layer = v->as_positive_int();
+    if (m.norms_per_layer > 2) v->fail("norms_per_layer is 1 or 2");
+  }
+  m.mlp = parse_enum(arch.required("mlp"), kMlps);
+  m.norm = parse_enum(arch.required("norm"), kNorms);
   m.tied_embeddings = arch.required("tied_embeddings").as_bool();
   m.biases = arch.required("biases").as_bool();
   m.dropout = arch.required("dropout").as_bool();
@@ -68,6 +107,38 @@ TransformerConfig parse_model(const io::YamlValue& document, const std::string& 
   }
   root.done();
   return m;
+}
+
+std::string model_yaml(const TransformerConfig& m, const std::string& comment) {
+  std::ostringstream os;
+  if (!comment.empty()) {
+    std::istringstream lines(comment);
+    for (std::string line; std::getline(lines, line);) os << "# " << line << "\n";
+  }
+  const auto b = [](bool v) { return v ? "true" : "false"; };
+  os << "schema_version: 1\n"
+     << "name: " << quoted(m.display_name) << "\n"
+     << "source: " << quoted(m.source) << "\n"
+     << "architecture:\n"
+     << "  layers: " << m.layers << "\n";
+  if (m.encoder_layers > 0) os << "  encoder_layers: " << m.encoder_layers << "\n";
+  os << "  d_model: " << m.d_model << "\n"
+     << "  heads: " << m.heads << "\n";
+  if (m.kv_heads != m.heads) os << "  kv_heads: " << m.kv_heads << "\n";
+  if (m.d_head * m.heads != m.d_model) os << "  d_head: " << m.d_head << "\n";
+  os << "  d_ffn: " << m.d_ffn << "\n"
+     << "  vocab: " << m.vocab << "\n"
+     << "  max_positions: " << m.max_positions << "\n"
+     << "  position_embedding: " << word_of(m.position, kPositions) << "\n";
+  if (m.position == Position::relative) os << "  relative_buckets: " << m.relative_buckets << "\n";
+  if (m.position_rows > 0 && m.position_rows != m.max_positions) os << "  position_rows: " << m.position_rows << "\n";
+  os << "  mlp: " << word_of(m.mlp, kMlps) << "\n"
+     << "  norm: " << word_of(m.norm, kNorms) << "\n";
+  if (m.norms_per_layer != 2) os << "  norms_per_layer: " << m.norms_per_layer << "\n";
+  os << "  tied_embeddings: " << b(m.tied_embeddings) << "\n"
+     << "  biases: " << b(m.biases) << "\n"
+     << "  dropout: " << b(m.dropout) << "\n";
+  return os.str();
 }
 
 }  // namespace wb::model

@@ -14,7 +14,7 @@ ParamCounts count_params(const TransformerConfig& m) {
 
   p.token_embedding = m.vocab * h;
   const std::int64_t stacks = m.encoder_layers > 0 ? 2 : 1;
-  if (m.position == Position::learned) p.position_embedding = m.max_positions * h;
+  if (m.position == Position::learned) p.position_embedding = (m.position_rows > 0 ? m.position_rows : m.max_positions) * h;
   else if (m.position == Position::relative) p.position_embedding = stacks * m.relative_buckets * m.heads;
 
   const std::int64_t qkv = h * (q_dim + 2 * kv_dim) + b * (q_dim + 2 * kv_dim);
@@ -27,7 +27,7 @@ ParamCounts count_params(const TransformerConfig& m) {
     p.mlp_per_layer = 3 * h * f + b * (2 * f + h);
   }
   const std::int64_t norm = m.norm == Norm::layernorm ? 2 * h : h;  // LayerNorm has a bias
-  p.norms_per_layer = 2 * norm;
+  p.norms_per_layer = m.norms_per_layer * norm;
   p.encoder_per_layer = m.encoder_layers > 0 ? p.attention_per_layer + p.mlp_per_layer + p.norms_per_layer : 0;
   // Decoder layers of an encoder-decoder model add cross-attention and its norm.
   p.per_layer = p.attention_per_layer + p.mlp_per_layer + p.norms_per_layer +
@@ -128,8 +128,8 @@ LayerActivation layer_parts(const TransformerConfig& m, double s, double b) {
   // and the second matmul's input; 3 x 2sbf for SwiGLU: gate, up and their product) and a mask.
   p.sbh_replicated += 2.0 * s * b * h + mask * s * b * h;
   p.sbh_parallel += (m.mlp == Mlp::swiglu ? 6.0 : 4.0) * s * b * f;
-  // Two layer norms keep their inputs: 4sbh.
-  p.sbh_replicated += 4.0 * s * b * h;
+  // Each layer norm keeps its input: 2sbh (two norms, 4sbh, in Korthikanti et al.).
+  p.sbh_replicated += 2.0 * static_cast<double>(m.norms_per_layer) * s * b * h;
   return p;
 }
 

@@ -28,6 +28,10 @@ struct TransformerConfig {
   std::int64_t d_ffn = 0;
   std::int64_t vocab = 0;
   std::int64_t max_positions = 0;  // context length the model is built for
+  std::int64_t position_rows = 0;  // rows of a learned position table; 0: max_positions (OPT
+                                   // keeps 2 more, HF OPTLearnedPositionalEmbedding offset)
+  std::int64_t norms_per_layer = 2;  // before attention and MLP; 1 where a parallel block shares
+                                     // one (Falcon-7B, HF modeling_falcon)
   Mlp mlp = Mlp::gelu;
   Position position = Position::learned;
   Norm norm = Norm::layernorm;
