@@ -3,7 +3,6 @@
 #include <mpi.h>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "gpu/hardware_yaml.hpp"
@@ -13,6 +12,7 @@
 #include "measure/calibration_yaml.hpp"
 #include "measure/host_info.hpp"
 #include "study/catalog.hpp"
+#include "text_file.hpp"
 
 namespace wb::driver {
 
@@ -104,17 +104,7 @@ int run_calibrate(const CalibrateArgs& a, const std::string& command_line) {
     gpu::parse_node(root, stem, output, [&](const io::YamlValue& gpu) { return *check.system(gpu.as_string()).gpu(); });
     root.done();
 
-    const std::string tmp = output + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << text;
-      out.close();
-      if (!out) error = output + ": cannot write the node file";
-    }
-    std::error_code ec;
-    if (error.empty()) fs::rename(tmp, output, ec);
-    if (error.empty() && ec) error = output + ": cannot rename " + tmp + ": " + ec.message();
-    if (!error.empty()) fs::remove(tmp, ec);
+    error = write_text_file(output, text, "node file");
     if (error.empty()) {
       std::cout << measure::calibration_summary(c) << "Wrote " << output << ": name it as `systems: " << stem
                 << "` or `host: " << stem << "` in a study whose inputs directory holds it (inputs/systems/"

@@ -5,6 +5,7 @@
 //   waferbench compare A.h5 B.h5               what changed between two runs
 //   waferbench merge OUT.h5 PARTS.h5...        join the slices of a study (run --slice K/N)
 //   waferbench calibrate [-o FILE.yaml]        measure this machine, write a node description
+//   waferbench import-model config.json        a Hugging Face config as a model file
 // Exit codes: 0 success, 2 bad input or unusable file, 3 `run --check` found a reference miss or
 // `compare` found a change, 1 internal error.
 #include <mpi.h>
@@ -18,6 +19,7 @@
 #include <sstream>
 
 #include "calibrate_command.hpp"
+#include "import_model_command.hpp"
 #include "gpu/hardware.hpp"
 #include "io/build_info.hpp"
 #include "io/error.hpp"
@@ -337,6 +339,8 @@ int dispatch(int argc, char** argv) {
 
   wb::driver::CalibrateArgs calibrate_args;
   auto* calibrate = wb::driver::add_calibrate_command(app, calibrate_args);
+  wb::driver::ImportModelArgs import_args;
+  auto* import_model = wb::driver::add_import_model_command(app, import_args);
 
   try {
     app.parse(argc, argv);
@@ -349,6 +353,7 @@ int dispatch(int argc, char** argv) {
   if (*report) return cmd_report(report_args);
   if (*compare) return cmd_compare(compare_args);
   if (*merge) return cmd_merge(merge_args);
+  if (*import_model) return wb::driver::run_import_model(import_args);
   if (*calibrate) {
     std::string command_line;
     for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);

@@ -1,5 +1,5 @@
 # Every subcommand's --help shows an example; --version names the version.
-foreach(sub run list report compare merge calibrate)
+foreach(sub run list report compare merge calibrate import-model)
   execute_process(COMMAND ${EXE} ${sub} --help RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0 OR NOT out MATCHES "Example: ")
     message(FATAL_ERROR "waferbench ${sub} --help (exit ${rc}) shows no example:\n${out}${err}")
@@ -10,7 +10,7 @@ foreach(sub run list report compare merge calibrate)
 endforeach()
 # The top-level help names every subcommand.
 execute_process(COMMAND ${EXE} --help RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-foreach(sub run list report compare merge)
+foreach(sub run list report compare merge calibrate import-model)
   if(NOT rc EQUAL 0 OR NOT out MATCHES "\n  ${sub} ")
     message(FATAL_ERROR "waferbench --help (exit ${rc}) does not list ${sub}:\n${out}${err}")
   endif()
