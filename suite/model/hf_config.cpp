@@ -1,5 +1,6 @@
 #include "model/hf_config.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <initializer_list>
 #include <map>
@@ -12,6 +13,11 @@ namespace wb::model {
 namespace {
 
 using Json = nlohmann::json;
+
+// Bounds that keep every product in count_params far from int64 overflow: no shape beyond 2^31,
+// no model beyond 10^15 parameters (the largest published are near 2 x 10^12).
+constexpr std::int64_t kLargestShape = (std::int64_t{1} << 31) - 1;
+constexpr double kMostParameters = 1e15;
 
 // 1-based line and column of byte `offset` in `text`.
 std::pair<int, int> line_column(const std::string& text, std::size_t offset) {
@@ -88,6 +94,7 @@ class Keys {
  private:
   std::int64_t positive(const Json& v, const std::string& key) const {
     if (!v.is_number_integer() || v.get<std::int64_t>() <= 0) fail(key, "expected a positive integer, got " + v.dump());
+    if (v.get<std::int64_t>() > kLargestShape) fail(key, v.dump() + " is not the size of a real model's part");
     return v.get<std::int64_t>();
   }
 
@@ -131,6 +138,16 @@ void heads_and_width(const Keys& k, TransformerConfig& m, const char* heads_key)
   }
   if (m.kv_heads == 0) m.kv_heads = m.heads;
   if (m.heads % m.kv_heads != 0) k.fail(heads_key, "the heads are not a multiple of the key/value heads");
+}
+
+// The parameters of m in floating point (an upper bound: every weight and bias counted), to refuse
+// shapes whose exact integer count would not fit.
+double rough_params(const TransformerConfig& m) {
+  const double h = static_cast<double>(m.d_model), q = static_cast<double>(m.heads) * static_cast<double>(m.d_head);
+  const double kv = static_cast<double>(m.kv_heads) * static_cast<double>(m.d_head), f = static_cast<double>(m.d_ffn);
+  const double layer = (h + 1) * (2 * q + 2 * kv + 3 * f + 8);
+  const double positions = static_cast<double>(std::max(m.position_rows, m.max_positions));
+  return static_cast<double>(m.layers) * layer + (2 * static_cast<double>(m.vocab) + positions + 2) * h;
 }
 
 // GPT-2 (and Cerebras-GPT, which uses its class): transformers GPT2Config.
@@ -304,6 +321,11 @@ HfImport import_hf_config(const std::string& json_text, const std::string& path)
   }
   const Keys keys(json, json_text, path, r.family);
   reader->second(keys, r);
+  if (rough_params(r.model) > kMostParameters) {
+    std::string layers_key = "num_hidden_layers";
+    keys.find({"num_hidden_layers", "n_layer"}, &layers_key);
+    keys.fail(layers_key, "these shapes give more than 10^15 parameters: not a real model");
+  }
   r.hub_name = keys.word_or({"_name_or_path"}, "");
   r.stated_params = keys.count_or({"num_parameters"}, 0);
   const std::int64_t params = count_params(r.model).total;
