@@ -20,6 +20,8 @@
 
 #include "calibrate_command.hpp"
 #include "import_model_command.hpp"
+#include "layout_export.hpp"
+#include "timeline_trace.hpp"
 #include "gpu/hardware.hpp"
 #include "io/build_info.hpp"
 #include "io/error.hpp"
@@ -203,9 +205,30 @@ struct ReportArgs {
   std::string path;
   std::string format = "text";
   std::string table;
+  std::string export_framework;  // deepspeed | megatron
+  std::string timeline_trace;    // output path of a Chrome trace
+  std::string scenario;
 };
 
+// --export and --timeline-trace: one scenario's layout or simulated step instead of the report.
+int report_scenario(const ReportArgs& a) {
+  if (g_rank != 0) return 0;
+  if (!a.export_framework.empty()) {
+    const wb::driver::LayoutExport e = wb::driver::export_layout(a.path, a.export_framework, a.scenario);
+    std::cerr << "waferbench: the " << a.export_framework << " layout of " << e.scenario << "\n";
+    for (const auto& note : e.notes) std::cerr << "  note: " << note << "\n";
+    std::cout << e.text << std::flush;
+    return 0;
+  }
+  const wb::driver::TraceSummary t = wb::driver::write_timeline_trace(a.path, a.scenario, a.timeline_trace);
+  std::cout << "Wrote " << a.timeline_trace << ": the simulated step of " << t.scenario << ", " << t.events
+            << " tasks on " << t.devices << " representative GPU(s), " << t.step_s << " s; open it in https://ui.perfetto.dev or "
+            << "chrome://tracing\n" << std::flush;
+  return 0;
+}
+
 int cmd_report(const ReportArgs& a) {
+  if (!a.export_framework.empty() || !a.timeline_trace.empty()) return report_scenario(a);
   wb::study::ReportOptions options;
   options.format = wb::study::parse_format(a.format);
   options.table = a.table;
@@ -303,13 +326,28 @@ int dispatch(int argc, char** argv) {
       "report",
       "Print a result file: scenarios and the comparison with published values, as aligned text, Markdown (for "
       "papers), CSV or JSON (raw values in SI units, for scripts).\n"
-      "Example: waferbench report results/seed_memory.h5 --format csv > seed_memory.csv");
+      "Example: waferbench report results/seed_memory.h5 --format csv > seed_memory.csv\n"
+      "Example: waferbench report results/seed_finetune_search.h5 --export deepspeed > ds_config.json");
   report->add_option("file", report_args.path, "Result file (.h5)")->required();
   report->add_option("--format", report_args.format, "text (default) | markdown | csv | json")
       ->check(CLI::IsMember({"text", "markdown", "csv", "json"}));
   report->add_option("--table", report_args.table,
                      "Print one group with every column (scenarios, reference, timeline, ...); CSV prints "
                      "scenarios by default, JSON every group");
+  auto* export_opt = report->add_option(
+      "--export", report_args.export_framework,
+      "Print one GPU training scenario's layout for its framework instead of the report: deepspeed (a "
+      "ds_config.json: ZeRO stage, offload, micro-batch, gradient accumulation) or megatron (the argument line: "
+      "tp, pp, virtual stages, micro/global batch, recompute); notes on stderr")
+      ->check(CLI::IsMember({"deepspeed", "megatron"}));
+  report->add_option("--timeline-trace", report_args.timeline_trace,
+                     "Write one scenario's simulated step (/timeline) as a Chrome trace, for Perfetto or "
+                     "chrome://tracing")
+      ->type_name("OUT.json")
+      ->excludes(export_opt);
+  report->add_option("--scenario", report_args.scenario,
+                     "The scenario for --export (default: the fitting GPU training scenario that trains fastest) or "
+                     "--timeline-trace (default: the first with a timeline)");
 
   CompareArgs compare_args;
   auto* compare = app.add_subcommand(
