@@ -1,6 +1,6 @@
 // waferbench: one executable, subcommands.
 //   waferbench run STUDY.yaml [-o FILE.h5]     simulate a study (under mpirun for several ranks)
-//   waferbench list models|systems|studies     what the inputs directory holds
+//   waferbench list models|systems|...|strategies  what the inputs directory holds, strategy words
 //   waferbench report FILE.h5                  print a result file (text, csv, json, markdown)
 //   waferbench compare A.h5 B.h5               what changed between two runs
 //   waferbench merge OUT.h5 PARTS.h5...        join the slices of a study (run --slice K/N)
@@ -21,6 +21,7 @@
 #include "calibrate_command.hpp"
 #include "import_model_command.hpp"
 #include "layout_export.hpp"
+#include "list_command.hpp"
 #include "timeline_trace.hpp"
 #include "gpu/hardware.hpp"
 #include "io/build_info.hpp"
@@ -160,47 +161,6 @@ int cmd_run(const RunArgs& a) {
   return 0;
 }
 
-int cmd_list(const std::string& what, const std::string& inputs) {
-  wb::io::BroadcastFiles files(MPI_COMM_WORLD);
-  wb::study::Catalog catalog(wb::study::resolve_inputs_dir(inputs, ""), files);
-  std::vector<std::vector<std::string>> rows;
-  if (what == "models") {
-    for (const auto& name : catalog.names("models")) {
-      const auto& m = catalog.model(name);
-      const auto pc = wb::model::count_params(m);
-      rows.push_back({name, m.display_name, std::to_string(pc.total), std::to_string(m.layers),
-                      std::to_string(m.d_model), std::to_string(m.heads)});
-    }
-    if (g_rank == 0) wb::study::print_aligned(std::cout, {"name", "model", ">params", ">layers", ">d_model", ">heads"}, rows);
-  } else if (what == "systems") {
-    for (const auto& name : catalog.names("systems")) {
-      const auto& s = catalog.system(name);
-      rows.push_back({name, wb::study::to_string(s.kind), s.display_name()});
-    }
-    if (g_rank == 0) wb::study::print_aligned(std::cout, {"name", "kind", "system"}, rows);
-  } else if (what == "studies") {
-    for (const auto& name : catalog.names("studies")) {
-      auto text = files.read(catalog.path("studies", name));
-      std::string title;
-      try {
-        const auto doc = wb::io::parse_yaml(text ? *text : std::string(), name);
-        if (doc.is_map() && doc.node()["title"]) title = doc.node()["title"].Scalar();
-      } catch (const wb::io::InputError& e) {
-        title = std::string("(unreadable: ") + e.what() + ")";
-      }
-      rows.push_back({name, title});
-    }
-    if (g_rank == 0) wb::study::print_aligned(std::cout, {"name", "title"}, rows);
-  } else if (what == "frameworks") {
-    for (const auto& name : catalog.names("frameworks")) {
-      const auto& f = catalog.framework(name);
-      rows.push_back({name, wb::gpu::to_string(f.accounting), f.display_name});
-    }
-    if (g_rank == 0) wb::study::print_aligned(std::cout, {"name", "accounting", "framework"}, rows);
-  }
-  return 0;
-}
-
 struct ReportArgs {
   std::string path;
   std::string format = "text";
@@ -313,13 +273,8 @@ int dispatch(int argc, char** argv) {
   run->add_option("--inject-delay", run_args.inject_delay_s, "Testing aid: seconds to sleep before each scenario")
       ->group("");
 
-  std::string list_what, list_inputs;
-  auto* list = app.add_subcommand("list", "List the models, systems, studies or frameworks available.\n"
-                                          "Example: waferbench list models");
-  list->add_option("what", list_what, "models | systems | studies | frameworks")
-      ->required()
-      ->check(CLI::IsMember({"models", "systems", "studies", "frameworks"}));
-  list->add_option("--inputs", list_inputs, "Inputs directory (default: $WAFERBENCH_INPUTS or the bundled one)");
+  wb::driver::ListArgs list_args;
+  auto* list = wb::driver::add_list_command(app, list_args);
 
   ReportArgs report_args;
   auto* report = app.add_subcommand(
@@ -387,7 +342,7 @@ int dispatch(int argc, char** argv) {
     return e.get_exit_code() == 0 ? 0 : 2;
   }
   if (*run) return cmd_run(run_args);
-  if (*list) return cmd_list(list_what, list_inputs);
+  if (*list) return wb::driver::run_list(list_args);
   if (*report) return cmd_report(report_args);
   if (*compare) return cmd_compare(compare_args);
   if (*merge) return cmd_merge(merge_args);

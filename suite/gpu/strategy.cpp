@@ -22,7 +22,35 @@ std::int64_t numbered(const std::string& word, const std::string& prefix) {
   return n;
 }
 
+std::string known_words() {
+  std::string out;
+  for (const auto& w : strategy_words()) out += std::string(out.empty() ? "" : ", ") + w.word;
+  return out;
+}
+
 }  // namespace
+
+const std::vector<StrategyWord>& strategy_words() {
+  static const std::vector<StrategyWord> words = {
+      {"zero0..zero3", "ZeRO stage (Rajbhandari et al. SC'20): 0 keeps all model states on every GPU; 1 shards the "
+                       "optimizer states over data parallelism, 2 also the gradients, 3 also the parameters"},
+      {"offload", "ZeRO-Offload: optimizer states and the Adam update on the host CPU (Ren et al. ATC'21)"},
+      {"param-offload", "ZeRO-3 parameters in host memory, fetched layer by layer (ZeRO-Infinity, ZeRO-Inference)"},
+      {"tp<N>", "tensor parallelism over N GPUs of a node (Megatron-LM, Shoeybi et al. 2019)"},
+      {"pp<N>", "pipeline parallelism over N stages, 1F1B schedule (Narayanan et al. SC'21)"},
+      {"mb<N>", "micro-batch of N sequences per GPU"},
+      {"recompute-none|selective|full",
+       "activation recomputation: none, the attention core only, or whole layers (Korthikanti et al. MLSys'23)"},
+      {"infer-fp32", "inference, weights in 32-bit floats"},
+      {"infer-fp16", "inference, weights in 16-bit floats"},
+      {"ga<N>", "N micro-batches accumulated per optimizer step (default: from the workload's global batch)"},
+      {"vp<N>", "interleaved 1F1B, N model chunks per pipeline stage (Narayanan et al. SC'21 Sec. 2.2.2)"},
+      {"delayed-update", "ZeRO-Offload's one-step delayed parameter update (Ren et al. ATC'21 Sec. 5.2)"},
+      {"sparse<P>", "P % of the decoder layers' weights zero, unstructured: computed as dense on GPUs"},
+      {"sparse2:4", "2:4 structured sparsity: A100/H100 sparse tensor cores speed up the products with the weights"},
+  };
+  return words;
+}
 
 Strategy parse_strategy(const std::string& text) {
   Strategy s;
@@ -74,10 +102,7 @@ Strategy parse_strategy(const std::string& text) {
       s.inference = true;
       s.inference_precision = w == "infer-fp32" ? Precision::fp32 : Precision::fp16;
     } else {
-      throw std::invalid_argument("unknown word '" + w +
-                                  "' (known: zero0..zero3, offload, param-offload, tp<N>, pp<N>, mb<N>, "
-                                  "recompute-none|selective|full, infer-fp32, infer-fp16, ga<N>, vp<N>, "
-                                  "delayed-update, sparse<P>, sparse2:4)");
+      throw std::invalid_argument("unknown word '" + w + "' (known: " + known_words() + ")");
     }
   }
   if (s.offload_params && s.zero_stage != 3)

@@ -15,6 +15,7 @@
 // of the scenario id and therefore stable.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "model/transformer.hpp"
 
@@ -48,5 +49,13 @@ struct Strategy {
 // Parses and validates a strategy string; throws std::invalid_argument explaining which word is
 // wrong or which combination is impossible.
 Strategy parse_strategy(const std::string& text);
+
+// Every word a GPU strategy is written with, as `waferbench list strategies` prints it; the
+// parser's "known:" list is made from it.
+struct StrategyWord {
+  const char* word;     // "tp<N>", "zero0..zero3"
+  const char* meaning;  // one line, with its source
+};
+const std::vector<StrategyWord>& strategy_words();
 
 }  // namespace wb::gpu

@@ -29,7 +29,25 @@ std::int64_t numbered(const std::string& word, const std::string& prefix) {
   return n;
 }
 
+std::string known_words() {
+  std::string out;
+  for (const auto& w : wafer_strategy_words()) out += std::string(out.empty() ? "" : ", ") + w.word;
+  return out;
+}
+
 }  // namespace
+
+const std::vector<WaferStrategyWord>& wafer_strategy_words() {
+  static const std::vector<WaferStrategyWord> words = {
+      {"weight-streaming", "weights stream in from MemoryX layer by layer, gradients back; activations stay on the "
+                           "wafer (weight streaming, Hot Chips 34, S. Lie 2022)"},
+      {"layer-pipelined", "the whole model held in SRAM, its layers pipelined over regions of the fabric"},
+      {"auto", "the faster of the two placements that fits (the default)"},
+      {"mb<N>", "N sequences per system per pass (default: chosen to fill the fabric)"},
+      {"sparse<P>", "P % of the weights zero, unstructured: the fabric skips multiplications by zero"},
+  };
+  return words;
+}
 
 std::string WaferStrategy::canonical() const {
   std::string s = to_string(placement);
@@ -64,9 +82,7 @@ WaferStrategy parse_wafer_strategy(const std::string& text) {
       s.sparse_percent = sp;
       saw_sparse = true;
     } else {
-      throw std::invalid_argument("unknown word '" + w +
-                                  "' for a wafer system (known: weight-streaming, layer-pipelined, auto, mb<N>, "
-                                  "sparse<P>)");
+      throw std::invalid_argument("unknown word '" + w + "' for a wafer system (known: " + known_words() + ")");
     }
   }
   return s;

@@ -7,6 +7,7 @@
 // sparse; defaults other than the placement left out) is part of the scenario id.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace wb::wafer {
 
@@ -24,5 +25,13 @@ struct WaferStrategy {
 
 // Parses and validates a wafer strategy; throws std::invalid_argument naming the bad word.
 WaferStrategy parse_wafer_strategy(const std::string& text);
+
+// Every word a wafer strategy is written with and its meaning (`waferbench list strategies`); the
+// parser's "known:" list is made from it.
+struct WaferStrategyWord {
+  const char* word;
+  const char* meaning;
+};
+const std::vector<WaferStrategyWord>& wafer_strategy_words();
 
 }  // namespace wb::wafer
