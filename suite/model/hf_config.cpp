@@ -307,6 +307,18 @@ HfImport import_hf_config(const std::string& json_text, const std::string& path)
   } catch (const Json::parse_error& e) {
     const auto [line, column] = line_column(json_text, e.byte > 0 ? e.byte - 1 : 0);
     throw io::InputError(path, line, column, "", std::string("not valid JSON: ") + e.what());
+  } catch (const Json::exception& e) {
+    // A number too large for a double (out_of_range.406) carries no byte offset, only the token
+    // in quotes; place the error at the token's first occurrence.
+    const std::string what = e.what();
+    const auto open = what.find('\''), close = what.rfind('\'');
+    std::size_t at = 0;
+    if (open != std::string::npos && close > open) {
+      const auto found = json_text.find(what.substr(open + 1, close - open - 1));
+      if (found != std::string::npos) at = found;
+    }
+    const auto [line, column] = line_column(json_text, at);
+    throw io::InputError(path, line, column, "", "not valid JSON: " + what);
   }
   if (!json.is_object()) throw io::InputError(path, 1, 1, "", "expected a JSON object (a config.json)");
   HfImport r;

@@ -113,6 +113,12 @@ TEST(HfConfig, ErrorsNameTheKeyAndItsPlace) {
   EXPECT_EQ(bad_json.line(), 3);
   EXPECT_NE(std::string(bad_json.what()).find("not valid JSON"), std::string::npos);
 
+  // A number beyond a double's range is a JSON error in its place, not an uncaught exception.
+  const auto overflow = error_of("{\n  \"model_type\": \"gpt2\",\n  \"n_embd\": 1E999999\n}");
+  EXPECT_EQ(overflow.line(), 3);
+  EXPECT_EQ(overflow.column(), 13);
+  EXPECT_NE(std::string(overflow.what()).find("not valid JSON"), std::string::npos);
+
   const auto family = error_of("{\"model_type\": \"bloom\", \"n_layer\": 2}");
   EXPECT_EQ(family.key(), "model_type");
   EXPECT_NE(std::string(family.what()).find("gpt_neox"), std::string::npos) << family.what();
