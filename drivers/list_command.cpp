@@ -12,8 +12,8 @@
 #include "io/units.hpp"
 #include "io/yaml_reader.hpp"
 #include "model/transformer.hpp"
-#include "study/catalog.hpp"
-#include "study/table_output.hpp"
+#include "study/plan/catalog.hpp"
+#include "study/record/table_output.hpp"
 #include "wafer/wafer_strategy.hpp"
 
 namespace wb::driver {
@@ -43,7 +43,7 @@ using Json = nlohmann::ordered_json;
 // A column of a listing: its JSON key (SI unit in the name) and how the text table shows it.
 struct Field {
   const char* key;
-  const char* header;                 // ">" right-aligns (study::print_aligned)
+  const char* header;                 // ">" right-aligns (study::record::print_aligned)
   std::optional<io::Dim> dim;         // numbers shown with their unit; none: as written
 };
 
@@ -63,7 +63,7 @@ std::string cell(const Json& v, const Field& f) {
 
 Json or_null(double v) { return v > 0 ? Json(v) : Json(nullptr); }
 
-Listing models(study::Catalog& catalog, bool long_form) {
+Listing models(study::plan::Catalog& catalog, bool long_form) {
   Listing l;
   l.fields = {{"name", "name", {}}, {"model", "model", {}}, {"params", ">params", {}}, {"layers", ">layers", {}},
               {"d_model", ">d_model", {}}, {"heads", ">heads", {}}};
@@ -81,8 +81,8 @@ Listing models(study::Catalog& catalog, bool long_form) {
 }
 
 // Per device: one GPU, or one wafer; per count: what `counts:` in a study multiplies.
-Json system_row(const std::string& name, const study::System& s) {
-  Json r = {{"name", name}, {"kind", study::to_string(s.kind)}, {"system", s.display_name()}};
+Json system_row(const std::string& name, const study::plan::System& s) {
+  Json r = {{"name", name}, {"kind", study::plan::to_string(s.kind)}, {"system", s.display_name()}};
   if (const auto* g = s.gpu()) {
     r.update({{"counted_in", "GPUs"}, {"devices_per_count", 1}, {"memory_bytes", g->memory_bytes},
               {"peak_fp16_flops_per_s", g->peak_fp16_flops}, {"memory_bandwidth_bytes_per_s", g->memory_bandwidth},
@@ -104,7 +104,7 @@ Json system_row(const std::string& name, const study::System& s) {
   return r;
 }
 
-Listing systems(study::Catalog& catalog, bool long_form) {
+Listing systems(study::plan::Catalog& catalog, bool long_form) {
   Listing l;
   l.fields = {{"name", "name", {}}, {"kind", "kind", {}}};
   if (long_form)
@@ -120,7 +120,7 @@ Listing systems(study::Catalog& catalog, bool long_form) {
   return l;
 }
 
-Listing studies(study::Catalog& catalog, io::FileSource& files) {
+Listing studies(study::plan::Catalog& catalog, io::FileSource& files) {
   Listing l;
   l.fields = {{"name", "name", {}}, {"title", "title", {}}};
   for (const auto& name : catalog.names("studies")) {
@@ -137,7 +137,7 @@ Listing studies(study::Catalog& catalog, io::FileSource& files) {
   return l;
 }
 
-Listing frameworks(study::Catalog& catalog) {
+Listing frameworks(study::plan::Catalog& catalog) {
   Listing l;
   l.fields = {{"name", "name", {}}, {"accounting", "accounting", {}}, {"framework", "framework", {}}};
   for (const auto& name : catalog.names("frameworks")) {
@@ -168,14 +168,14 @@ void print(const Listing& l, const std::string& format) {
     rows.emplace_back();
     for (const auto& f : l.fields) rows.back().push_back(cell(r.contains(f.key) ? r[f.key] : Json(nullptr), f));
   }
-  study::print_aligned(std::cout, header, rows);
+  study::record::print_aligned(std::cout, header, rows);
 }
 
 }  // namespace
 
 int run_list(const ListArgs& a) {
   io::BroadcastFiles files(MPI_COMM_WORLD);
-  study::Catalog catalog(study::resolve_inputs_dir(a.inputs, ""), files);
+  study::plan::Catalog catalog(study::plan::resolve_inputs_dir(a.inputs, ""), files);
   Listing l;
   if (a.what == "models") l = models(catalog, a.long_form);
   else if (a.what == "systems") l = systems(catalog, a.long_form);

@@ -13,7 +13,7 @@
 #include "gpu/time_model.hpp"
 #include "io/file_source.hpp"
 #include "sim/shared_server.hpp"
-#include "study/catalog.hpp"
+#include "study/plan/catalog.hpp"
 #include "test_catalog.hpp"
 
 namespace {

@@ -2,7 +2,7 @@
 
 #include "io/file_source.hpp"
 #include "model/transformer.hpp"
-#include "study/catalog.hpp"
+#include "study/plan/catalog.hpp"
 #include "test_catalog.hpp"
 
 using namespace wb;
