@@ -5,6 +5,7 @@
 #include "gpu/memory_plan.hpp"
 #include "gpu/step_program.hpp"
 #include "gpu/time_model.hpp"
+#include "model/training_run.hpp"
 #include "study/run/gpu_search.hpp"
 #include "study/schema/timeline.hpp"
 
@@ -50,7 +51,7 @@ void fill_no_layout_row(const plan::ScenarioSpec& sc, col::Row& row) {
   row.set(col::fits_device, std::int64_t{0});
   row.set(col::fits_host, std::int64_t{0});
   row.set(col::device_capacity_bytes, cluster.gpu.memory_bytes);
-  const double tokens = gpu_train_tokens(sc);
+  const double tokens = model::tokens_to_train(*sc.model, sc.workload);
   if (tokens > 0) row.set(col::train_tokens, tokens);
 }
 
@@ -109,18 +110,13 @@ void fill_memory_row(const plan::ScenarioSpec& sc, const gpu::Strategy& s, const
   const std::int64_t seq = w.task == model::Task::train ? w.seq_len : (m.train_seq_len > 0 ? m.train_seq_len : m.max_positions);
   const double per_token = model::train_flops_per_token(m, seq, model::FlopConvention::chinchilla);
   row.set(col::train_flops_per_token, per_token);
-  const double tokens = w.tokens > 0 ? w.tokens : m.train_tokens;
+  const double tokens = model::tokens_to_train(m, w);
   if (tokens > 0) {
     row.set(col::train_tokens, tokens);
-    // Tokens of the published run are counted as steps x batch x sequence when those are known,
-    // the model card's "Tokens" column being rounded to three figures.
-    double exact = tokens;
-    if (w.tokens <= 0 && m.train_steps > 0 && m.train_global_batch > 0 && m.train_seq_len > 0)
-      exact = static_cast<double>(m.train_steps) * static_cast<double>(m.train_global_batch) *
-              static_cast<double>(m.train_seq_len);
+    // The published run's FLOPs at its own sequence length.
     const std::int64_t flop_seq = w.tokens > 0 ? seq : (m.train_seq_len > 0 ? m.train_seq_len : seq);
-    row.set(col::train_flops, exact * model::train_flops_per_token(m, flop_seq, model::FlopConvention::chinchilla));
-    row.set(col::train_flops_6n, exact * model::train_flops_per_token(m, flop_seq, model::FlopConvention::six_n));
+    row.set(col::train_flops, tokens * model::train_flops_per_token(m, flop_seq, model::FlopConvention::chinchilla));
+    row.set(col::train_flops_6n, tokens * model::train_flops_per_token(m, flop_seq, model::FlopConvention::six_n));
   }
 }
 
@@ -136,8 +132,9 @@ void fill_inference_time(const plan::Study& study, const plan::ScenarioSpec& sc,
 void fill_training_time(const plan::Study& study, const plan::ScenarioSpec& sc, const gpu::Strategy& s,
                         const gpu::ClusterSpec& cluster, MPI_Comm comm, ScenarioResult& result) {
   col::Row& row = result.row;
-  const gpu::TrainingTime t = gpu::training_time(*sc.model, cluster, s, sc.workload, *sc.framework, gpu_train_tokens(sc),
-                                                 study.time, study.time.distributed ? comm : MPI_COMM_SELF);
+  const gpu::TrainingTime t =
+      gpu::training_time(*sc.model, cluster, s, sc.workload, *sc.framework, model::tokens_to_train(*sc.model, sc.workload),
+                         study.time, study.time.distributed ? comm : MPI_COMM_SELF);
   row.set(col::global_batch, t.global_batch);
   row.set(col::grad_accum, t.grad_accum);
   row.set(col::step_time_s, t.step_time_s);

@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "gpu/search.hpp"
-#include "model/workload.hpp"
+#include "model/training_run.hpp"
 
 namespace wb::study::run {
 
@@ -20,10 +20,6 @@ std::string thousands(std::int64_t n) {
 
 }  // namespace
 
-double gpu_train_tokens(const plan::ScenarioSpec& spec) {
-  return spec.workload.tokens > 0 ? spec.workload.tokens : spec.model->train_tokens;
-}
-
 SearchOutcome search_layout(const plan::Study& study, const plan::ScenarioSpec& spec) {
   const model::TransformerConfig& m = *spec.model;
   const model::Workload& w = spec.workload;
@@ -32,7 +28,7 @@ SearchOutcome search_layout(const plan::Study& study, const plan::ScenarioSpec& 
                            spec.system->name + " (" + thousands(cluster.total_gpus()) + " GPUs)";
   gpu::BestStrategy b;
   try {
-    b = gpu::search_best(m, cluster, w, *spec.framework, gpu_train_tokens(spec), study.time);
+    b = gpu::search_best(m, cluster, w, *spec.framework, model::tokens_to_train(m, w), study.time);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(spec.id + ": search: " + e.what());
   }

@@ -17,8 +17,6 @@ struct SearchOutcome {
   std::string note;
 };
 
-double gpu_train_tokens(const plan::ScenarioSpec& spec);
-
 SearchOutcome search_layout(const plan::Study& study, const plan::ScenarioSpec& spec);
 
 }  // namespace wb::study::run

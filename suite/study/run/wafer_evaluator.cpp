@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "model/training_run.hpp"
+
 #include "study/schema/wafer_layers.hpp"
 #include "wafer/fabric_cycle_source.hpp"
 #include "wafer/wafer_training.hpp"
@@ -16,18 +18,6 @@ using plan::SpecPart;
 // Sequences per optimizer step: the workload's, else the published run's.
 std::int64_t global_batch_of(const plan::ScenarioSpec& sc) {
   return sc.workload.global_batch > 0 ? sc.workload.global_batch : sc.model->train_global_batch;
-}
-
-// Tokens to train on: the workload's, else the published run's.
-double train_tokens_of(const plan::ScenarioSpec& sc) {
-  const model::TransformerConfig& m = *sc.model;
-  if (sc.workload.tokens > 0) return sc.workload.tokens;
-  // The published run, counted as steps x batch x sequence when those are known (the model
-  // card's token column is rounded to three figures), as the GPU side does.
-  if (m.train_steps > 0 && m.train_global_batch > 0 && m.train_seq_len > 0)
-    return static_cast<double>(m.train_steps) * static_cast<double>(m.train_global_batch) *
-           static_cast<double>(m.train_seq_len);
-  return m.train_tokens;
 }
 
 bool has_wafer_scenarios(const plan::Study& study) {
@@ -59,7 +49,7 @@ void WaferEvaluator::validate(const plan::Study& study, plan::ScenarioSpec& sc) 
   if (strategy.micro_batch > per_system)
     sc.fail(SpecPart::layout, sc.id + ": mb" + std::to_string(strategy.micro_batch) + " is more than the " +
                                   std::to_string(per_system) + " sequences each system gets per step");
-  if (study.kind == plan::StudyKind::training && train_tokens_of(sc) <= 0)
+  if (study.kind == plan::StudyKind::training && model::tokens_to_train(m, sc.workload) <= 0)
     sc.fail(SpecPart::workload, "give tokens (to train on): " + m.name + " has no published token count");
 }
 
@@ -78,7 +68,7 @@ ScenarioResult WaferEvaluator::evaluate(const plan::Study& study, const plan::Sc
   run.systems = sc.count;
   run.seq = w.seq_len;
   run.global_batch = global_batch_of(sc);
-  run.tokens = train_tokens_of(sc);
+  run.tokens = model::tokens_to_train(m, w);
   run.strategy = strategy;
   // The fabric simulator's cycle cache (study key fabric_cache) answers first, for the shapes it
   // holds; the analytic mapping answers the rest (compute_source says which did).

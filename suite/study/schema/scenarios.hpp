@@ -97,7 +97,7 @@ inline constexpr ColumnSpec critical_stage{"critical_stage", io::ColumnType::i64
 inline constexpr ColumnSpec train_flops_per_token{"train_flops_per_token", io::ColumnType::f64, Unit::flop,
     "training FLOPs per token (Chinchilla App. F counting)"};
 inline constexpr ColumnSpec train_tokens{"train_tokens", io::ColumnType::f64, Unit::tokens,
-    "tokens to train on (workload, else the published run)"};
+    "tokens to train on: the workload's, else the published run's (steps x batch x sequence where the model card gives them)"};
 inline constexpr ColumnSpec train_flops{"train_flops", io::ColumnType::f64, Unit::flop,
     "training FLOPs for train_tokens (Chinchilla App. F counting)"};
 inline constexpr ColumnSpec train_flops_6n{"train_flops_6n", io::ColumnType::f64, Unit::flop,
