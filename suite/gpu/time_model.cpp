@@ -7,6 +7,7 @@
 
 #include "gpu/op_cost.hpp"
 #include "io/figure.hpp"
+#include "model/training_run.hpp"
 #include "sim/reliability.hpp"
 
 namespace wb::gpu {
@@ -81,9 +82,10 @@ TrainingTime training_time(const model::TransformerConfig& m, const ClusterSpec&
   const double tokens_per_step = static_cast<double>(st.global_batch * st.seq);
   r.tokens_per_s = tokens_per_step / r.step_time_s;
   const double gb = static_cast<double>(st.global_batch);
-  r.tflops_per_device = matmul_flops_per_sequence(m, st.seq, s.recompute == model::Recompute::full) * gb / r.step_time_s /
-                        devices / 1e12;
-  r.mfu = matmul_flops_per_sequence(m, st.seq, false) * gb / r.step_time_s / devices / cluster.gpu.peak_fp16_flops;
+  r.tflops_per_device =
+      model::matmul_flops_per_sequence(m, st.seq, s.recompute == model::Recompute::full) * gb / r.step_time_s / devices / 1e12;
+  r.mfu = model::mfu(model::matmul_flops_per_sequence(m, st.seq, false) * gb / r.step_time_s, devices,
+                     cluster.gpu.peak_fp16_flops);
 
   if (train_tokens > 0) {
     const double work = train_tokens / tokens_per_step * r.step_time_s;

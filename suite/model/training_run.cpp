@@ -10,4 +10,8 @@ double tokens_to_train(const TransformerConfig& m, const Workload& w) {
   return m.train_tokens;
 }
 
+double mfu(double model_flops_per_s, double devices, double peak_flops_per_device) {
+  return model_flops_per_s / devices / peak_flops_per_device;
+}
+
 }  // namespace wb::model

@@ -296,6 +296,14 @@ references:
   EXPECT_EQ(res.row.text(study::schema::scenarios::placement), "weight-streaming");
   EXPECT_EQ(res.row.number(study::schema::scenarios::systems), 4);
   EXPECT_EQ(res.row.number(study::schema::scenarios::fits), 1);
+  // MFU counts what a GPU row counts: the matrix products without recomputation.
+  {
+    namespace col = study::schema::scenarios;
+    const auto& m = catalog().model("cerebras-gpt-1.3b");
+    const double model_flops_per_s =
+        model::matmul_flops_per_sequence(m, 2048, false) * res.row.number(col::tokens_per_s) / 2048.0;
+    EXPECT_NEAR(res.row.number(col::mfu), model_flops_per_s / (4.0 * cs2().peak_fp16_dense_flops), 1e-12);
+  }
   // /wafer_layers adds up to the step with the SwarmX latency (4 systems: one tree level, down
   // and up) and the exposed MemoryX update.
   const auto& layers = res.tables.at("wafer_layers");

@@ -115,7 +115,7 @@ ScenarioResult WaferEvaluator::evaluate(const plan::Study& study, const plan::Sc
   row.set(col::mem_buffers_bytes, st.sram.buffers);
   row.set(col::mem_framework_bytes, reserved);
 
-  // FLOPs as counted on the GPU side (Chinchilla App. F), for the same tokens.
+  // Training FLOPs as the GPU rows count them (Chinchilla App. F), for the same tokens.
   const double per_token = model::train_flops_per_token(m, w.seq_len, model::FlopConvention::chinchilla);
   row.set(col::train_flops_per_token, per_token);
   if (run.tokens > 0) {
@@ -136,8 +136,15 @@ ScenarioResult WaferEvaluator::evaluate(const plan::Study& study, const plan::Sc
     row.set(col::step_cpu_optimizer_s, st.optimizer_s);
     row.set(col::step_pipeline_bubble_s, st.bubble_s);
     row.set(col::tokens_per_s, t.tokens_per_s);
-    row.set(col::tflops_per_device, per_token * t.tokens_per_s / static_cast<double>(sc.count) / 1e12);
-    row.set(col::mfu, per_token * t.tokens_per_s / (static_cast<double>(sc.count) * spec.peak_fp16_dense_flops));
+    // The FLOPs the GPU rows count (model/training_run.hpp): executed ones, recomputation
+    // included, per system; model ones over the systems' dense peak.
+    const double sequences_per_s = t.tokens_per_s / static_cast<double>(w.seq_len);
+    const double systems = static_cast<double>(sc.count);
+    const bool recompute = st.recompute == model::Recompute::full;
+    row.set(col::tflops_per_device,
+            model::matmul_flops_per_sequence(m, w.seq_len, recompute) * sequences_per_s / systems / 1e12);
+    row.set(col::mfu, model::mfu(model::matmul_flops_per_sequence(m, w.seq_len, false) * sequences_per_s, systems,
+                                 spec.peak_fp16_dense_flops));
     row.set(col::scaling_efficiency, t.scaling_efficiency);
     if (run.tokens > 0) {  // a memory study may name no token count
       row.set(col::time_to_train_s, t.run.wall_s);

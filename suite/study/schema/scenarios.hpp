@@ -113,9 +113,9 @@ inline constexpr ColumnSpec step_time_s{"step_time_s", io::ColumnType::f64, Unit
 inline constexpr ColumnSpec tokens_per_s{"tokens_per_s", io::ColumnType::f64, Unit::tokens_per_s,
     "training tokens processed per second by the whole cluster"};
 inline constexpr ColumnSpec tflops_per_device{"tflops_per_device", io::ColumnType::f64, Unit::tflop_per_s,
-    "FLOPs executed per second per device: GPU counts recomputation as executed (Narayanan et al. SC'21 eq. 3); wafer counts train_flops_per_token x tokens_per_s / systems"};
+    "matrix-product FLOPs executed per second per device (GPU or wafer system), full recomputation counted as executed (Narayanan et al. SC'21 eq. 3)"};
 inline constexpr ColumnSpec mfu{"mfu", io::ColumnType::f64, Unit::one,
-    "model FLOPs utilisation: model FLOPs without recomputation per second / dense FP16 peak; the dense model's FLOPs, so above 1 when weight sparsity skips work"};
+    "model FLOPs utilisation (PaLM App. B): matrix-product FLOPs without recomputation per second / dense FP16 peak, counted alike for GPUs and wafers; the dense model's FLOPs, so above 1 when weight sparsity skips work"};
 inline constexpr ColumnSpec time_to_train_s{"time_to_train_s", io::ColumnType::f64, Unit::seconds,
     "expected wall time to train on train_tokens, with checkpoints, failures and restarts"};
 inline constexpr ColumnSpec goodput{"goodput", io::ColumnType::f64, Unit::one,
