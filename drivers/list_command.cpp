@@ -11,8 +11,10 @@
 #include "io/file_source.hpp"
 #include "io/units.hpp"
 #include "io/yaml_reader.hpp"
+#include "model/model_yaml.hpp"
 #include "model/transformer.hpp"
 #include "study/plan/catalog.hpp"
+#include "study/plan/study.hpp"
 #include "study/record/table_output.hpp"
 #include "wafer/wafer_strategy.hpp"
 
@@ -23,6 +25,7 @@ CLI::App* add_list_command(CLI::App& app, ListArgs& a) {
                                  "List the models, systems, studies or frameworks the inputs directory holds, or the "
                                  "words strategies are written with.\n"
                                  "Example: waferbench list systems --long\n"
+                                 "Example: waferbench list studies --keys\n"
                                  "Example: waferbench list models --format json");
   cmd->add_option("what", a.what, "models | systems | studies | frameworks | strategies")
       ->required()
@@ -31,6 +34,9 @@ CLI::App* add_list_command(CLI::App& app, ListArgs& a) {
   cmd->add_flag("--long", a.long_form,
                 "More columns: for systems what a count counts (GPUs, nodes, wafer systems), memory, peak FP16 "
                 "FLOP/s and bandwidths per device, network and host memory; for models the shapes");
+  cmd->add_flag("--keys", a.keys,
+                "The keys a file of this category is written with (models, systems, frameworks, studies): path, "
+                "type and unit, whether required, meaning; as the parsers declare them");
   cmd->add_option("--format", a.format, "text (default) | json (numbers in SI units, null where none)")
       ->check(CLI::IsMember({"text", "json"}));
   return cmd;
@@ -156,6 +162,26 @@ Listing strategies() {
   return l;
 }
 
+// The keys of one kind of input file, as its parser declares them.
+void add_keys(Listing& l, const std::string& file, const io::KeyTable& keys) {
+  for (const io::KeySpec& k : keys)
+    l.rows.push_back({{"file", file}, {"key", k.path}, {"value", io::value_text(k)},
+                      {"required", k.required}, {"meaning", k.meaning}});
+}
+
+Listing keys(const std::string& what) {
+  Listing l;
+  l.fields = {{"file", "file", {}}, {"key", "key", {}}, {"value", "value", {}}, {"required", "required", {}},
+              {"meaning", "meaning", {}}};
+  if (what == "models") add_keys(l, "model", model::model_keys());
+  if (what == "systems")
+    for (auto kind : {study::plan::SystemKind::gpu, study::plan::SystemKind::node, study::plan::SystemKind::wafer})
+      add_keys(l, std::string("system, kind: ") + study::plan::to_string(kind), study::plan::system_keys(kind));
+  if (what == "frameworks") add_keys(l, "framework", gpu::framework_keys());
+  if (what == "studies") add_keys(l, "study", study::plan::study_keys());
+  return l;
+}
+
 void print(const Listing& l, const std::string& format) {
   if (format == "json") {
     std::cout << Json(l.rows).dump(2) << "\n";
@@ -176,8 +202,11 @@ void print(const Listing& l, const std::string& format) {
 int run_list(const ListArgs& a) {
   io::BroadcastFiles files(MPI_COMM_WORLD);
   study::plan::Catalog catalog(study::plan::resolve_inputs_dir(a.inputs, ""), files);
+  if (a.keys && a.what == "strategies")
+    throw io::InputError("list strategies --keys: strategies are words, not files; `waferbench list strategies` lists them");
   Listing l;
-  if (a.what == "models") l = models(catalog, a.long_form);
+  if (a.keys) l = keys(a.what);
+  else if (a.what == "models") l = models(catalog, a.long_form);
   else if (a.what == "systems") l = systems(catalog, a.long_form);
   else if (a.what == "studies") l = studies(catalog, files);
   else if (a.what == "frameworks") l = frameworks(catalog);

@@ -40,4 +40,7 @@ struct FrameworkSpec {
 
 FrameworkSpec parse_framework(const io::YamlValue& document, const std::string& name);
 
+// The keys of a framework file (`waferbench list frameworks --keys`).
+const io::KeyTable& framework_keys();
+
 }  // namespace wb::gpu

@@ -37,6 +37,22 @@ TimeOptions parse_time_options(io::YamlMap& m) {
   return o;
 }
 
+const io::KeyTable& time_option_keys() {
+  using V = io::KeyValue;
+  static const io::KeyTable keys = {
+      {"engine", V::word, Dim::count, false,
+       "auto (the exact fast path where it applies, else the full simulation), fast or pdes"},
+      {"distributed", V::flag, Dim::count, false, "spread every scenario's full simulation over all ranks"},
+      {"timeline", V::flag, Dim::count, false, "write each step's tasks to /timeline"},
+      {"stragglers", V::flag, Dim::count, false, "per-device slowdowns from the node's straggler_cv (default true)"},
+      {"seed", V::integer, Dim::count, false, "seed of the per-device random draws"},
+      {"checkpoint_interval", V::figure, Dim::seconds, false, "time between checkpoints (default: Daly's optimum)"},
+      {"storage_read_bandwidth", V::figure, Dim::bytes_per_s, false, "inference: checkpoint read bandwidth, instead of the node's"},
+      {"checkpoint_bytes_per_param", V::figure, Dim::count, false, "inference: bytes per parameter of the stored checkpoint (default 4)"},
+  };
+  return keys;
+}
+
 namespace {
 
 double secs(SimTime t) { return sim::to_seconds(t); }

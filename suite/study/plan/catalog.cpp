@@ -135,6 +135,15 @@ const model::TransformerConfig& Catalog::model(const std::string& name) { return
 const System& Catalog::system(const std::string& name) { return load_system(name, nullptr); }
 const gpu::FrameworkSpec& Catalog::framework(const std::string& name) { return load_framework(name, nullptr); }
 
+const io::KeyTable& system_keys(SystemKind kind) {
+  switch (kind) {
+    case SystemKind::gpu: return gpu::gpu_system_keys();
+    case SystemKind::node: return gpu::node_system_keys();
+    case SystemKind::wafer: return wafer::wafer_system_keys();
+  }
+  return gpu::gpu_system_keys();
+}
+
 std::string resolve_inputs_dir(const std::string& cli_value, const std::string& study_path) {
   if (!cli_value.empty()) return cli_value;
   if (const char* env = std::getenv("WAFERBENCH_INPUTS"); env && *env) return env;

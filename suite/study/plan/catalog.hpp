@@ -13,6 +13,7 @@
 #include "gpu/framework.hpp"
 #include "gpu/hardware.hpp"
 #include "io/file_source.hpp"
+#include "io/key_spec.hpp"
 #include "io/yaml_reader.hpp"
 #include "model/transformer.hpp"
 #include "wafer/wafer_spec.hpp"
@@ -66,6 +67,10 @@ class Catalog {
   std::map<std::string, std::unique_ptr<gpu::FrameworkSpec>> frameworks_;
   std::vector<std::string> loading_;  // systems being parsed, to catch a node naming itself
 };
+
+// The keys of a system file of this kind, as its parser declares them (gpu/hardware_yaml.hpp,
+// wafer/wafer_spec.hpp).
+const io::KeyTable& system_keys(SystemKind kind);
 
 // Which inputs directory to use: --inputs if given, else $WAFERBENCH_INPUTS, else the inputs
 // directory the study file sits in (…/inputs/studies/x.yaml), else the one built in.

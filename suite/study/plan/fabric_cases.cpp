@@ -210,4 +210,48 @@ std::vector<FabricCase> parse_fabric_cases(io::YamlMap& root, Catalog& catalog) 
   return out;
 }
 
+const io::KeyTable& fabric_case_keys() {
+  using V = io::KeyValue;
+  using io::Dim;
+  static const io::KeyTable keys = {
+      {"cases", V::list, Dim::count, false, "fabric cases written one by one"},
+      {"cases[].name", V::text, Dim::count, true, "the case's name (the /fabric row's key)"},
+      {"cases[].system", V::word, Dim::count, true, "wafer system with a fabric_model block"},
+      {"cases[].mapping", V::word, Dim::count, true, "chain, allreduce or weight-streaming"},
+      {"cases[].rows", V::integer, Dim::count, true, "rows of the PE rectangle"},
+      {"cases[].cols", V::integer, Dim::count, true, "columns of the PE rectangle"},
+      {"cases[].m", V::integer, Dim::count, true, "inner dimension of y[batch, n] = x[batch, m] W[m, n]"},
+      {"cases[].n", V::integer, Dim::count, true, "outputs"},
+      {"cases[].batch", V::integer, Dim::count, false, "rows of x (tokens); default 1, a GEMV"},
+      {"cases[].sparsity", V::fraction, Dim::count, false, "fraction of weights that are zero"},
+      {"cases[].statistic", V::word, Dim::count, false, "max (last PE done, default) or mean (mean PE completion)"},
+      {"cases[].whole_fabric", V::flag, Dim::count, false, "simulate the whole fabric, not only the rectangle"},
+      {"cases[].sampled_outputs", V::integer, Dim::count, false,
+       "simulate s and 2s outputs and extend the cycles linearly to n"},
+      {"cases[].check", V::flag, Dim::count, false, "carry fp32 values and compare with a reference product"},
+      {"cases[].heatmap", V::flag, Dim::count, false, "write the case's PE utilisation to /fabric_heatmap"},
+      {"cases[].published", V::block, Dim::count, false, "a published cycle count to compare with"},
+      {"cases[].published.cycles", V::quantity, Dim::count, true, "published cycles"},
+      {"cases[].published.tolerance", V::fraction, Dim::count, true, "relative tolerance"},
+      {"cases[].published.source", V::text, Dim::count, true, "where it is published"},
+      {"cases[].published.note", V::text, Dim::count, false, "what the comparison assumes"},
+      {"cases[].published.fit", V::flag, Dim::count, false, "takes part in fitting the fabric model (default true)"},
+      {"layer_sweeps", V::list, Dim::count, false, "cases expanded from the weight GEMMs of models"},
+      {"layer_sweeps[].name", V::text, Dim::count, true, "the sweep's name (the origin column)"},
+      {"layer_sweeps[].models", V::list, Dim::count, true, "model file stems"},
+      {"layer_sweeps[].systems", V::list, Dim::count, true, "wafer systems"},
+      {"layer_sweeps[].mapping", V::word, Dim::count, true, "chain, allreduce or weight-streaming"},
+      {"layer_sweeps[].passes", V::list, Dim::count, true, "fwd (y = x W) and/or bwd-data (dx = dy W^T)"},
+      {"layer_sweeps[].gemms", V::list, Dim::count, false, "qkv, attn_out, ffn_up, ffn_down, lm_head; default all"},
+      {"layer_sweeps[].sparsity", V::list, Dim::count, false, "weight sparsities (fractions); default 0"},
+      {"layer_sweeps[].tokens", V::integer, Dim::count, true, "tokens per product (the batch)"},
+      {"layer_sweeps[].rectangle", V::block, Dim::count, true, "`whole` (the chip's fabric) or {rows, cols}"},
+      {"layer_sweeps[].rectangle.rows", V::integer, Dim::count, true, "PE rows"},
+      {"layer_sweeps[].rectangle.cols", V::integer, Dim::count, true, "PE columns"},
+      {"layer_sweeps[].sampled_outputs", V::integer, Dim::count, false, "as for cases"},
+      {"layer_sweeps[].statistic", V::word, Dim::count, false, "as for cases"},
+  };
+  return keys;
+}
+
 }  // namespace wb::study::plan

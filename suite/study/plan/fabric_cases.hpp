@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "io/key_spec.hpp"
 #include "io/yaml_reader.hpp"
 #include "wafer/fabric_program.hpp"
 
@@ -38,5 +39,8 @@ struct FabricCase {
 // The cases of the `cases:` and `layer_sweeps:` keys of a fabric study, each checked against its
 // chip (no simulation).
 std::vector<FabricCase> parse_fabric_cases(io::YamlMap& root, Catalog& catalog);
+
+// The keys of a fabric study's `cases:` and `layer_sweeps:` (`waferbench list studies --keys`).
+const io::KeyTable& fabric_case_keys();
 
 }  // namespace wb::study::plan

@@ -170,4 +170,34 @@ std::vector<Reference> parse_references(const io::YamlValue& list, const std::ma
   return out;
 }
 
+const io::KeyTable& reference_keys() {
+  using V = io::KeyValue;
+  using io::Dim;
+  static const io::KeyTable keys = {
+      {"scenario", V::text, Dim::count, false, "the scenario id compared (a one-scenario reference)"},
+      {"within_time", V::quantity, Dim::seconds, false,
+       "with metric train_tokens: the tokens trainable in this wall time instead of the whole run"},
+      {"sum", V::list, Dim::count, false, "scenario ids whose values are added (a part that cannot run makes it NaN)"},
+      {"min", V::list, Dim::count, false, "scenario ids whose smallest value is compared (the best of alternatives)"},
+      {"ratio", V::block, Dim::count, false, "the smallest value of numerator over the smallest of denominator"},
+      {"ratio.numerator", V::list, Dim::count, true, "scenario ids"},
+      {"ratio.denominator", V::list, Dim::count, true, "scenario ids"},
+      {"sum[].sweep", V::text, Dim::count, false, "in a list of scenarios: every scenario of that sweep"},
+      {"min[].sweep", V::text, Dim::count, false, "in a list of scenarios: every scenario of that sweep"},
+      {"ratio.numerator[].sweep", V::text, Dim::count, false, "in a list of scenarios: every scenario of that sweep"},
+      {"ratio.denominator[].sweep", V::text, Dim::count, false, "in a list of scenarios: every scenario of that sweep"},
+      {"label", V::text, Dim::count, false, "names a sum, min or ratio in /reference"},
+      {"metric", V::word, Dim::count, true, "the numeric /scenarios column compared"},
+      {"published", V::quantity, Dim::count, true,
+       "the published value, in the metric's unit (bytes, seconds and FLOP with units: 40GiB, 68d, 2.3e22)"},
+      {"compare", V::word, Dim::count, false, "within (default), at_least or at_most"},
+      {"tolerance", V::fraction, Dim::count, true, "relative tolerance (absolute when published is 0)"},
+      {"source", V::text, Dim::count, true, "where the published value comes from"},
+      {"note", V::text, Dim::count, false, "what the comparison assumes"},
+      {"known_miss", V::text, Dim::count, false,
+       "why the model cannot meet it; run --check then fails when it starts to pass"},
+  };
+  return keys;
+}
+
 }  // namespace wb::study::plan

@@ -45,6 +45,9 @@ struct Reference {
 std::vector<Reference> parse_references(const io::YamlValue& list, const std::map<std::string, std::int64_t>& by_id,
                                         const std::vector<ScenarioSpec>& scenarios);
 
+// The keys of one reference, below it (`waferbench list studies --keys`).
+const io::KeyTable& reference_keys();
+
 // The scenario id in by_id nearest to `id`, for "did you mean" messages ("" when none).
 std::string nearest_id(const std::string& id, const std::map<std::string, std::int64_t>& by_id);
 

@@ -9,6 +9,7 @@
 #include "gpu/op_cost.hpp"
 #include "io/error.hpp"
 #include "study/plan/fabric_cache.hpp"
+#include "study/plan/references.hpp"
 #include "study/plan/sweeps.hpp"
 
 namespace wb::study::plan {
@@ -89,6 +90,33 @@ void note_gpu_sparsity(Study& st) {
 }
 
 }  // namespace
+
+const io::KeyTable& study_keys() {
+  using V = io::KeyValue;
+  using io::Dim;
+  static const io::KeyTable keys = [] {
+    io::KeyTable k = {
+        {"schema_version", V::integer, Dim::count, true, "input schema version (1)"},
+        {"kind", V::word, Dim::count, true, "memory, training, inference or fabric"},
+        {"title", V::text, Dim::count, true, "one line, printed by report"},
+        {"description", V::text, Dim::count, false, "what the study asks"},
+        {"assumptions", V::list, Dim::count, false, "what the study assumes, one line each (the file's assumptions)"},
+        {"time", V::block, Dim::count, false, "time model options (training, inference)"},
+        {"search", V::flag, Dim::count, false, "training: every sweep searches all strategies that fit"},
+        {"fabric_cache", V::text, Dim::count, false,
+         "training: a fabric layer-cache result whose cycles time wafer products (run --fabric-cache replaces it)"},
+        {"framework", V::word, Dim::count, false, "framework file stem for the sweeps; default deepspeed"},
+        {"sweeps", V::list, Dim::count, false, "what to run (required unless kind: fabric)"},
+        {"references", V::list, Dim::count, false, "published values to compare with"},
+    };
+    io::append(k, io::under("time", gpu::time_option_keys()));
+    io::append(k, io::under("sweeps[]", sweep_keys()));
+    io::append(k, io::under("references[]", reference_keys()));
+    io::append(k, fabric_case_keys());
+    return k;
+  }();
+  return keys;
+}
 
 Study load_study(const std::string& text, const std::string& file, Catalog& catalog) {
   Study st;

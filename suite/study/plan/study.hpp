@@ -56,6 +56,9 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
 // study key `fabric_cache:` or `run --fabric-cache`; std::invalid_argument says what is wrong.
 void use_fabric_cache(Study& study, const std::string& path);
 
+// The keys of a study file (`waferbench list studies --keys`).
+const io::KeyTable& study_keys();
+
 // Stem of a path: "inputs/studies/seed_memory.yaml" -> "seed_memory".
 std::string file_stem(const std::string& path);
 

@@ -217,4 +217,32 @@ void expand_sweeps(const io::YamlValue& sweeps, Study& st, Catalog& catalog,
   }
 }
 
+const io::KeyTable& sweep_keys() {
+  using V = io::KeyValue;
+  using io::Dim;
+  static const io::KeyTable keys = {
+      {"name", V::text, Dim::count, true, "the sweep's name (the sweep column; {sweep: <name>} in references)"},
+      {"models", V::list, Dim::count, true, "model file stems"},
+      {"systems", V::list, Dim::count, true, "system file stems (GPUs, nodes or wafer systems)"},
+      {"counts", V::list, Dim::count, true, "how many of each system: GPUs, nodes or wafer systems"},
+      {"strategies", V::list, Dim::count, false,
+       "strategies, words joined by + (`waferbench list strategies`); required unless the sweep searches"},
+      {"search", V::word, Dim::count, false,
+       "best (one scenario .../best, the fastest layout, searched when evaluated; best-<tag> names it), "
+       "all (every layout that fits) or false; default the study's search"},
+      {"host", V::word, Dim::count, false, "node system hosting bare GPUs (host memory, PCIe, CPU)"},
+      {"framework", V::word, Dim::count, false, "framework file stem; default the study's"},
+      {"workload", V::block, Dim::count, true, "what is run"},
+      {"workload.task", V::word, Dim::count, true, "train or infer"},
+      {"workload.seq_len", V::integer, Dim::count, false, "training sequence length (required for train)"},
+      {"workload.global_batch", V::integer, Dim::count, false,
+       "sequences per optimizer step, or `published` (each model's); default: what the strategy gives"},
+      {"workload.tokens", V::quantity, Dim::count, false, "tokens to train on; default the model's published run"},
+      {"workload.prompt_tokens", V::integer, Dim::count, false, "inference prompt length (required for infer)"},
+      {"workload.output_tokens", V::integer, Dim::count, false, "inference tokens generated (required for infer)"},
+      {"workload.batch", V::integer, Dim::count, false, "inference sequences generated together (default 1)"},
+  };
+  return keys;
+}
+
 }  // namespace wb::study::plan

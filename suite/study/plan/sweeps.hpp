@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 
+#include "io/key_spec.hpp"
 #include "io/yaml_reader.hpp"
 #include "study/plan/catalog.hpp"
 #include "study/plan/study.hpp"
@@ -19,5 +20,8 @@ namespace wb::study::plan {
 // index. Fails at the offending value for unknown names, words, duplicate ids.
 void expand_sweeps(const io::YamlValue& sweeps, Study& study, Catalog& catalog,
                    const gpu::FrameworkSpec& default_framework, std::map<std::string, std::int64_t>& by_id);
+
+// The keys of one sweep, below it (`waferbench list studies --keys`).
+const io::KeyTable& sweep_keys();
 
 }  // namespace wb::study::plan
