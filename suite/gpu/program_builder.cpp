@@ -164,6 +164,11 @@ StageBuilder::StageBuilder(const StepSetup& st, std::int64_t stage)
       } else {
         reduce_after_ = true;
       }
+    } else if (ft_.grad_reduce == GradReduce::per_module) {
+      // PyTorch FSDP (Zhao et al. VLDB 2023, Sec. 3.3): each unit's gradients are
+      // reduce-scattered when its backward ends, in every micro-batch.
+      reduce_each_micro_ = true;
+      bucket_elems_ = st_.layer_params;
     } else if (zero_ == 1) {
       reduce_last_micro_ = true;
       bucket_elems_ = fw_.reduce_bucket_elements;
