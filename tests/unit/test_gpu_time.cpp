@@ -8,6 +8,7 @@
 #include "gpu/collective_cost.hpp"
 #include "gpu/memory_plan.hpp"
 #include "gpu/op_cost.hpp"
+#include "gpu/program_builder.hpp"
 #include "gpu/search.hpp"
 #include "gpu/step_program.hpp"
 #include "gpu/time_model.hpp"
