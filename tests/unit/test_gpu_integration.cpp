@@ -225,6 +225,26 @@ references:
   EXPECT_EQ(ok.scenarios[2].id, "cerebras-gpt-111m@dgx-a100-80gbx1/best-b240");
 }
 
+// Planning a study computes nothing: a `search: best` sweep plans one search request per setting
+// (the search runs when the scenario is evaluated), and `search: all` plans the layouts that fit
+// from the memory plan and the step setup alone, each a GPU strategy.
+TEST(StudySearch, PlanningRunsNoSearch) {
+  const std::string scaling = catalog().path("studies", "cerebras_gpt_scaling");
+  const study::plan::Study st = test::plan_study(read_text(scaling), scaling);
+  std::size_t requests = 0;
+  for (const auto& sc : st.scenarios) {
+    if (sc.system->kind == study::plan::SystemKind::wafer) continue;
+    ASSERT_NE(sc.search(), nullptr) << sc.id;
+    EXPECT_EQ(sc.id.substr(sc.id.size() - 5), "/best");
+    ++requests;
+  }
+  EXPECT_EQ(requests, 70u);  // 7 models x 10 node counts
+  const std::string all = catalog().path("studies", "seed_finetune_search");
+  const study::plan::Study listed = test::plan_study(read_text(all), all);
+  EXPECT_EQ(listed.scenarios.size(), 528u + 387u + 220u);  // docs/gpu-time-model.md, section 9
+  for (const auto& sc : listed.scenarios) ASSERT_NE(sc.gpu_strategy(), nullptr) << sc.id;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sparsity
 
