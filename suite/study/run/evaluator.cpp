@@ -24,6 +24,17 @@ void validate(plan::Study& study) {
   study.validated = true;
 }
 
+void set_setting(const plan::ScenarioSpec& spec, schema::scenarios::Row& row) {
+  namespace col = schema::scenarios;
+  row.set(col::id, spec.id);
+  row.set(col::sweep, spec.sweep);
+  row.set(col::model, spec.model->name);
+  row.set(col::system, spec.system->name);
+  row.set(col::system_count, spec.count);
+  row.set(col::host, spec.host ? spec.host->name : std::string());
+  row.set(col::params, model::count_params(*spec.model).total);
+}
+
 ScenarioResult evaluate(const plan::Study& study, const plan::ScenarioSpec& spec, MPI_Comm comm) {
   return evaluator_for(spec.system->kind).evaluate(study, spec, comm);
 }

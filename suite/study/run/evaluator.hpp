@@ -46,6 +46,10 @@ const Evaluator& evaluator_for(plan::SystemKind kind);
 // Checks every spec of the study with its evaluator and marks the study validated.
 void validate(plan::Study& study);
 
+// The columns every evaluator fills alike: the scenario's id, sweep, model, system, count, host
+// and the model's parameter count.
+void set_setting(const plan::ScenarioSpec& spec, schema::scenarios::Row& row);
+
 // The spec's evaluator's evaluate().
 ScenarioResult evaluate(const plan::Study& study, const plan::ScenarioSpec& spec, MPI_Comm comm = MPI_COMM_SELF);
 

@@ -35,15 +35,9 @@ void complete_for_time(const plan::Study& study, plan::ScenarioSpec& spec, const
 // The row of a `search: best` spec for which no layout exists: the setting, fits = 0, nothing else.
 void fill_no_layout_row(const plan::ScenarioSpec& sc, col::Row& row) {
   const gpu::ClusterSpec cluster = plan::cluster_of(sc);
-  row.set(col::id, sc.id);
-  row.set(col::sweep, sc.sweep);
-  row.set(col::model, sc.model->name);
-  row.set(col::system, sc.system->name);
-  row.set(col::system_count, sc.count);
-  row.set(col::host, sc.host ? sc.host->name : std::string());
+  set_setting(sc, row);
   row.set(col::task, std::string("train"));
   row.set(col::framework, sc.framework->name);
-  row.set(col::params, model::count_params(*sc.model).total);
   row.set(col::devices, cluster.total_gpus());
   row.set(col::seq_len, sc.workload.seq_len);
   if (sc.workload.global_batch > 0) row.set(col::global_batch, sc.workload.global_batch);
@@ -59,16 +53,10 @@ void fill_memory_row(const plan::ScenarioSpec& sc, const gpu::Strategy& s, const
                      col::Row& row) {
   const model::TransformerConfig& m = *sc.model;
   const model::Workload& w = sc.workload;
-  row.set(col::id, sc.id);
-  row.set(col::sweep, sc.sweep);
-  row.set(col::model, m.name);
-  row.set(col::system, sc.system->name);
-  row.set(col::system_count, sc.count);
-  row.set(col::host, sc.host ? sc.host->name : std::string());
+  set_setting(sc, row);
   row.set(col::strategy, s.canonical());
   row.set(col::task, std::string(w.task == model::Task::train ? "train" : "infer"));
   row.set(col::framework, sc.framework->name);
-  row.set(col::params, model::count_params(m).total);
   row.set(col::devices, cluster.total_gpus());
   row.set(col::tp, s.tp);
   row.set(col::pp, s.pp);

@@ -60,7 +60,6 @@ ScenarioResult WaferEvaluator::evaluate(const plan::Study& study, const plan::Sc
   const wafer::WaferSpec& spec = *sc.system->wafer();
   const wafer::WaferStrategy& strategy = *sc.wafer_strategy();
   const model::Workload& w = sc.workload;
-  const model::ParamCounts pc = model::count_params(m);
 
   wafer::WaferRun run;
   run.model = &m;
@@ -79,14 +78,9 @@ ScenarioResult WaferEvaluator::evaluate(const plan::Study& study, const plan::Sc
   const wafer::WaferTraining t = wafer::plan_training(run, cycles);
   const wafer::WaferStep& st = t.step;
 
-  row.set(col::id, sc.id);
-  row.set(col::sweep, sc.sweep);
-  row.set(col::model, m.name);
-  row.set(col::system, sc.system->name);
-  row.set(col::system_count, sc.count);
+  set_setting(sc, row);
   row.set(col::strategy, strategy.canonical());
   row.set(col::task, std::string("train"));
-  row.set(col::params, pc.total);
   row.set(col::devices, sc.count);
   row.set(col::dp, sc.count);
   row.set(col::micro_batch, st.micro_batch);
