@@ -67,6 +67,10 @@ FabricCase parse_case(const io::YamlValue& value, Catalog& catalog) {
   if (auto v = m.optional("statistic")) c.statistic = statistic_of(*v);
   if (auto v = m.optional("whole_fabric")) c.spec.whole_fabric = v->as_bool();
   if (auto v = m.optional("sampled_outputs")) c.spec.sampled_outputs = v->as_positive_int();
+  if (auto v = m.optional("sampled_steps")) c.spec.sampled_steps = v->as_positive_int();
+  if (auto v = m.optional("group")) c.spec.group = v->as_positive_int();
+  if (auto v = m.optional("repeats")) c.spec.repeats = v->as_positive_int();
+  if (auto v = m.optional("warmup")) c.spec.warmup = v->as_int();
   if (auto v = m.optional("check")) c.spec.check = v->as_bool();
   if (auto v = m.optional("heatmap")) c.heatmap = v->as_bool();
   if (auto v = m.optional("published")) {

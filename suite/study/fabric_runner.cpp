@@ -22,13 +22,20 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::int64_t kHeatmapBins = 256;  // bins per side at most
 
 struct CaseOutcome {
-  double cycles_max = 0, cycles_mean = 0;
+  double cycles_max = 0, cycles_mean = 0;  // on-chip (PE timers), extended to the whole kernel when sampled
   wafer::FabricRunResult last;  // the (largest) run actually simulated
   double pe_cycles = 0;         // simulated, summed over the runs of the case
   double wall_s = 0;
+  std::int64_t sampled = 0;     // s of a sampled case (outputs or steps), 0 when run whole
 };
 
-// One case; with sampled_outputs s, runs s and 2s outputs and extends the per-output slope to n.
+// The loop steps of a shift GEMM's whole kernel (fabric_shift_programs.cpp).
+std::int64_t kernel_steps(const wafer::FabricCaseSpec& spec) {
+  return spec.mapping == wafer::FabricMapping::summa ? spec.p_rows : spec.p_rows - 1;
+}
+
+// One case; sampled (s outputs of a weight-streaming layer, or s steps of a shift GEMM), runs s
+// and 2s and extends the per-output (per-step) slope to the whole kernel.
 CaseOutcome run_case(MPI_Comm comm, const FabricCase& c) {
   const wafer::WaferSpec& chip = *c.system->wafer();
   CaseOutcome o;
@@ -36,25 +43,28 @@ CaseOutcome run_case(MPI_Comm comm, const FabricCase& c) {
     o.pe_cycles += static_cast<double>(r.stats.cycles) * static_cast<double>(r.stats.pes);
     o.wall_s += r.stats.wall_s;
   };
-  const std::int64_t s = c.spec.sampled_outputs;
-  if (s > 0 && 2 * s < c.spec.n) {
+  const bool steps = wafer::is_shift_gemm(c.spec.mapping);
+  const std::int64_t s = steps ? c.spec.sampled_steps : c.spec.sampled_outputs;
+  const std::int64_t whole = steps ? kernel_steps(c.spec) : c.spec.n;
+  if (s > 0 && 2 * s < whole) {
     wafer::FabricCaseSpec a = c.spec, b = c.spec;
-    a.sampled_outputs = s;
-    b.sampled_outputs = 2 * s;
+    (steps ? a.sampled_steps : a.sampled_outputs) = s;
+    (steps ? b.sampled_steps : b.sampled_outputs) = 2 * s;
     const auto ra = wafer::run_fabric_case(comm, a, chip, chip.fabric, false);
     account(ra);
     o.last = wafer::run_fabric_case(comm, b, chip, chip.fabric, c.heatmap);
     account(o.last);
-    const double scale = static_cast<double>(c.spec.n - 2 * s) / static_cast<double>(s);
-    o.cycles_max = static_cast<double>(o.last.cycles_max) +
-                   static_cast<double>(o.last.cycles_max - ra.cycles_max) * scale;
+    const double scale = static_cast<double>(whole - 2 * s) / static_cast<double>(s);
+    o.cycles_max = o.last.cycles_max + (o.last.cycles_max - ra.cycles_max) * scale;
     o.cycles_mean = o.last.cycles_mean + (o.last.cycles_mean - ra.cycles_mean) * scale;
+    o.sampled = s;
   } else {
     wafer::FabricCaseSpec full = c.spec;
     full.sampled_outputs = 0;
+    full.sampled_steps = 0;
     o.last = wafer::run_fabric_case(comm, full, chip, chip.fabric, c.heatmap);
     account(o.last);
-    o.cycles_max = static_cast<double>(o.last.cycles_max);
+    o.cycles_max = o.last.cycles_max;
     o.cycles_mean = o.last.cycles_mean;
   }
   return o;
@@ -80,7 +90,7 @@ io::Table fabric_table_schema() {
   t.add("case", ColumnType::str, "", "case name");
   t.add("origin", ColumnType::str, "", "`case`, or the layer sweep and <model>.<gemm>.<pass> uses of this shape");
   t.add("chip", ColumnType::str, "", "wafer system (inputs/systems file stem)");
-  t.add("mapping", ColumnType::str, "", "chain, allreduce or weight-streaming");
+  t.add("mapping", ColumnType::str, "", "the kernel: chain, allreduce, meshgemv, cannon, meshgemm, summa or weight-streaming");
   t.add("p_rows", ColumnType::i64, "PEs", "rows of the PE rectangle");
   t.add("p_cols", ColumnType::i64, "PEs", "columns of the PE rectangle");
   t.add("m", ColumnType::i64, "1", "inner dimension of y[batch, n] = x[batch, m] W[m, n]");
@@ -88,11 +98,14 @@ io::Table fabric_table_schema() {
   t.add("batch", ColumnType::i64, "1", "rows of x (tokens); 1 is a GEMV");
   t.add("sparsity", ColumnType::f64, "1", "fraction of weights that are zero");
   t.add("statistic", ColumnType::str, "", "what `cycles` reports: max (last PE done) or mean (mean PE completion)");
-  t.add("cycles", ColumnType::f64, "cycles", "cycles of the layer (the case's statistic), launch overhead included");
-  t.add("cycles_max", ColumnType::f64, "cycles", "cycle the last PE finished + launch overhead");
-  t.add("cycles_mean", ColumnType::f64, "cycles", "mean PE completion cycle + launch overhead");
+  t.add("cycles", ColumnType::f64, "cycles", "on-chip cycles of the kernel (the case's statistic), as the PE timers report them");
+  t.add("cycles_max", ColumnType::f64, "cycles", "on-chip: last PE's end - first PE's timer start, per timed repeat");
+  t.add("cycles_mean", ColumnType::f64, "cycles", "on-chip: mean over PEs of (end - timer start), per timed repeat");
+  t.add("launch_cycles", ColumnType::f64, "cycles", "host side, outside the timers: x in and y out (fp16) over the system I/O");
   t.add("time_s", ColumnType::f64, "s", "cycles at the chip's clock");
+  t.add("repeats", ColumnType::i64, "1", "timed repeats run back to back (after `warmup` untimed ones); cycles are per repeat");
   t.add("sampled_outputs", ColumnType::i64, "1", "0: all n outputs simulated; s: runs of s and 2s outputs, cycles extended linearly to n");
+  t.add("sampled_steps", ColumnType::i64, "1", "0: every step of a shift GEMM simulated; s: runs of s and 2s steps, cycles extended linearly to the kernel's steps");
   t.add("fabric_width", ColumnType::i64, "PEs", "columns of the simulated fabric");
   t.add("fabric_height", ColumnType::i64, "PEs", "rows of the simulated fabric");
   t.add("pe_cycles", ColumnType::f64, "PE-cycles", "simulated fabric PEs x cycles, summed over the runs of the case");
@@ -195,8 +208,11 @@ RunSummary run_fabric_study(MPI_Comm comm, const Study& study, const RunOptions&
     put("cycles", cycles);
     put("cycles_max", o.cycles_max);
     put("cycles_mean", o.cycles_mean);
+    put("launch_cycles", o.last.launch_cycles);
     put("time_s", cycles / chip.clock_hz);
-    put_i("sampled_outputs", c.spec.sampled_outputs > 0 && 2 * c.spec.sampled_outputs < c.spec.n ? c.spec.sampled_outputs : 0);
+    put_i("repeats", c.spec.repeats);
+    put_i("sampled_outputs", wafer::is_shift_gemm(c.spec.mapping) ? 0 : o.sampled);
+    put_i("sampled_steps", wafer::is_shift_gemm(c.spec.mapping) ? o.sampled : 0);
     put_i("fabric_width", o.last.fabric_width);
     put_i("fabric_height", o.last.fabric_height);
     put("pe_cycles", o.pe_cycles);

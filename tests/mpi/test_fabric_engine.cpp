@@ -34,7 +34,6 @@ wb::wafer::FabricModel model(int task, int read, int depth) {
   m.pe_queue_depth = depth;
   m.task_overhead = task;
   m.read_cycles = read;
-  m.launch_overhead = 0;
   return m;
 }
 
