@@ -114,6 +114,7 @@ ScenarioResult evaluate_wafer(const Study& study, const Scenario& sc) {
     layers.find("time_s")->f64.push_back(r.time_s);
     layers.find("bound")->str.push_back(r.bound);
     layers.find("source")->str.push_back(r.source);
+    layers.find("kernels")->str.push_back(r.kernels);
     layers.find("compute_s")->f64.push_back(r.compute_s);
     layers.find("stream_s")->f64.push_back(r.stream_s);
   }

@@ -75,6 +75,7 @@ io::Table wafer_layers_table() {
   t.add("time_s", io::ColumnType::f64, "s", "time over the step: compute_s plus its share of the streaming its layer group cannot hide");
   t.add("bound", io::ColumnType::str, "", "compute or streaming: which bounds the row's layer group (a layer's forward, or its backward)");
   t.add("source", io::ColumnType::str, "", "where the cycles come from: analytic, fabric or fabric+analytic");
+  t.add("kernels", io::ColumnType::str, "", "the fastest kernel that fits SRAM per product, '+'-joined (weight-streaming, chain, meshgemv, cannon, meshgemm, summa)");
   t.add("compute_s", io::ColumnType::f64, "s", "wafer compute time over the step");
   t.add("stream_s", io::ColumnType::f64, "s", "its own MemoryX/SwarmX transfer (weights in, or gradients out)");
   return t;
