@@ -84,6 +84,7 @@ FabricCase parse_case(const io::YamlValue& value, Catalog& catalog) {
     if (ref.source.empty()) p.fail("source must not be empty");
     if (auto n = p.optional("note")) ref.note = n->as_string();
     if (auto f = p.optional("fit")) ref.fit = f->as_bool();
+    if (auto k = p.optional("known_miss")) ref.known_miss = k->as_string();
     p.done();
     c.published = ref;
   }

@@ -188,7 +188,7 @@ RunSummary run_fabric_study(MPI_Comm comm, const Study& study, const RunOptions&
       ref.find("pass")->i64.push_back(reference_passes(r, cycles) ? 1 : 0);
       ref.find("source")->str.push_back(c.published->source);
       ref.find("note")->str.push_back(c.published->note);
-      ref.find("known_miss")->str.push_back("");
+      ref.find("known_miss")->str.push_back(c.published->known_miss);
     }
     const double rect_pes = static_cast<double>(c.spec.p_rows * c.spec.p_cols);
     auto put = [&](const char* col, double v) { fab.find(col)->f64.push_back(v); };
