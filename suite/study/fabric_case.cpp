@@ -90,6 +90,11 @@ FabricCase parse_case(const io::YamlValue& value, Catalog& catalog) {
   }
   m.done();
   validate_at(c, value);
+  // A sampled shift GEMM runs s and 2s steps (fabric_runner.cpp): both must be below half the kernel.
+  const std::int64_t steps = c.spec.mapping == wafer::FabricMapping::summa ? c.spec.p_rows : c.spec.p_rows - 1;
+  if (c.spec.sampled_steps > 0 && 4 * c.spec.sampled_steps >= steps)
+    value.fail(c.name + ": sampled_steps runs s and 2s steps, both below half the kernel's " + std::to_string(steps) +
+               " steps: s must be below " + std::to_string((steps + 3) / 4));
   return c;
 }
 
@@ -149,8 +154,9 @@ void parse_layer_sweep(const io::YamlValue& value, Catalog& catalog, std::vector
     cols = r.required("cols").as_positive_int();
     r.done();
   }
-  std::int64_t sampled = 0;
+  std::int64_t sampled = 0, sampled_steps = 0;
   if (auto v = sw.optional("sampled_outputs")) sampled = v->as_positive_int();
+  if (auto v = sw.optional("sampled_steps")) sampled_steps = v->as_positive_int();
   std::string statistic = "max";
   if (auto v = sw.optional("statistic")) statistic = statistic_of(*v);
   sw.done();
@@ -176,7 +182,9 @@ void parse_layer_sweep(const io::YamlValue& value, Catalog& catalog, std::vector
             c.spec.p_cols = cols ? cols : whole.second;
             c.spec.whole_fabric = rows == 0;
             c.spec.sparsity = s;
-            c.spec.sampled_outputs = sampled && 2 * sampled < c.spec.n ? sampled : 0;
+            c.spec.sampled_outputs = !wafer::is_shift_gemm(mapping) && sampled && 2 * sampled < c.spec.n ? sampled : 0;
+            const std::int64_t steps = mapping == wafer::FabricMapping::summa ? c.spec.p_rows : c.spec.p_rows - 1;
+            c.spec.sampled_steps = wafer::is_shift_gemm(mapping) && sampled_steps && 4 * sampled_steps < steps ? sampled_steps : 0;
             c.name = sys.name + "/" + wafer::to_string(mapping) + "/" + std::to_string(c.spec.m) + "x" +
                      std::to_string(c.spec.n) + "x" + std::to_string(tokens) + "/" + std::to_string(c.spec.p_rows) + "x" +
                      std::to_string(c.spec.p_cols) + "/" + percent_text(s);
