@@ -205,6 +205,7 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
   run.rounds = stats.rounds;
   run.lps = view.lp_count();
   run.wall_s = stats.wall_s;
+  run.micro_batches_walked = st.grad_accum;
 
   // Step boundaries: the latest end of each step's tasks over all GPUs.
   const std::size_t steps = static_cast<std::size_t>(st.steps);

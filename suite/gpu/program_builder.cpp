@@ -15,6 +15,17 @@ struct Unit {
   std::int64_t chunk;
 };
 
+}  // namespace
+
+std::int64_t schedule_warmup(std::int64_t stage, std::int64_t pp, std::int64_t vp, std::int64_t micro) {
+  if (pp == 1) return 0;
+  const std::int64_t total = micro * vp;
+  if (vp == 1) return std::min(pp - stage - 1, micro);
+  return micro == pp ? total : std::min(total, (pp - stage - 1) * 2 + (vp - 1) * pp);
+}
+
+namespace {
+
 // Order of forward/backward units on one stage: 1F1B (Narayanan et al. SOSP'19 PipeDream-Flush,
 // as in Megatron-LM forward_backward_pipelining_without_interleaving) or the interleaved order
 // of forward_backward_pipelining_with_interleaving (SC'21 Sec. 2.2.2).
@@ -28,12 +39,7 @@ std::vector<Unit> schedule(std::int64_t stage, std::int64_t pp, std::int64_t vp,
     return out;
   }
   const std::int64_t total = micro * vp;
-  std::int64_t warmup = 0;
-  if (vp == 1) {
-    warmup = std::min(pp - stage - 1, micro);
-  } else {
-    warmup = micro == pp ? total : std::min(total, (pp - stage - 1) * 2 + (vp - 1) * pp);
-  }
+  const std::int64_t warmup = schedule_warmup(stage, pp, vp, micro);
   auto unit_of = [&](std::int64_t k, bool forward) {
     const std::int64_t group = pp * vp;
     std::int64_t chunk = (k % group) / pp;
@@ -195,9 +201,11 @@ Program StageBuilder::build() {
     b_.phase = 0;
     if (st_.overhead > 0) compute(TaskKind::overhead, st_.overhead, {});
     for (const Unit& u : schedule(stage_, pp_, vp_, m_)) {
+      if (step_ == 0) prog_.unit_begin.push_back(static_cast<std::uint32_t>(prog_.tasks.size()));
       if (u.forward) forward(u);
       else backward(u);
     }
+    if (step_ == 0) prog_.unit_begin.push_back(static_cast<std::uint32_t>(prog_.tasks.size()));
     reduce_after_pipeline();
     optimizer();
   }

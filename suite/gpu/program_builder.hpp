@@ -11,4 +11,8 @@ namespace wb::gpu {
 // The program of one pipeline stage.
 Program build_program(const StepSetup& setup, std::int64_t stage);
 
+// Forward units a stage runs before its first backward (1F1B or interleaved warm-up, or all of
+// them); the units after alternate forward, backward until the cool-down's backward units.
+std::int64_t schedule_warmup(std::int64_t stage, std::int64_t pp, std::int64_t vp, std::int64_t micro);
+
 }  // namespace wb::gpu

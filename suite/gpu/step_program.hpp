@@ -85,6 +85,9 @@ struct Program {
   std::vector<std::int32_t> stream_prev;  // previous task on the same stream (-1: none)
   // Collective task index per group kind and sequence number.
   std::vector<std::uint32_t> collective_task[kGroupKinds];
+  // First task of each forward/backward unit of the first step, in schedule order, and one past
+  // the last unit's tasks (the pipeline's periodic structure, gpu/steady_state.hpp).
+  std::vector<std::uint32_t> unit_begin;
   void finish();  // builds successors and pending counts
 };
 
