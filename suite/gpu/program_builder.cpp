@@ -24,6 +24,40 @@ std::int64_t schedule_warmup(std::int64_t stage, std::int64_t pp, std::int64_t v
   return micro == pp ? total : std::min(total, (pp - stage - 1) * 2 + (vp - 1) * pp);
 }
 
+GradReduction grad_reduction(const StepSetup& st) {
+  const FrameworkTime& ft = *st.framework->time;
+  const int zero = st.strategy.zero_stage;
+  const bool overlap_ddp = ft.grad_reduce == GradReduce::overlapped ||
+                           (ft.grad_reduce == GradReduce::overlapped_without_pipeline && st.pp == 1);
+  GradReduction r;
+  double bucket = 0;
+  r.grad_bytes = zero == 0 ? ft.grad_bytes_per_param : 2.0;  // ZeRO reduces fp16 gradients
+  if (st.dp > 1) {
+    if (zero == 0) {
+      if (overlap_ddp) {
+        r.last_micro = true;
+        bucket = st.framework->ddp_bucket_bytes / r.grad_bytes;
+      } else {
+        r.after = true;
+      }
+    } else if (zero == 1) {
+      r.last_micro = true;
+      bucket = st.framework->reduce_bucket_elements;
+    } else {
+      r.each_micro = true;
+      bucket = st.framework->reduce_bucket_elements;
+    }
+  } else if (st.offload) {
+    // One GPU with offload still copies each gradient bucket to the host as it is produced.
+    r.each_micro = true;
+    bucket = st.framework->reduce_bucket_elements;
+  }
+  if (bucket > 0) r.bucket_elems = bucket;
+  r.kind = zero == 0 ? Collective::all_reduce : Collective::reduce_scatter;
+  r.task = zero == 0 ? TaskKind::grad_allreduce : TaskKind::grad_reduce;
+  return r;
+}
+
 namespace {
 
 // Order of forward/backward units on one stage: 1F1B (Narayanan et al. SOSP'19 PipeDream-Flush,
@@ -158,33 +192,14 @@ StageBuilder::StageBuilder(const StepSetup& st, std::int64_t stage)
       multi_dp_(st.dp > 1), zero3_(st.strategy.zero_stage == 3),
       recompute_full_(st.strategy.recompute == model::Recompute::full),
       recompute_sel_(st.strategy.recompute == model::Recompute::selective), dp_(static_cast<double>(st.dp)) {
-  const bool pipelined = pp_ > 1;
-  const bool overlap_ddp = ft_.grad_reduce == GradReduce::overlapped ||
-                           (ft_.grad_reduce == GradReduce::overlapped_without_pipeline && !pipelined);
-  grad_bytes_ = zero_ == 0 ? ft_.grad_bytes_per_param : 2.0;  // ZeRO reduces fp16 gradients
-  if (multi_dp_) {
-    if (zero_ == 0) {
-      if (overlap_ddp) {
-        reduce_last_micro_ = true;
-        bucket_elems_ = fw_.ddp_bucket_bytes / grad_bytes_;
-      } else {
-        reduce_after_ = true;
-      }
-    } else if (zero_ == 1) {
-      reduce_last_micro_ = true;
-      bucket_elems_ = fw_.reduce_bucket_elements;
-    } else {
-      reduce_each_micro_ = true;
-      bucket_elems_ = fw_.reduce_bucket_elements;
-    }
-  } else if (st_.offload) {
-    // One GPU with offload still copies each gradient bucket to the host as it is produced.
-    reduce_each_micro_ = true;
-    bucket_elems_ = fw_.reduce_bucket_elements;
-  }
-  if (bucket_elems_ <= 0) bucket_elems_ = 1e30;
-  reduce_kind_ = zero_ == 0 ? Collective::all_reduce : Collective::reduce_scatter;
-  reduce_task_kind_ = zero_ == 0 ? TaskKind::grad_allreduce : TaskKind::grad_reduce;
+  const GradReduction r = grad_reduction(st);
+  grad_bytes_ = r.grad_bytes;
+  bucket_elems_ = r.bucket_elems;
+  reduce_each_micro_ = r.each_micro;
+  reduce_last_micro_ = r.last_micro;
+  reduce_after_ = r.after;
+  reduce_kind_ = r.kind;
+  reduce_task_kind_ = r.task;
   // ZeRO-3 prefetches up to the window DeepSpeed allows (stage3_prefetch_bucket_size, at least
   // the next module).
   prefetch_modules_ = std::max(1.0, std::floor(fw_.prefetch_bucket_elements / std::max(1.0, st_.layer_params)));
