@@ -1,5 +1,7 @@
 #include "gpu/framework.hpp"
 
+#include <algorithm>
+
 namespace wb::gpu {
 
 using io::Dim;
@@ -12,6 +14,39 @@ const char* to_string(Accounting a) {
   }
   return "?";
 }
+
+std::string unsupported(const FrameworkSpec& f, const Strategy& s) {
+  const FrameworkSupport& u = f.support;
+  if (std::find(u.zero_stages.begin(), u.zero_stages.end(), s.zero_stage) == u.zero_stages.end())
+    return f.name + " does not run ZeRO stage " + std::to_string(s.zero_stage);
+  if (s.tp > 1 && !u.tensor_parallel) return f.name + " has no tensor parallelism";
+  if (s.pp > 1 && !u.pipeline) return f.name + " has no pipeline parallelism";
+  if (s.pp > 1 && s.zero_stage > u.pipeline_max_zero)
+    return f.name + " runs pipeline parallelism with ZeRO stage " + std::to_string(u.pipeline_max_zero) + " at most";
+  if ((s.offload_optimizer || s.offload_params) && !u.offload) return f.name + " has no CPU offload";
+  return {};
+}
+
+namespace {
+
+FrameworkSupport parse_support(io::YamlMap m) {
+  FrameworkSupport u;
+  u.zero_stages.clear();
+  for (const io::YamlValue& z : m.required("zero").as_list()) {
+    const std::int64_t stage = z.as_int();
+    if (stage < 0 || stage > 3) z.fail("a ZeRO stage is 0, 1, 2 or 3");
+    u.zero_stages.push_back(static_cast<int>(stage));
+  }
+  u.pipeline_max_zero = static_cast<int>(m.required("pipeline_max_zero").as_int());
+  u.tensor_parallel = m.required("tensor_parallel").as_bool();
+  u.pipeline = m.required("pipeline").as_bool();
+  u.offload = m.required("offload").as_bool();
+  m.required("source").as_string();  // every capability claim names where it comes from
+  m.done();
+  return u;
+}
+
+}  // namespace
 
 FrameworkSpec parse_framework(const io::YamlValue& document, const std::string& name) {
   io::YamlMap root(document);
@@ -40,6 +75,7 @@ FrameworkSpec parse_framework(const io::YamlValue& document, const std::string& 
     f.max_live_parameters = p.add(io::read_figure(root, "max_live_parameters", Dim::count));
     f.host_process_bytes = p.add(io::read_figure(root, "host_process", Dim::bytes));
   }
+  if (auto sup = root.optional("supports")) f.support = parse_support(io::YamlMap(*sup));
   if (root.has("time_model")) {
     io::YamlMap tm = root.required_map("time_model");
     f.time = parse_framework_time(tm, p);

@@ -75,6 +75,15 @@ double OpCost::gemm_efficiency(double m, double n, double k, double batch) const
   return g.flops / ((g.gpu_s - perf_.kernel_gap_s) * peak_);
 }
 
+KernelSeq OpCost::flash_attention(double flops, bool backward) const {
+  KernelSeq out;
+  out.kernels = 1;
+  out.flops = flops;
+  const double eff = backward ? fw_.flash_backward_efficiency : fw_.flash_forward_efficiency;
+  out.gpu_s = flops / (peak_ * eff) + perf_.kernel_gap_s;
+  return out;
+}
+
 KernelSeq OpCost::stream(double bytes, std::int64_t kernels) const {
   KernelSeq out;
   out.kernels = kernels;
@@ -118,10 +127,7 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
     core += c.stream(e * 4.0 * T * qt);              // context back to [s, b, h]
   } else {
     // FlashAttention (Dao et al. 2022): one kernel, causal half of the scores, no s^2 traffic.
-    KernelSeq fa = c.gemm(s, s, 2.0 * dh, b * at);
-    fa.gpu_s = (fa.gpu_s - c.perf().kernel_gap_s) * 0.5 + c.perf().kernel_gap_s;
-    fa.flops *= 0.5;
-    core += fa;
+    core += c.flash_attention(0.5 * 2.0 * s * s * 2.0 * dh * b * at, false);  // QK^T and PV, causal half
   }
   af += core;
   af += c.weight_gemm(T, h, qt);
@@ -154,10 +160,8 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
     ab += c.gemm(s, dh, s, b * at);                  // dK
     ab += c.stream(4.0 * T * (qt + 2.0 * kvt));      // gradients back to [s, b, 3h]
   } else {
-    KernelSeq fb = c.gemm(s, s, 5.0 * dh, b * at);   // FlashAttention backward recomputes scores
-    fb.gpu_s = (fb.gpu_s - c.perf().kernel_gap_s) * 0.5 + c.perf().kernel_gap_s;
-    fb.flops *= 0.5;
-    ab += fb;
+    // Backward: recomputed scores, dV, dP, dQ, dK (five s x s x dh products), causal half.
+    ab += c.flash_attention(0.5 * 2.0 * s * s * 5.0 * dh * b * at, true);
   }
   ab += c.weight_gemm(T, h, qt + 2.0 * kvt);         // QKV dgrad
   ab += c.gemm(h, qt + 2.0 * kvt, T);                // QKV wgrad

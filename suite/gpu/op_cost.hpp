@@ -50,6 +50,9 @@ class OpCost {
   double sparse_weight_speedup() const { return sparse_speedup_; }
   // Fraction of peak a GEMM of this shape reaches (for tests and docs).
   double gemm_efficiency(double m, double n, double k, double batch = 1) const;
+  // FlashAttention (Dao et al. 2022), one fused kernel over the causal half of the scores:
+  // `flops` at the framework's achieved fraction of the peak (forward or backward).
+  KernelSeq flash_attention(double flops, bool backward) const;
   // A memory-bound kernel moving `bytes` through HBM.
   KernelSeq stream(double bytes, std::int64_t kernels = 1) const;
   // Wall time of a kernel sequence on the compute stream: the GPU time, or the host's launch

@@ -79,6 +79,10 @@ FrameworkTime parse_framework_time(io::YamlMap& m, io::Provenance& p) {
     if (s == "unfused") t.attention = Attention::unfused;
     else if (s == "flash") t.attention = Attention::flash;
     else v.fail("unknown attention '" + s + "'; expected unfused or flash");
+    if (t.attention == Attention::flash) {
+      t.flash_forward_efficiency = p.add(io::read_figure(m, "flash_forward_efficiency", Dim::count));
+      t.flash_backward_efficiency = p.add(io::read_figure(m, "flash_backward_efficiency", Dim::count));
+    }
   }
   {
     const io::YamlValue v = m.required("grad_reduce");
@@ -86,7 +90,8 @@ FrameworkTime parse_framework_time(io::YamlMap& m, io::Provenance& p) {
     if (s == "overlapped") t.grad_reduce = GradReduce::overlapped;
     else if (s == "after-backward") t.grad_reduce = GradReduce::after_backward;
     else if (s == "overlapped-without-pipeline") t.grad_reduce = GradReduce::overlapped_without_pipeline;
-    else v.fail("unknown grad_reduce '" + s + "'; expected overlapped, after-backward or overlapped-without-pipeline");
+    else if (s == "per-module") t.grad_reduce = GradReduce::per_module;
+    else v.fail("unknown grad_reduce '" + s + "'; expected overlapped, after-backward, overlapped-without-pipeline or per-module");
   }
   t.grad_bytes_per_param = p.add(io::read_figure(m, "grad_bytes_per_param", Dim::count));
   t.gpu_optimizer_bytes_per_param = p.add(io::read_figure(m, "gpu_optimizer_bytes_per_param", Dim::count));

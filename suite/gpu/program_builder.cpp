@@ -40,6 +40,11 @@ GradReduction grad_reduction(const StepSetup& st) {
       } else {
         r.after = true;
       }
+    } else if (ft.grad_reduce == GradReduce::per_module) {
+      // PyTorch FSDP (Zhao et al. VLDB 2023, Sec. 3.3): each unit's gradients are
+      // reduce-scattered when its backward ends, in every micro-batch.
+      r.each_micro = true;
+      bucket = st.layer_params;
     } else if (zero == 1) {
       r.last_micro = true;
       bucket = st.framework->reduce_bucket_elements;

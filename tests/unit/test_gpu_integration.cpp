@@ -99,6 +99,42 @@ TEST(SearchBest, ReportsWhenNoLayoutFitsOrExists) {
     EXPECT_GE(gpu::plan_memory(big, one, s, w, deepspeed()).device.total(), plan.device.total()) << s.canonical();
 }
 
+TEST(SearchFramework, RanksOnlyLayoutsTheFrameworkRunsAndTheUserAllows) {
+  const auto& m = catalog().model("cerebras-gpt-1.3b");
+  const auto cluster = gpu::make_node_cluster(*catalog().system("dgx-a100-80gb").node(), 2);
+  model::Workload w;
+  w.seq_len = 2048;
+  w.global_batch = 256;
+  const auto& megatron = catalog().framework("megatron-lm");
+  const auto& fsdp = catalog().framework("fsdp");
+  std::int64_t megatron_layouts = 0;
+  for (const auto& s : gpu::enumerate_strategies(m, cluster, w, &megatron)) {
+    ++megatron_layouts;
+    EXPECT_LE(s.zero_stage, 1) << s.canonical();
+    EXPECT_FALSE(s.offload_optimizer) << s.canonical();
+  }
+  EXPECT_GT(megatron_layouts, 0);
+  for (const auto& s : gpu::enumerate_strategies(m, cluster, w, &fsdp)) {
+    EXPECT_EQ(s.tp * s.pp, 1) << s.canonical();
+    EXPECT_NE(s.zero_stage, 1) << s.canonical();
+  }
+  for (const auto& s : gpu::enumerate_strategies(m, cluster, w, &deepspeed()))
+    if (s.pp > 1) EXPECT_LE(s.zero_stage, 1) << s.canonical();
+  // The user's constraints on top: ZeRO-1 only, tensor parallelism at most 2, no offload.
+  gpu::SearchConstraints c;
+  c.zero_stages = {1};
+  c.tp_max = 2;
+  c.offload = false;
+  const gpu::BestStrategy best = gpu::search_best(m, cluster, w, deepspeed(), 1e10, {}, c);
+  ASSERT_TRUE(best.found);
+  EXPECT_EQ(best.best.strategy.zero_stage, 1);
+  EXPECT_LE(best.best.strategy.tp, 2);
+  EXPECT_FALSE(best.best.strategy.offload_optimizer);
+  const gpu::BestStrategy unconstrained = gpu::search_best(m, cluster, w, deepspeed(), 1e10, {});
+  ASSERT_TRUE(unconstrained.found);
+  EXPECT_GE(unconstrained.best.tokens_per_s, best.best.tokens_per_s);
+}
+
 TEST(StepLowerBound, NeverExceedsTheSimulatedStep) {
   gpu::TimeOptions opt;
   opt.stragglers = false;
