@@ -135,7 +135,7 @@ void BM_EvaluateEveryLayout(benchmark::State& state) {
   wb::gpu::TimeOptions opt;
   opt.stragglers = false;
   std::vector<wb::gpu::Strategy> layouts;
-  for (const auto& s : wb::gpu::enumerate_strategies(p.model, p.cluster, p.workload)) {
+  for (const auto& s : wb::gpu::enumerate_strategies(p.model, p.cluster, p.workload, &p.framework)) {
     try {
       if (!wb::gpu::plan_memory(p.model, p.cluster, s, p.workload, p.framework).fits()) continue;
       wb::gpu::training_time(p.model, p.cluster, s, p.workload, p.framework, 0, opt, MPI_COMM_SELF);

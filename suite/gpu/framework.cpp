@@ -24,6 +24,7 @@ std::string unsupported(const FrameworkSpec& f, const Strategy& s) {
   if (s.pp > 1 && s.zero_stage > u.pipeline_max_zero)
     return f.name + " runs pipeline parallelism with ZeRO stage " + std::to_string(u.pipeline_max_zero) + " at most";
   if ((s.offload_optimizer || s.offload_params) && !u.offload) return f.name + " has no CPU offload";
+  if (s.virtual_stages > 1 && !u.interleaved) return f.name + " has no interleaved pipeline schedule";
   return {};
 }
 
@@ -41,6 +42,7 @@ FrameworkSupport parse_support(io::YamlMap m) {
   u.tensor_parallel = m.required("tensor_parallel").as_bool();
   u.pipeline = m.required("pipeline").as_bool();
   u.offload = m.required("offload").as_bool();
+  if (auto v = m.optional("interleaved")) u.interleaved = v->as_bool();
   m.required("source").as_string();  // every capability claim names where it comes from
   m.done();
   return u;

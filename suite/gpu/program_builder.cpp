@@ -1,6 +1,7 @@
 #include "gpu/program_builder.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <initializer_list>
 #include <vector>
@@ -234,9 +235,17 @@ Program StageBuilder::build() {
 }
 
 std::int64_t StageBuilder::compute(TaskKind k, SimTime d, std::initializer_list<std::int64_t> extra) {
-  std::vector<std::int64_t> deps(extra);
-  if (last_compute_ < 0 && step_ > 0) deps.push_back(prev_step_update_);
-  const std::int64_t id = b_.add(compute_task(k, d, stp_), deps);
+  // A handful of dependencies: kept on the stack (a strategy search builds millions of tasks).
+  std::array<std::int64_t, 8> deps{};
+  std::size_t n = 0;
+  for (std::int64_t e : extra) deps.at(n++) = e;
+  if (last_compute_ < 0 && step_ > 0) deps.at(n++) = prev_step_update_;
+  struct Range {
+    const std::int64_t *b, *e;
+    const std::int64_t* begin() const { return b; }
+    const std::int64_t* end() const { return e; }
+  };
+  const std::int64_t id = b_.add_range(compute_task(k, d, stp_), Range{deps.data(), deps.data() + n});
   last_compute_ = id;
   return id;
 }

@@ -9,7 +9,8 @@
 // stays inside a node (Megatron-LM practice, Narayanan et al. SC'21 Sec. 3.2); pipeline stages
 // divide the layers evenly; offload needs ZeRO >= 1 and parameter offload ZeRO-3; micro-batches
 // are powers of two that divide the global batch per data-parallel rank when the workload fixes
-// it; and the framework must run the layout (its `supports:`: Megatron-LM no ZeRO-2/3 nor
+// it; interleaved pipelines (vp<N>) cut each stage into N chunks of whole layers and need the
+// micro-batches in groups of pp; and the framework must run the layout (its `supports:`: Megatron-LM no ZeRO-2/3 nor
 // offload, DeepSpeed's pipeline engine ZeRO-1 at most, FSDP no tensor or pipeline parallelism).
 #include <cstdint>
 #include <vector>

@@ -313,7 +313,7 @@ bool simulate_steady(const StepSetup& st, bool stragglers, SimRun& out, std::str
   const std::int64_t m = st.grad_accum;
   if (m % bl.micro != 0) return fail("micro-batches not a multiple of the block");
   // Blocks to simulate: a few beyond the pipeline's fill, more if the times take longer to settle.
-  for (std::int64_t want = 8; want <= 64; want *= 2) {
+  for (std::int64_t want = 4; want <= 64; want *= 2) {
     std::int64_t mr = bl.micro;
     while (bl.count(mr) < want && mr < m) mr += bl.micro;
     if (mr + bl.micro > m) return fail(reason.empty() ? "too few micro-batches to repeat" : reason);
