@@ -139,8 +139,6 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
     }
     cross = std::max<SimTime>(1, cross);
   }
-  sim::Engine engine(run_comm, lp_rank, cross);
-
   // Straggler factors: the full simulation draws one per device; the reduced one gives every
   // representative the slowest device's factor (exact when the step waits for the slowest) and
   // reports it as that device. Outputs (timeline, critical path) follow, per stage, the slowest
@@ -164,41 +162,51 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
   }
   const double fmax = factor.empty() ? 1.0 : *std::max_element(factor.begin(), factor.end());
 
+  // The engine over the LPs. Per-task times are kept only by the GPUs that can be reported: each
+  // stage's slowest (the critical device almost always is one) and `also`; thousands of GPUs'
+  // times would not fit in cache (the 1T model on 3,072 GPUs: 1.2 GB).
+  std::unique_ptr<sim::Engine> engine;
   std::vector<GpuLp*> local_gpus;
-  for (std::size_t i = 0; i < view.devices.size(); ++i) {
-    const LpId id = static_cast<LpId>(i);
-    if (!engine.is_local(id)) continue;
-    const std::int64_t d = view.devices[i];
-    const std::size_t stage = static_cast<std::size_t>(st.stage_of(d));
-    double f = 1.0;
-    std::int64_t label = d;
-    if (strag && mode == SimMode::reduced) {
-      f = fmax;
-      label = stage_rep[stage];
-    } else if (strag) {
-      f = factor[static_cast<std::size_t>(d)];
+  auto run_engine = [&](std::int64_t also) {
+    local_gpus.clear();
+    engine = std::make_unique<sim::Engine>(run_comm, lp_rank, cross);
+    for (std::size_t i = 0; i < view.devices.size(); ++i) {
+      const LpId id = static_cast<LpId>(i);
+      if (!engine->is_local(id)) continue;
+      const std::int64_t d = view.devices[i];
+      const std::size_t stage = static_cast<std::size_t>(st.stage_of(d));
+      double f = 1.0;
+      std::int64_t label = d;
+      if (strag && mode == SimMode::reduced) {
+        f = fmax;
+        label = stage_rep[stage];
+      } else if (strag) {
+        f = factor[static_cast<std::size_t>(d)];
+      }
+      const bool rep = label == stage_rep[stage];
+      const bool record = mode != SimMode::full || rep || d == also;
+      auto lp = std::make_unique<GpuLp>(st, programs[stage], view, d, f, rep && timeline, label, record);
+      local_gpus.push_back(lp.get());
+      engine->add(id, std::move(lp));
+      Event kick;
+      kick.type = kStart;
+      engine->schedule(id, 0, kick);
     }
-    const bool rep = label == stage_rep[stage];
-    auto lp = std::make_unique<GpuLp>(st, programs[stage], view, d, f, rep && timeline, label);
-    local_gpus.push_back(lp.get());
-    engine.add(id, std::move(lp));
-    Event kick;
-    kick.type = kStart;
-    engine.schedule(id, 0, kick);
-  }
-  const std::size_t switches = static_cast<std::size_t>((st.gpus_per_node + st.gpus_per_switch - 1) / st.gpus_per_switch);
-  for (std::int64_t b = 0; b < node_count; ++b) {
-    const LpId base = static_cast<LpId>(view.devices.size() + static_cast<std::size_t>(4 * b));
-    if (!engine.is_local(base)) continue;
-    engine.add(base + 0, std::make_unique<HostLp>(1, st.cpu_params_per_s));
-    engine.add(base + 1, std::make_unique<HostLp>(2 * switches, st.pcie_bandwidth));
-    engine.add(base + 2, std::make_unique<CoordinatorLp>());
-    engine.add(base + 3, std::make_unique<NicLp>());
-  }
-
-  const sim::EngineStats stats = engine.run();
-  for (const GpuLp* g : local_gpus)
-    if (!g->complete()) throw std::logic_error("simulation ended with unfinished tasks on GPU " + std::to_string(g->device()));
+    const std::size_t switches = static_cast<std::size_t>((st.gpus_per_node + st.gpus_per_switch - 1) / st.gpus_per_switch);
+    for (std::int64_t b = 0; b < node_count; ++b) {
+      const LpId base = static_cast<LpId>(view.devices.size() + static_cast<std::size_t>(4 * b));
+      if (!engine->is_local(base)) continue;
+      engine->add(base + 0, std::make_unique<HostLp>(1, st.cpu_params_per_s));
+      engine->add(base + 1, std::make_unique<HostLp>(2 * switches, st.pcie_bandwidth));
+      engine->add(base + 2, std::make_unique<CoordinatorLp>());
+      engine->add(base + 3, std::make_unique<NicLp>());
+    }
+    const sim::EngineStats out = engine->run();
+    for (const GpuLp* g : local_gpus)
+      if (!g->complete()) throw std::logic_error("simulation ended with unfinished tasks on GPU " + std::to_string(g->device()));
+    return out;
+  };
+  sim::EngineStats stats = run_engine(-1);
 
   SimRun run;
   run.events = stats.events_total;
@@ -206,6 +214,7 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
   run.lps = view.lp_count();
   run.wall_s = stats.wall_s;
   run.micro_batches_walked = st.grad_accum;
+  run.max_queue = stats.max_queue;
 
   // Step boundaries: the latest end of each step's tasks over all GPUs.
   const std::size_t steps = static_cast<std::size_t>(st.steps);
@@ -229,10 +238,23 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
       mine = std::min<long long>(mine, g->label());
   allreduce(&mine, &critical, 1, MPI_LONG_LONG, MPI_MIN);
   run.critical_device = critical;
+  // The critical GPU's per-task times: simulated again (identically) when it did not keep them.
+  auto is_critical = [&](const GpuLp* g) {
+    return g->label() == critical && g->step_end(static_cast<std::uint8_t>(steps - 1)) == last_end && g->factor() == fbest_all;
+  };
+  long long missing = 0, missing_any = 0;
+  for (const GpuLp* g : local_gpus)
+    if (is_critical(g) && !g->records()) missing = 1;
+  allreduce(&missing, &missing_any, 1, MPI_LONG_LONG, MPI_MAX);
+  if (missing_any) {
+    const sim::EngineStats again = run_engine(critical);
+    run.events += again.events_total;
+    run.rounds += again.rounds;
+    run.wall_s += again.wall_s;
+  }
   long long parts[8] = {0, 0, 0, 0, 0, 0, 0, 0}, parts_all[8];
   for (const GpuLp* g : local_gpus)
-    if (g->label() == critical && g->step_end(static_cast<std::uint8_t>(steps - 1)) == last_end &&
-        g->factor() == fbest_all) {
+    if (is_critical(g)) {
       const StepBreakdown b = critical_path_breakdown(programs[static_cast<std::size_t>(st.stage_of(critical))], g->starts(), g->ends(),
                                         static_cast<std::uint8_t>(steps - 1), window_start);
       parts[0] = b.compute;
