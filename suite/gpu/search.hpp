@@ -59,8 +59,8 @@ std::vector<SearchResult> search_strategies(const model::TransformerConfig& m, c
                                             const SearchConstraints& c = {});
 
 // The fastest strategy only, found without timing every candidate: each layout that fits gets a
-// lower bound on its step (the busiest stage's compute stream, whose tasks run one after another:
-// gpu::step_time_lower_bound), candidates are timed in order of their bound, and the search stops
+// lower bound on its step (gpu::step_time_lower_bound: each stage's compute stream, its gradient
+// reductions and ZeRO-3 gathers one after another, the pipeline's fill and drain), candidates are timed in order of their bound, and the search stops
 // when no remaining bound can beat the best step found. The answer is the one search_strategies
 // ranks first (same order, same tie-break). Candidates are compared on the straggler-free step
 // (opt.stragglers is ignored), which every symmetric layout computes on the exact fast path.

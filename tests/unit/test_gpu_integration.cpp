@@ -165,7 +165,7 @@ TEST(StepLowerBound, NeverExceedsTheSimulatedStep) {
   EXPECT_GT(checked, 150);
 }
 
-// On a grid of models x GPU counts (8 to 4,096 A100, global batch 1,024), under DeepSpeed and
+// On a grid of models x GPU counts (64 to 4,096 A100, global batch 1,024), under DeepSpeed and
 // Megatron-LM: the bound never exceeds the step of any layout, search_best finds the layout the
 // full ranking puts first, and at scale its bound (exposed gradient communication, the pipeline's
 // fill and drain) rules most layouts out.
@@ -178,7 +178,7 @@ TEST(StepLowerBound, HoldsAndPrunesOnAGridOfModelsAndGpuCounts) {
   int checked = 0;
   for (const char* framework : {"deepspeed", "megatron-lm"})
     for (const char* name : {"cerebras-gpt-111m", "cerebras-gpt-1.3b", "cerebras-gpt-13b"})
-      for (std::int64_t nodes : {1, 8, 64, 512}) {
+      for (std::int64_t nodes : {8, 64, 512}) {
         const auto& m = catalog().model(name);
         const auto& f = catalog().framework(framework);
         const auto cluster = gpu::make_node_cluster(*catalog().system("dgx-a100-80gb").node(), nodes);
@@ -198,7 +198,7 @@ TEST(StepLowerBound, HoldsAndPrunesOnAGridOfModelsAndGpuCounts) {
         EXPECT_EQ(best.best.tokens_per_s, ranked.front().tokens_per_s) << what;
         if (nodes == 512) EXPECT_LE(best.stats.timed * 4, best.stats.fitting) << what << ": the bound should rule most layouts out";
       }
-  EXPECT_GT(checked, 2000);
+  EXPECT_GT(checked, 1000);
 }
 
 TEST(StudySearch, BestSweepGivesOneStableScenarioAndSweepAggregates) {
