@@ -1,19 +1,25 @@
 #include "sim/event_queue.hpp"
 
+#include <stdexcept>
+#include <string>
+
 namespace wb::sim {
 
 void EventQueue::push(const Event& e) {
-  std::uint32_t slot = 0;
+  constexpr std::int64_t lp_limit = std::int64_t{1} << kLpBits;
+  if (e.dst < 0 || e.src < 0 || e.dst >= lp_limit || e.src >= lp_limit)
+    throw std::logic_error("EventQueue: LP ids must be below " + std::to_string(lp_limit));
+  std::uint64_t slot = 0;
   if (free_.empty()) {
-    slot = static_cast<std::uint32_t>(pool_.size());
+    slot = pool_.size();
+    if (slot > kSlotMask) throw std::logic_error("EventQueue: more than 2^24 events pending");
     pool_.push_back(e);
   } else {
     slot = free_.back();
     free_.pop_back();
     pool_[slot] = e;
   }
-  const Key k{e.time, static_cast<std::uint64_t>(static_cast<std::uint32_t>(e.dst)) << 32 | static_cast<std::uint32_t>(e.src),
-              e.seq, slot};
+  const Key k{e.time, (static_cast<std::uint64_t>(e.dst) << kLpBits | static_cast<std::uint64_t>(e.src)) << kSlotBits | slot};
   std::size_t i = heap_.size();
   heap_.push_back(k);
   while (i > 0) {
@@ -26,7 +32,7 @@ void EventQueue::push(const Event& e) {
 }
 
 Event EventQueue::pop() {
-  const std::uint32_t slot = heap_.front().slot;
+  const std::uint64_t slot = heap_.front().packed & kSlotMask;
   const Key last = heap_.back();
   heap_.pop_back();
   const std::size_t n = heap_.size();
@@ -45,7 +51,7 @@ Event EventQueue::pop() {
     }
     heap_[i] = last;
   }
-  free_.push_back(slot);
+  free_.push_back(static_cast<std::uint32_t>(slot));
   return pool_[slot];
 }
 
