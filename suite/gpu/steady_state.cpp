@@ -41,7 +41,7 @@ struct Blocks {
 class Periodic {
  public:
   Periodic(const StepSetup& sr, const std::vector<Program>& progs, const FastWalk& w, const Blocks& bl)
-      : st_(sr), progs_(progs), w_(w), pp_(progs.size()) {
+      : progs_(progs), w_(w), pp_(progs.size()) {
     n_ = bl.count(sr.grad_accum);
     begin_.resize(pp_);
     for (std::size_t s = 0; s < pp_; ++s)
@@ -204,7 +204,6 @@ class Periodic {
     return true;
   }
 
-  const StepSetup& st_;
   const std::vector<Program>& progs_;
   const FastWalk& w_;
   std::size_t pp_;
