@@ -167,13 +167,15 @@ Section time_section(const io::Table& sc) {
       {&col::placement, "placement", [](const io::Column& c, std::size_t i) { return c.str[i]; }},
       {&col::step_time_s, ">step", [](const io::Column& c, std::size_t i) { return duration(c.f64[i]); }},
       {&col::tokens_per_s, ">tokens/s", f64("%.4g")},
-      {&col::tflops_per_device, ">TFLOP/s/dev", f64("%.4g")},
+      {&col::flops_per_device, ">TFLOP/s/dev",
+       [](const io::Column& c, std::size_t i) { return number(c.f64[i] / 1e12, "%.4g"); }},
       {&col::mfu, ">MFU", [](const io::Column& c, std::size_t i) { return number(100.0 * c.f64[i], "%.1f%%"); }},
       {&col::bound, "bound", [](const io::Column& c, std::size_t i) { return c.str[i]; }},
       {&col::generate_time_s, ">generate", [](const io::Column& c, std::size_t i) { return duration(c.f64[i]); }},
       {&col::time_to_train_s, ">time to train", [](const io::Column& c, std::size_t i) { return duration(c.f64[i]); }},
       {&col::scaling_efficiency, ">scaling eff.", f64("%.3f")},
-      {&col::device_hours, ">device-hours", f64("%.4g")},
+      {&col::device_seconds, ">device-hours",
+       [](const io::Column& c, std::size_t i) { return number(c.f64[i] / 3600.0, "%.4g"); }},
       {&col::goodput, ">goodput", f64("%.3f")},
   };
   return columns_section(sc, "Time", candidates);
