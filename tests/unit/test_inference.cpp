@@ -93,8 +93,8 @@ TEST(GpuServing, TimeToFirstTokenGrowsWithThePrompt) {
 }
 
 // Llama-3.1-8B in 16 bits (16 GB) fits one CS-3's 40 KB per PE with room for a KV cache. 70B
-// (141 GB) fits neither one nor two systems; on four its weights fill 40.3 of the 40 KB per PE
-// of the fullest system (whole layers: 21 of 80), too little for any kernel's buffers; five hold
+// (141 GB) fits neither one nor two systems; on four its weights fill 39.3 of the 40 KiB per PE
+// of the fullest system (whole layers: 21 of 80), too little for the KV cache and the kernels' buffers; five hold
 // it.
 TEST(WaferServing, PlacementsThatDoNotFitAreRefused) {
   const auto small = on_wafer("llama-3.1-8b", "cs-3", 1, 1, 1024);
