@@ -116,7 +116,10 @@ void fill_inference_time(const plan::Study& study, const plan::ScenarioSpec& sc,
   row.set(col::load_time_s, t.load_s);
   row.set(col::prefill_time_s, t.prefill_s);
   row.set(col::decode_time_s, t.decode_s);
-  // Serving in steady state (gpu/serving_time.hpp): unset when the batch's KV cache does not fit.
+  // Serving in steady state (gpu/serving_time.hpp), for weights resident on the GPUs (ZeRO-3
+  // sharding and parameter offload, ZeRO-Inference, stream them instead): unset when the batch's
+  // KV cache does not fit.
+  if (s.zero_stage != 0 || s.offload_params) return;
   const gpu::ServingTime v = gpu::serving_time(*sc.model, cluster, s, sc.workload, *sc.framework);
   row.set(col::kv_cache_bytes, v.kv_cache_bytes);
   row.set(col::max_batch, v.max_batch);
