@@ -34,18 +34,20 @@ Fabric make_fabric(const ClusterSpec& c) {
   return f;
 }
 
+double collective_bandwidth(const GroupShape& g, const Fabric& f) {
+  const double b_intra = f.intra_bandwidth * f.intra_efficiency;
+  if (g.nodes <= 1) return b_intra;
+  const double rails = static_cast<double>(std::min(g.per_node, f.nics));
+  const double b_net = rails * f.nic_bandwidth * f.net_efficiency;
+  return g.per_node > 1 ? std::min(b_intra, b_net) : b_net;
+}
+
 double collective_time(Collective kind, double bytes, const GroupShape& g, const Fabric& f) {
   const double n = static_cast<double>(g.members);
   if (g.members <= 1 || bytes <= 0) return 0.0;
   const bool multi = g.nodes > 1;
-  const double b_intra = f.intra_bandwidth * f.intra_efficiency;
-  double bw = b_intra, alpha = f.intra_latency_s;
-  if (multi) {
-    const double rails = static_cast<double>(std::min(g.per_node, f.nics));
-    const double b_net = rails * f.nic_bandwidth * f.net_efficiency;
-    bw = g.per_node > 1 ? std::min(b_intra, b_net) : b_net;
-    alpha = f.net_latency_s;
-  }
+  const double bw = collective_bandwidth(g, f);
+  const double alpha = multi ? f.net_latency_s : f.intra_latency_s;
   switch (kind) {
     case Collective::reduce_scatter:
     case Collective::all_gather: return (n - 1.0) * alpha + (n - 1.0) / n * bytes / bw;

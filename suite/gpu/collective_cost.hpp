@@ -47,6 +47,9 @@ struct Fabric {
 // the ping-pong's alpha-beta for pipeline transfers.
 Fabric make_fabric(const ClusterSpec& cluster);
 
+// Bus bandwidth of one member of the group (B above): bytes/s through each GPU's links.
+double collective_bandwidth(const GroupShape& g, const Fabric& f);
+
 // Seconds for one collective over a buffer of `bytes` (the full, unsharded buffer).
 double collective_time(Collective kind, double bytes, const GroupShape& g, const Fabric& f);
 

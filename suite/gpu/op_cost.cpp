@@ -22,7 +22,13 @@ constexpr double kFp32Bytes = 4.0;
 }  // namespace
 
 OpCost::OpCost(const GpuSpec& gpu, const GpuPerf& perf, const FrameworkTime& fw, bool fp32)
-    : gpu_(gpu), perf_(perf), fw_(fw), peak_(fp32 ? gpu.peak_fp32_flops : gpu.peak_fp16_flops), elem_(fp32 ? 4.0 : 2.0) {}
+    : gpu_(gpu), perf_(perf), fw_(fw), peak_(fp32 ? gpu.peak_fp32_flops : gpu.peak_fp16_flops), elem_(fp32 ? 4.0 : 2.0),
+      sms_free_(static_cast<double>(perf.sm_count)), bandwidth_(gpu.memory_bandwidth * perf.memory_efficiency) {}
+
+void OpCost::share_with_collective(double sms_held, double hbm_fraction) {
+  sms_free_ = std::max(1.0, static_cast<double>(perf_.sm_count) - sms_held);
+  bandwidth_ = gpu_.memory_bandwidth * perf_.memory_efficiency * std::max(0.0, 1.0 - hbm_fraction);
+}
 
 KernelSeq OpCost::gemm(double m, double n, double k, double batch) const { return gemm_scaled(m, n, k, batch, 1.0); }
 
@@ -41,9 +47,10 @@ KernelSeq OpCost::gemm_scaled(double m, double n, double k, double batch, double
   out.kernels = 1;
   out.flops = 2.0 * m * n * k * batch;
   if (out.flops <= 0) return out;
-  const double sms = static_cast<double>(perf_.sm_count);
-  const double peak_sm = peak_ * perf_.gemm_efficiency / sms;
-  const double l2_sm = perf_.l2_bandwidth / sms;
+  const double all_sms = static_cast<double>(perf_.sm_count);
+  const double sms = sms_free_;  // the waves fill the SMs a running collective leaves
+  const double peak_sm = peak_ * perf_.gemm_efficiency / all_sms;
+  const double l2_sm = perf_.l2_bandwidth / all_sms;
   double best = 0;
   bool first = true;
   for (const Tile& t : kTiles) {
@@ -59,14 +66,14 @@ KernelSeq OpCost::gemm_scaled(double m, double n, double k, double batch, double
       // fixed prologue/epilogue expressed in K elements.
       double time = waves * 2.0 * t.m * t.n * (kk + perf_.gemm_k_overhead) / tile_rate;
       time /= math_speedup;  // 2:4 sparse tensor cores: the math only (split-K reduction is dense)
-      if (split > 1) time += split * m * n * batch * kFp32Bytes * 2.0 / (gpu_.memory_bandwidth * perf_.memory_efficiency);
+      if (split > 1) time += split * m * n * batch * kFp32Bytes * 2.0 / bandwidth_;
       if (first || time < best) best = time;
       first = false;
     }
   }
   // Operands and result cross HBM at least once.
   const double bytes = elem_ * (m * k + k * n + m * n) * batch;
-  out.gpu_s = std::max(best, bytes / (gpu_.memory_bandwidth * perf_.memory_efficiency)) + perf_.kernel_gap_s;
+  out.gpu_s = std::max(best, bytes / bandwidth_) + perf_.kernel_gap_s;
   return out;
 }
 
@@ -80,14 +87,17 @@ KernelSeq OpCost::flash_attention(double flops, bool backward) const {
   out.kernels = 1;
   out.flops = flops;
   const double eff = backward ? fw_.flash_backward_efficiency : fw_.flash_forward_efficiency;
-  out.gpu_s = flops / (peak_ * eff) + perf_.kernel_gap_s;
+  // A fused kernel's blocks fill the free SMs; its rate scales with them.
+  double t = flops / (peak_ * eff);
+  if (sms_free_ < static_cast<double>(perf_.sm_count)) t *= static_cast<double>(perf_.sm_count) / sms_free_;
+  out.gpu_s = t + perf_.kernel_gap_s;
   return out;
 }
 
 KernelSeq OpCost::stream(double bytes, std::int64_t kernels) const {
   KernelSeq out;
   out.kernels = kernels;
-  out.gpu_s = bytes / (gpu_.memory_bandwidth * perf_.memory_efficiency) + static_cast<double>(kernels) * perf_.kernel_gap_s;
+  out.gpu_s = bytes / bandwidth_ + static_cast<double>(kernels) * perf_.kernel_gap_s;
   return out;
 }
 

@@ -48,6 +48,10 @@ class OpCost {
   // file (A100 624/312, H100 1979/989 TFLOP/s); 1 for a GPU without them (no peak_fp16_sparse).
   void use_sparse_weights(bool on);
   double sparse_weight_speedup() const { return sparse_speedup_; }
+  // Kernels sharing the GPU with a running NCCL collective: `sms_held` SMs are taken by its
+  // channels (wave quantization over the rest), and `hbm_fraction` of the HBM bandwidth by its
+  // traffic. Host dispatch is unchanged.
+  void share_with_collective(double sms_held, double hbm_fraction);
   // Fraction of peak a GEMM of this shape reaches (for tests and docs).
   double gemm_efficiency(double m, double n, double k, double batch = 1) const;
   // FlashAttention (Dao et al. 2022), one fused kernel over the causal half of the scores:
@@ -70,6 +74,8 @@ class OpCost {
   double peak_;
   double elem_;
   double sparse_speedup_ = 1.0;
+  double sms_free_;          // SMs the kernels may use
+  double bandwidth_;         // achievable HBM bandwidth of streaming traffic, bytes/s
   KernelSeq gemm_scaled(double m, double n, double k, double batch, double math_speedup) const;
 };
 

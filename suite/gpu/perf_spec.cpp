@@ -43,6 +43,12 @@ GpuPerf parse_gpu_perf(io::YamlMap& m, io::Provenance& p) {
   g.gemm_k_overhead = p.add(io::read_figure(m, "gemm_k_overhead", Dim::count, false));
   g.memory_efficiency = fraction(m, "memory_efficiency", p);
   g.kernel_gap_s = p.add(io::read_figure(m, "kernel_gap", Dim::seconds, false));
+  if (auto f = io::read_optional_figure(m, "collective_sms", Dim::count, false)) {
+    if (f->value != std::floor(f->value) || f->value >= static_cast<double>(g.sm_count))
+      m.fail("collective_sms must be a whole number below sm_count");
+    g.collective_sms = static_cast<std::int64_t>(p.add(*f));
+    g.collective_hbm_bytes_per_byte = p.add(io::read_figure(m, "collective_hbm_bytes_per_byte", Dim::count, false));
+  }
   m.done();
   return g;
 }

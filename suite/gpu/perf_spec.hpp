@@ -26,6 +26,11 @@ struct GpuPerf {
   double gemm_k_overhead = 0;       // per-tile prologue/epilogue in K elements: efficiency K/(K+k0)
   double memory_efficiency = 0;     // fraction of HBM bandwidth reached by streaming kernels
   double kernel_gap_s = 0;          // idle time of the GPU between two dependent kernels
+  // An NCCL collective running beside compute (ZeRO-3 prefetch, overlapped gradient buckets)
+  // holds one SM per channel for its whole duration and moves its data through HBM: kernels
+  // that run meanwhile get the other SMs and what is left of the bandwidth. 0: not modelled.
+  std::int64_t collective_sms = 0;
+  double collective_hbm_bytes_per_byte = 0;  // HBM traffic per byte a GPU sends or receives
 };
 
 struct NodePerf {

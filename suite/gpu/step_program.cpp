@@ -237,6 +237,19 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
   st.tp_shape = st.group_shape(GroupKind::tp, 0);
   st.dp_shape = st.group_shape(GroupKind::dp, 0);
   st.embed_shape = st.group_shape(GroupKind::embed, 0);
+  // Kernels beside an overlapped data-parallel collective (ZeRO-3 prefetch, gradient buckets):
+  // its channels hold SMs and its traffic HBM bandwidth while it runs (perf_spec.hpp).
+  OpCost shared = cost;
+  if (gp.collective_sms > 0 && st.dp > 1) {
+    const double hbm = gp.collective_hbm_bytes_per_byte * collective_bandwidth(st.dp_shape, st.fabric) /
+                       cluster.gpu.memory_bandwidth;
+    shared.share_with_collective(static_cast<double>(gp.collective_sms), std::min(0.9, hbm));
+  }
+  const LayerKernels Lc = layer_kernels(shared, m, st.seq, st.micro_batch, st.tp);
+  const EdgeKernels Ec = edge_kernels(shared, m, st.seq, st.micro_batch, st.tp);
+  st.contended = {ps(shared.wall(Lc.attn_fwd)),  ps(shared.wall(Lc.mlp_fwd)),   ps(shared.wall(Lc.attn_bwd)),
+                  ps(shared.wall(Lc.mlp_bwd)),   ps(shared.wall(Lc.attn_core_fwd)), ps(shared.wall(Ec.embed_fwd)),
+                  ps(shared.wall(Ec.embed_bwd)), ps(shared.wall(Ec.head_fwd)),  ps(shared.wall(Ec.head_bwd))};
   st.tp_allreduce = ps(collective_time(Collective::all_reduce, L.tp_allreduce_bytes, st.tp_shape, st.fabric));
   st.tp_allreduce_bytes = L.tp_allreduce_bytes;
 

@@ -103,6 +103,12 @@ struct StepSetup {
   // Durations (picoseconds, at nominal device speed).
   SimTime attn_fwd = 0, mlp_fwd = 0, attn_bwd = 0, mlp_bwd = 0, core_fwd = 0;
   SimTime embed_fwd = 0, embed_bwd = 0, head_fwd = 0, head_bwd = 0, overhead = 0, micro_overhead = 0;
+  // The same kernels while an overlapped data-parallel collective holds SMs and HBM bandwidth
+  // (GpuPerf::collective_sms); equal to the above when that is not modelled.
+  struct Contended {
+    SimTime attn_fwd = 0, mlp_fwd = 0, attn_bwd = 0, mlp_bwd = 0, core_fwd = 0;
+    SimTime embed_fwd = 0, embed_bwd = 0, head_fwd = 0, head_bwd = 0;
+  } contended;
   SimTime tp_allreduce = 0;
   double tp_allreduce_bytes = 0;
   SimTime p2p_same_node = 0, p2p_cross_node = 0;

@@ -48,6 +48,19 @@ TEST(OpCost, WaveQuantizationMakesOneMoreRowCostMoreThanItsWork) {
   EXPECT_GT(c.gemm_efficiency(256 * 27, 128 * 4, 8192), c.gemm_efficiency(256 * 27 + 1, 128 * 4, 8192));
 }
 
+TEST(OpCost, ACollectivesChannelsPushAFullWaveIntoASecond) {
+  gpu::OpCost c(a100(), *a100().perf, megatron());
+  const double alone = c.gemm(256 * 27, 128 * 4, 8192).gpu_s;
+  const double stream_alone = c.stream(1e9).gpu_s - a100().perf->kernel_gap_s;
+  c.share_with_collective(24, 0.25);
+  // 108 tiles on 84 free SMs: a second, mostly empty wave (NVIDIA forum, FSDP all-gather beside
+  // a one-wave GEMM), softened by the smaller tiles the model may fall back to.
+  const double shared = c.gemm(256 * 27, 128 * 4, 8192).gpu_s;
+  EXPECT_GT(shared / alone, 1.3);
+  EXPECT_LT(shared / alone, 2.01);
+  EXPECT_NEAR((c.stream(1e9).gpu_s - a100().perf->kernel_gap_s) / stream_alone, 1.0 / 0.75, 1e-9);
+}
+
 TEST(OpCost, StreamingKernelsScaleWithBytes) {
   const gpu::OpCost c(a100(), *a100().perf, megatron());
   const double gap = a100().perf->kernel_gap_s;
@@ -127,6 +140,36 @@ TEST(StepProgram, RejectsWhatFrameworksRefuse) {
   EXPECT_THROW(setup("megatron-1.7b", "dgx-a100-80gb", 2, "zero2+pp2+mb1", "deepspeed", 16), std::invalid_argument);
   EXPECT_THROW(setup("megatron-1.7b", "dgx-a100-80gb", 2, "zero0+pp4+vp2+mb1", "megatron-lm", 6), std::invalid_argument);
   EXPECT_THROW(setup("megatron-1.7b", "dgx-a100-80gb", 2, "zero0+mb3", "megatron-lm", 16), std::invalid_argument);
+}
+
+double compute_stream_total(const gpu::Program& p) {
+  double ps = 0;
+  for (const auto& t : p.tasks)
+    if (t.stream == gpu::Stream::compute) ps += static_cast<double>(t.duration);
+  return ps;
+}
+
+TEST(StepProgram, OverlappedCollectivesSlowOnlyTheKernelsBesideThem) {
+  // ZeRO-3 on one DGX: every layer's gather (forward and backward) and gradient reduce-scatter
+  // runs beside the compute stream and takes SMs and HBM bandwidth from it.
+  const auto st = setup("cerebras-gpt-1.3b", "dgx-a100-80gb", 1, "zero3+mb4", "deepspeed", 32);
+  ASSERT_GT(st.contended.mlp_bwd, st.mlp_bwd);
+  auto alone = st;
+  alone.contended = {st.attn_fwd, st.mlp_fwd, st.attn_bwd, st.mlp_bwd, st.core_fwd,
+                     st.embed_fwd, st.embed_bwd, st.head_fwd, st.head_bwd};
+  const gpu::Program shared = gpu::build_program(st, 0), plain = gpu::build_program(alone, 0);
+  double overlapped = 0;
+  for (const auto& t : shared.tasks)
+    if (t.kind == gpu::TaskKind::param_allgather || t.kind == gpu::TaskKind::grad_reduce) overlapped += static_cast<double>(t.duration);
+  const double extra = compute_stream_total(shared) - compute_stream_total(plain);
+  EXPECT_GT(extra, 0.0);
+  EXPECT_LT(extra, overlapped);  // at most the collectives' time, at a partial slowdown
+  // Megatron's after-backward all-reduce overlaps nothing: the program is the plain one.
+  const auto mg = setup("megatron-1.7b", "dgx-a100-80gb", 1, "zero0+tp2+mb1", "megatron-lm", 16);
+  auto mg_alone = mg;
+  mg_alone.contended = {mg.attn_fwd, mg.mlp_fwd, mg.attn_bwd, mg.mlp_bwd, mg.core_fwd,
+                        mg.embed_fwd, mg.embed_bwd, mg.head_fwd, mg.head_bwd};
+  EXPECT_EQ(compute_stream_total(gpu::build_program(mg, 0)), compute_stream_total(gpu::build_program(mg_alone, 0)));
 }
 
 gpu::TrainingTime train(const std::string& model, const std::string& system, std::int64_t nodes, const std::string& strategy,
