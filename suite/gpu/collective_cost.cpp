@@ -63,6 +63,17 @@ double collective_time(Collective kind, double bytes, const GroupShape& g, const
   throw std::logic_error("collective_time: unknown collective");
 }
 
+double collective_latency(Collective kind, const GroupShape& g, const Fabric& f) {
+  if (g.members <= 1) return 0.0;
+  const double steps = static_cast<double>(g.members - 1);
+  const double alpha = g.nodes > 1 ? f.net_latency_s : f.intra_latency_s;
+  if (kind != Collective::all_reduce) return steps * alpha;
+  if (g.nodes <= 1) return 2.0 * steps * alpha;
+  const double depth = std::ceil(std::log2(static_cast<double>(g.nodes)));
+  return std::min(2.0 * steps * alpha,
+                  2.0 * (depth * f.net_latency_s + static_cast<double>(g.per_node - 1) * f.intra_latency_s));
+}
+
 double p2p_time(double bytes, bool same_node, const Fabric& f) {
   if (same_node) return f.intra_latency_s + bytes / (f.intra_bandwidth * f.intra_efficiency);
   return f.net_p2p_latency_s + bytes / f.net_p2p_bandwidth;

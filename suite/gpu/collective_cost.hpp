@@ -53,6 +53,10 @@ double collective_bandwidth(const GroupShape& g, const Fabric& f);
 // Seconds for one collective over a buffer of `bytes` (the full, unsharded buffer).
 double collective_time(Collective kind, double bytes, const GroupShape& g, const Fabric& f);
 
+// The latency part (alpha terms) of collective_time: what each extra call of the same
+// collective adds when a buffer is gathered in pieces.
+double collective_latency(Collective kind, const GroupShape& g, const Fabric& f);
+
 // Seconds for a point-to-point message between two GPUs (same node or not).
 double p2p_time(double bytes, bool same_node, const Fabric& f);
 

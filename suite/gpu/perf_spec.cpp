@@ -99,6 +99,12 @@ FrameworkTime parse_framework_time(io::YamlMap& m, io::Provenance& p) {
     else if (s == "per-module") t.grad_reduce = GradReduce::per_module;
     else v.fail("unknown grad_reduce '" + s + "'; expected overlapped, after-backward, overlapped-without-pipeline or per-module");
   }
+  if (auto v = m.optional("zero3_gather")) {
+    const std::string s = v->as_string();
+    if (s == "per-layer") t.zero3_gather = Zero3Gather::per_layer;
+    else if (s == "per-submodule") t.zero3_gather = Zero3Gather::per_submodule;
+    else v->fail("unknown zero3_gather '" + s + "'; expected per-layer or per-submodule");
+  }
   t.grad_bytes_per_param = p.add(io::read_figure(m, "grad_bytes_per_param", Dim::count));
   t.gpu_optimizer_bytes_per_param = p.add(io::read_figure(m, "gpu_optimizer_bytes_per_param", Dim::count));
   t.cpu_optimizer_bytes_per_param = p.add(io::read_figure(m, "cpu_optimizer_bytes_per_param", Dim::count));

@@ -60,6 +60,10 @@ enum class Attention { unfused, flash };
 // one reduction after the pipeline (Megatron local DDP); per_module: each module's gradients
 // reduce-scattered as soon as its backward ends, every micro-batch (PyTorch FSDP).
 enum class GradReduce { overlapped, after_backward, overlapped_without_pipeline, per_module };
+// How ZeRO-3 fetches a layer's parameters: one all-gather of the whole layer (PyTorch FSDP, one
+// unit per block) or one per parameterised submodule (DeepSpeed's PartitionedParameterCoordinator
+// fetches each nn.Module's parameters from its pre-forward/pre-backward hook).
+enum class Zero3Gather { per_layer, per_submodule };
 
 struct FrameworkTime {
   double cpu_dispatch_s = 0;              // host time to launch one kernel (eager framework)
@@ -69,6 +73,7 @@ struct FrameworkTime {
   double flash_forward_efficiency = 0;
   double flash_backward_efficiency = 0;
   GradReduce grad_reduce = GradReduce::overlapped;
+  Zero3Gather zero3_gather = Zero3Gather::per_layer;
   double grad_bytes_per_param = 0;            // bytes per gradient element in the data-parallel reduction
   double gpu_optimizer_bytes_per_param = 0;   // HBM traffic of the fused Adam step, per parameter
   double cpu_optimizer_bytes_per_param = 0;   // host memory traffic of CPU-Adam + clipping, per parameter

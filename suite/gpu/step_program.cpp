@@ -227,6 +227,10 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
   const model::ParamCounts pc = model::count_params(m);
   const double t = static_cast<double>(st.tp);
   st.layer_params = static_cast<double>(pc.per_layer) / t;
+  // Norms, the attention projections (one fused QKV module as in GPT-2 and Megatron, or q, k, v
+  // apart as in Llama's grouped-query attention), the output projection and the MLP matrices.
+  st.layer_submodules = static_cast<double>(m.norms_per_layer + (m.kv_heads < m.heads ? 3 : 1) + 1 +
+                                            (m.mlp == model::Mlp::swiglu ? 3 : 2));
   st.embedding_params = static_cast<double>(pc.token_embedding + pc.position_embedding) / t;
   st.head_params = static_cast<double>(pc.final_norm + pc.lm_head) / t;
   if (st.pp > 1 && m.tied_embeddings) st.head_params += static_cast<double>(pc.token_embedding) / t;

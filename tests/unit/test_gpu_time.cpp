@@ -172,6 +172,29 @@ TEST(StepProgram, OverlappedCollectivesSlowOnlyTheKernelsBesideThem) {
   EXPECT_EQ(compute_stream_total(gpu::build_program(mg, 0)), compute_stream_total(gpu::build_program(mg_alone, 0)));
 }
 
+TEST(StepProgram, DeepSpeedGathersEachSubmoduleAndPaysTheRingLatencyPerCall) {
+  const auto st = setup("cerebras-gpt-1.3b", "dgx-a100-80gb", 4, "zero3+mb2", "deepspeed", 64);
+  EXPECT_EQ(st.layer_submodules, 6.0);  // two LayerNorms, fused QKV, projection, FC1, FC2
+  model::Workload w;
+  w.seq_len = 4096;
+  w.global_batch = 1024;
+  const auto llama = gpu::make_step_setup(catalog().model("llama-2-70b"),
+                                          gpu::make_node_cluster(*catalog().system("dgx-a100-80gb").node(), 8),
+                                          gpu::parse_strategy("zero3+tp8+mb1"), w, catalog().framework("deepspeed"), 0.0, 1);
+  EXPECT_EQ(llama.layer_submodules, 9.0);  // two RMSNorms, q, k, v, o, gate, up, down
+  const double one_call = gpu::collective_time(gpu::Collective::all_gather, 2.0 * st.layer_params, st.dp_shape, st.fabric);
+  const double latency = gpu::collective_latency(gpu::Collective::all_gather, st.dp_shape, st.fabric);
+  EXPECT_NEAR(latency, 31 * catalog().system("dgx-a100-80gb").node()->perf->net_latency_s, 1e-12);
+  const gpu::Program p = gpu::build_program(st, 0);
+  int layer_gathers = 0;
+  for (const auto& t : p.tasks)
+    if (t.kind == gpu::TaskKind::param_allgather && t.work == 2.0 * st.layer_params) {
+      EXPECT_EQ(t.duration, gpu::duration_ps(one_call + 5.0 * latency));
+      ++layer_gathers;
+    }
+  EXPECT_EQ(layer_gathers, 2 * 24);  // forward and backward of 24 layers, one micro-batch
+}
+
 gpu::TrainingTime train(const std::string& model, const std::string& system, std::int64_t nodes, const std::string& strategy,
                         std::int64_t global_batch, double tokens = 1e9) {
   model::Workload w;
