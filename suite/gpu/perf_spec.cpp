@@ -105,6 +105,12 @@ FrameworkTime parse_framework_time(io::YamlMap& m, io::Provenance& p) {
     else if (s == "per-submodule") t.zero3_gather = Zero3Gather::per_submodule;
     else v->fail("unknown zero3_gather '" + s + "'; expected per-layer or per-submodule");
   }
+  if (auto v = m.optional("pipeline_p2p")) {
+    const std::string s = v->as_string();
+    if (s == "megatron") t.pipeline_p2p = PipelineP2p::megatron;
+    else if (s == "deepspeed") t.pipeline_p2p = PipelineP2p::deepspeed;
+    else v->fail("unknown pipeline_p2p '" + s + "'; expected megatron or deepspeed");
+  }
   t.grad_bytes_per_param = p.add(io::read_figure(m, "grad_bytes_per_param", Dim::count));
   t.gpu_optimizer_bytes_per_param = p.add(io::read_figure(m, "gpu_optimizer_bytes_per_param", Dim::count));
   t.cpu_optimizer_bytes_per_param = p.add(io::read_figure(m, "cpu_optimizer_bytes_per_param", Dim::count));

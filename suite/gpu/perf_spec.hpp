@@ -64,6 +64,12 @@ enum class GradReduce { overlapped, after_backward, overlapped_without_pipeline,
 // unit per block) or one per parameterised submodule (DeepSpeed's PartitionedParameterCoordinator
 // fetches each nn.Module's parameters from its pre-forward/pre-backward hook).
 enum class Zero3Gather { per_layer, per_submodule };
+// Pipeline transfers: Megatron-LM's schedule sends on its own stream and, with tensor
+// parallelism, 1/t of the activation per rank across nodes followed by an NVLink all-gather
+// (SC'21 Sec. 4.1); DeepSpeed's PipelineEngine executes each send as an instruction of its
+// schedule, the compute stream waiting for it, and every tensor-parallel rank sends the whole
+// activation.
+enum class PipelineP2p { megatron, deepspeed };
 
 struct FrameworkTime {
   double cpu_dispatch_s = 0;              // host time to launch one kernel (eager framework)
@@ -74,6 +80,7 @@ struct FrameworkTime {
   double flash_backward_efficiency = 0;
   GradReduce grad_reduce = GradReduce::overlapped;
   Zero3Gather zero3_gather = Zero3Gather::per_layer;
+  PipelineP2p pipeline_p2p = PipelineP2p::megatron;
   double grad_bytes_per_param = 0;            // bytes per gradient element in the data-parallel reduction
   double gpu_optimizer_bytes_per_param = 0;   // HBM traffic of the fused Adam step, per parameter
   double cpu_optimizer_bytes_per_param = 0;   // host memory traffic of CPU-Adam + clipping, per parameter

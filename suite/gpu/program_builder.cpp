@@ -431,7 +431,15 @@ void StageBuilder::send(TaskKind kind, int direction, const Unit& u, std::int64_
   snd.peer_stage = static_cast<std::int32_t>(to);
   snd.duration = same ? st_.p2p_same_node : st_.p2p_cross_node;
   snd.tag = message_tag(step_, direction, u.micro, chunk, m_, vp_);
-  b_.add(snd, {last_compute_});
+  const std::int64_t id = b_.add(snd, {last_compute_});
+  if (ft_.pipeline_p2p == PipelineP2p::deepspeed) {
+    // The engine's next instruction starts when the send has completed.
+    Task wait = compute_task(kind, 0, stp_);
+    wait.scales = false;
+    last_compute_ = b_.add(wait, {id});
+    idle_.resize(prog_.tasks.size(), 0);
+    idle_[static_cast<std::size_t>(last_compute_)] = snd.duration;
+  }
 }
 
 void StageBuilder::forward(const Unit& u) {

@@ -263,6 +263,7 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
   st.p2p_same_node = ps(p2p_time(act, true, st.fabric));
   double cross = p2p_time(act / t, false, st.fabric);
   if (st.tp > 1) cross += collective_time(Collective::all_gather, act, st.tp_shape, st.fabric);
+  if (ft.pipeline_p2p == PipelineP2p::deepspeed) cross = p2p_time(act, false, st.fabric);
   st.p2p_cross_node = ps(cross);
 
   const NodePerf& np = *cluster.node->perf;
