@@ -106,11 +106,12 @@ double OpCost::wall(const KernelSeq& k) const {
 }
 
 LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, std::int64_t seq,
-                           std::int64_t micro_batch, std::int64_t tp) {
+                           std::int64_t micro_batch, std::int64_t tp, bool sequence_parallel) {
   LayerKernels L;
   const double t = static_cast<double>(tp);
   const double s = static_cast<double>(seq), b = static_cast<double>(micro_batch);
   const double T = s * b;  // tokens of the micro-batch
+  const double Te = sequence_parallel ? T / t : T;  // tokens of the kernels outside the TP region
   const double h = static_cast<double>(m.d_model);
   const double qt = static_cast<double>(m.heads * m.d_head) / t;
   const double kvt = static_cast<double>(m.kv_heads * m.d_head) / t;
@@ -126,7 +127,7 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
   // the GEMM epilogue), core, output projection, then bias-dropout-add after the all-reduce.
   // Forward byte counts are written for 2-byte activations and scaled by e for fp32 inference.
   const double e = c.elem() / 2.0;
-  KernelSeq af = c.stream(e * 4.0 * T * h);         // LayerNorm: read x, write y
+  KernelSeq af = c.stream(e * 4.0 * Te * h);        // LayerNorm: read x, write y
   af += c.weight_gemm(T, qt + 2.0 * kvt, h);
   KernelSeq core;
   if (c.framework().attention == Attention::unfused) {
@@ -142,12 +143,12 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
   af += core;
   af += c.weight_gemm(T, h, qt);
   L.attn_core_fwd = core;
-  KernelSeq bda = c.stream(e * 7.0 * T * h);         // bias-dropout-add: read x, residual; write; mask
-  if (!drop) bda = c.stream(e * 6.0 * T * h);
+  KernelSeq bda = c.stream(e * 7.0 * Te * h);        // bias-dropout-add: read x, residual; write; mask
+  if (!drop) bda = c.stream(e * 6.0 * Te * h);
   L.attn_fwd = af;
   L.attn_fwd += bda;
 
-  KernelSeq mf = c.stream(e * 4.0 * T * h);          // LayerNorm
+  KernelSeq mf = c.stream(e * 4.0 * Te * h);         // LayerNorm
   mf += c.weight_gemm(T, up, h);
   mf += c.stream(e * (swiglu ? 6.0 * T * ft : 4.0 * T * ft));  // bias + GeLU (fused) or SiLU-gate
   mf += c.weight_gemm(T, h, ft);
@@ -157,7 +158,7 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
   // Backward: every GEMM becomes a data-gradient and a weight-gradient GEMM of the same size;
   // element-wise kernels read the saved input and the incoming gradient and write a gradient.
   const double grad_accum_bytes = kFp16Bytes + 2.0 * kFp32Bytes;  // fp16 wgrad added into fp32 main_grad
-  KernelSeq ab = c.stream(5.0 * T * h);              // bias-dropout-add backward
+  KernelSeq ab = c.stream(5.0 * Te * h);             // bias-dropout-add backward
   ab += c.weight_gemm(T, qt, h);                     // projection dgrad
   ab += c.gemm(qt, h, T);                            // projection wgrad
   ab += c.stream(2.0 * T * h);                       // bias grad
@@ -176,11 +177,11 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
   ab += c.weight_gemm(T, h, qt + 2.0 * kvt);         // QKV dgrad
   ab += c.gemm(h, qt + 2.0 * kvt, T);                // QKV wgrad
   ab += c.stream(2.0 * T * (qt + 2.0 * kvt));        // bias grad
-  ab += c.stream(8.0 * T * h, 2);                    // LayerNorm backward (+ weight grads)
+  ab += c.stream(8.0 * Te * h, 2);                   // LayerNorm backward (+ weight grads)
   ab += c.stream(grad_accum_bytes * h * (qt + 2.0 * kvt + qt), 2);  // accumulate weight grads
   L.attn_bwd = ab;
 
-  KernelSeq mb = c.stream(5.0 * T * h);              // bias-dropout-add backward
+  KernelSeq mb = c.stream(5.0 * Te * h);             // bias-dropout-add backward
   mb += c.weight_gemm(T, ft, h);                     // FC2 dgrad
   mb += c.gemm(ft, h, T);                            // FC2 wgrad
   mb += c.stream(2.0 * T * h);                       // bias grad
@@ -188,8 +189,8 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
   mb += c.weight_gemm(T, h, up);                     // FC1 dgrad
   mb += c.gemm(h, up, T);                            // FC1 wgrad
   mb += c.stream(2.0 * T * up);                      // bias grad
-  mb += c.stream(8.0 * T * h, 2);                    // LayerNorm backward
-  mb += c.stream(6.0 * T * h);                       // residual gradient add
+  mb += c.stream(8.0 * Te * h, 2);                   // LayerNorm backward
+  mb += c.stream(6.0 * Te * h);                      // residual gradient add
   mb += c.stream(grad_accum_bytes * h * (up + ft), 2);
   L.mlp_bwd = mb;
 
@@ -245,6 +246,12 @@ double matmul_flops_per_sequence(const model::TransformerConfig& m, std::int64_t
   const double logits_fwd = s * 2.0 * h * static_cast<double>(m.vocab);
   const double layers = static_cast<double>(m.layers);
   return (recompute_full ? 4.0 : 3.0) * layers * layer_fwd + 3.0 * logits_fwd;
+}
+
+double hardware_flops_per_sequence(const model::TransformerConfig& m, std::int64_t seq, model::Recompute r) {
+  if (r != model::Recompute::selective) return matmul_flops_per_sequence(m, seq, r == model::Recompute::full);
+  const double s = static_cast<double>(seq), q = static_cast<double>(m.heads * m.d_head);
+  return matmul_flops_per_sequence(m, seq, false) + static_cast<double>(m.layers) * 4.0 * s * s * q;
 }
 
 }  // namespace wb::gpu

@@ -89,8 +89,11 @@ struct LayerKernels {
   double activation_bytes = 0;    // [tokens, h] fp16: what a pipeline stage sends
 };
 
+// With sequence parallelism (Korthikanti et al. MLSys'23 Sec. 4.2.2) the kernels outside the
+// tensor-parallel region (LayerNorms, bias-dropout-adds, residual gradients) run on 1/tp of the
+// tokens; each all-reduce becomes a reduce-scatter plus an all-gather of the same ring cost.
 LayerKernels layer_kernels(const OpCost& cost, const model::TransformerConfig& m, std::int64_t seq,
-                           std::int64_t micro_batch, std::int64_t tp);
+                           std::int64_t micro_batch, std::int64_t tp, bool sequence_parallel = false);
 
 // Embedding (first stage) and final norm + logits + cross-entropy (last stage), per micro-batch.
 struct EdgeKernels {
@@ -109,5 +112,9 @@ KernelSeq gpu_adam(const OpCost& cost, double params);
 // recomputed. Equals Narayanan et al. SC'21 eq. 3 for d_ffn = 4h (96 B s l h^2 (1 + s/6h +
 // V/16lh) with recomputation, 72 ... without).
 double matmul_flops_per_sequence(const model::TransformerConfig& m, std::int64_t seq, bool recompute_full);
+// The products the GPU executes, recomputation included (Korthikanti et al. MLSys'23 Sec. 6:
+// hardware FLOPs): the above with full recomputation, or with the attention core's QK^T and
+// PV products run twice under selective recomputation.
+double hardware_flops_per_sequence(const model::TransformerConfig& m, std::int64_t seq, model::Recompute r);
 
 }  // namespace wb::gpu

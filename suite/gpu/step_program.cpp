@@ -210,7 +210,7 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
   // value by dense tensor-core kernels (no change); 2:4 structured sparsity speeds up the
   // products with the sparse weights on GPUs with sparse tensor cores.
   cost.use_sparse_weights(s.sparse_2to4);
-  const LayerKernels L = layer_kernels(cost, m, st.seq, st.micro_batch, st.tp);
+  const LayerKernels L = layer_kernels(cost, m, st.seq, st.micro_batch, st.tp, s.sequence_parallel);
   const EdgeKernels E = edge_kernels(cost, m, st.seq, st.micro_batch, st.tp);
   st.attn_fwd = ps(cost.wall(L.attn_fwd));
   st.mlp_fwd = ps(cost.wall(L.mlp_fwd));
@@ -249,7 +249,7 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
                        cluster.gpu.memory_bandwidth;
     shared.share_with_collective(static_cast<double>(gp.collective_sms), std::min(0.9, hbm));
   }
-  const LayerKernels Lc = layer_kernels(shared, m, st.seq, st.micro_batch, st.tp);
+  const LayerKernels Lc = layer_kernels(shared, m, st.seq, st.micro_batch, st.tp, s.sequence_parallel);
   const EdgeKernels Ec = edge_kernels(shared, m, st.seq, st.micro_batch, st.tp);
   st.contended = {ps(shared.wall(Lc.attn_fwd)),  ps(shared.wall(Lc.mlp_fwd)),   ps(shared.wall(Lc.attn_bwd)),
                   ps(shared.wall(Lc.mlp_bwd)),   ps(shared.wall(Lc.attn_core_fwd)), ps(shared.wall(Ec.embed_fwd)),

@@ -37,6 +37,8 @@ const std::vector<StrategyWord>& strategy_words() {
       {"offload", "ZeRO-Offload: optimizer states and the Adam update on the host CPU (Ren et al. ATC'21)"},
       {"param-offload", "ZeRO-3 parameters in host memory, fetched layer by layer (ZeRO-Infinity, ZeRO-Inference)"},
       {"tp<N>", "tensor parallelism over N GPUs of a node (Megatron-LM, Shoeybi et al. 2019)"},
+      {"sp", "sequence parallelism with tp: norms and dropouts split over the tensor ranks, each all-reduce a "
+             "reduce-scatter and an all-gather (Korthikanti et al. MLSys'23)"},
       {"pp<N>", "pipeline parallelism over N stages, 1F1B schedule (Narayanan et al. SC'21)"},
       {"mb<N>", "micro-batch of N sequences per GPU"},
       {"recompute-none|selective|full",
@@ -71,6 +73,8 @@ Strategy parse_strategy(const std::string& text) {
       s.offload_optimizer = true;
     } else if (w == "param-offload") {
       s.offload_params = true;
+    } else if (w == "sp") {
+      s.sequence_parallel = true;
     } else if (auto n = numbered(w, "tp")) {
       s.tp = n;
     } else if (auto n2 = numbered(w, "pp")) {
@@ -109,6 +113,8 @@ Strategy parse_strategy(const std::string& text) {
     throw std::invalid_argument("param-offload needs zero3 (parameters are offloaded from ZeRO-3 partitions)");
   if (s.delayed_update && !s.offload_optimizer)
     throw std::invalid_argument("delayed-update overlaps the CPU optimizer with the next step; it needs offload");
+  if (s.sequence_parallel && s.tp == 1)
+    throw std::invalid_argument("sp splits the tensor-parallel region's norms and dropouts; it needs tp > 1");
   if (s.virtual_stages > 1 && s.pp == 1)
     throw std::invalid_argument("vp" + std::to_string(s.virtual_stages) + " interleaves pipeline stages; it needs pp > 1");
   if (s.inference) {
@@ -135,6 +141,7 @@ std::string Strategy::canonical() const {
   if (delayed_update) w.push_back("delayed-update");
   if (offload_params) w.push_back("param-offload");
   if (tp != 1) w.push_back("tp" + std::to_string(tp));
+  if (sequence_parallel) w.push_back("sp");
   if (pp != 1) w.push_back("pp" + std::to_string(pp));
   if (virtual_stages != 1) w.push_back("vp" + std::to_string(virtual_stages));
   if (!inference || micro_batch != 1) w.push_back("mb" + std::to_string(micro_batch));

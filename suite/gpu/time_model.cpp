@@ -84,6 +84,7 @@ TrainingTime training_time(const model::TransformerConfig& m, const ClusterSpec&
   r.tflops_per_device = matmul_flops_per_sequence(m, st.seq, s.recompute == model::Recompute::full) * gb / r.step_time_s /
                         devices / 1e12;
   r.mfu = matmul_flops_per_sequence(m, st.seq, false) * gb / r.step_time_s / devices / cluster.gpu.peak_fp16_flops;
+  r.hfu = hardware_flops_per_sequence(m, st.seq, s.recompute) * gb / r.step_time_s / devices / cluster.gpu.peak_fp16_flops;
 
   if (train_tokens > 0) {
     const double work = train_tokens / tokens_per_step * r.step_time_s;

@@ -195,6 +195,27 @@ TEST(StepProgram, DeepSpeedGathersEachSubmoduleAndPaysTheRingLatencyPerCall) {
   EXPECT_EQ(layer_gathers, 2 * 24);  // forward and backward of 24 layers, one micro-batch
 }
 
+TEST(StepProgram, SequenceParallelismSplitsTheNormsAndDropoutsOverTheTensorRanks) {
+  const auto plain = setup("megatron-7.5b", "dgx-a100-80gb", 1, "zero1+tp4+mb4+recompute-selective", "megatron-lm", 8);
+  const auto sp = setup("megatron-7.5b", "dgx-a100-80gb", 1, "zero1+tp4+sp+mb4+recompute-selective", "megatron-lm", 8);
+  EXPECT_EQ(gpu::parse_strategy("zero1+sp+tp4+mb4").canonical(), "zero1+tp4+sp+mb4");
+  EXPECT_THROW(gpu::parse_strategy("zero1+sp+mb4"), std::invalid_argument);
+  // The GEMMs are the same; only the memory-bound kernels outside the tensor-parallel region
+  // shrink, and the reduce-scatter plus all-gather cost what the all-reduce did.
+  EXPECT_LT(sp.attn_fwd, plain.attn_fwd);
+  EXPECT_LT(sp.mlp_bwd, plain.mlp_bwd);
+  EXPECT_GT(sp.attn_fwd, plain.attn_fwd * 9 / 10);
+  EXPECT_EQ(sp.tp_allreduce, plain.tp_allreduce);
+  // HFU counts the recomputed products: the attention core twice under selective recomputation,
+  // the whole forward twice under full recomputation.
+  const auto& m = catalog().model("megatron-7.5b");
+  const double model_flops = gpu::matmul_flops_per_sequence(m, 2048, false);
+  EXPECT_EQ(gpu::hardware_flops_per_sequence(m, 2048, model::Recompute::none), model_flops);
+  EXPECT_GT(gpu::hardware_flops_per_sequence(m, 2048, model::Recompute::selective), model_flops);
+  EXPECT_LT(gpu::hardware_flops_per_sequence(m, 2048, model::Recompute::selective), 1.05 * model_flops);
+  EXPECT_EQ(gpu::hardware_flops_per_sequence(m, 2048, model::Recompute::full), gpu::matmul_flops_per_sequence(m, 2048, true));
+}
+
 gpu::TrainingTime train(const std::string& model, const std::string& system, std::int64_t nodes, const std::string& strategy,
                         std::int64_t global_batch, double tokens = 1e9) {
   model::Workload w;
