@@ -12,8 +12,8 @@ Run from the repository root after building:
 --write puts the chosen value into inputs/frameworks/fsdp.yaml; without it the script only prints.
 """
 import argparse
+import importlib.util
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -25,14 +25,12 @@ KEY = "microbatch_overhead"
 GRID_MS = [0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0, 45.0, 50.0, 55.0, 60.0, 70.0, 80.0, 90.0]
 
 
-def set_value(path, key, text):
-    with open(path) as f:
-        s = f.read()
-    new, n = re.subn(r"(\b" + key + r": \{value: )([^,}]+)", lambda m: m.group(1) + text, s, count=1)
-    if n != 1:
-        raise SystemExit(f"{path}: key {key} not found")
-    with open(path, "w") as f:
-        f.write(new)
+def vtrain_calibration():
+    # The vTrain calibration script's helpers (writing a figure's value into an input file).
+    spec = importlib.util.spec_from_file_location("vtrain_calibrate", os.path.join(HERE, "..", "vtrain", "calibrate.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def set_mapes(h5):
@@ -51,6 +49,7 @@ def main():
     ap.add_argument("--waferbench", default=os.path.join(ROOT, "build", "drivers", "waferbench"))
     ap.add_argument("--write", action="store_true", help="write the chosen value into inputs/frameworks/fsdp.yaml")
     args = ap.parse_args()
+    set_value = vtrain_calibration().set_value
     study = os.path.join(ROOT, "inputs", "studies", "fsdp_mpt_validation.yaml")
     with tempfile.TemporaryDirectory() as tmp:
         inputs = os.path.join(tmp, "inputs")
