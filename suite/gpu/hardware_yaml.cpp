@@ -28,6 +28,7 @@ GpuSpec parse_gpu(io::YamlMap& root, const std::string& name, const std::string&
   g.memory_bandwidth = p.add(io::read_figure(root, "memory_bandwidth", Dim::bytes_per_s));
   g.peak_fp16_flops = p.add(io::read_figure(root, "peak_fp16", Dim::flops_per_s));
   if (auto f = io::read_optional_figure(root, "peak_fp16_sparse", Dim::flops_per_s)) g.peak_fp16_sparse_flops = p.add(*f);
+  if (auto f = io::read_optional_figure(root, "peak_fp8", Dim::flops_per_s)) g.peak_fp8_flops = p.add(*f);
   g.peak_fp32_flops = p.add(io::read_figure(root, "peak_fp32", Dim::flops_per_s));
   if (auto f = io::read_optional_figure(root, "nvlink_bandwidth", Dim::bytes_per_s)) g.nvlink_bandwidth = p.add(*f);
   g.pcie_bandwidth = p.add(io::read_figure(root, "pcie_bandwidth", Dim::bytes_per_s));

@@ -32,7 +32,16 @@ void OpCost::share_with_collective(double sms_held, double hbm_fraction) {
 
 KernelSeq OpCost::gemm(double m, double n, double k, double batch) const { return gemm_scaled(m, n, k, batch, 1.0); }
 
-KernelSeq OpCost::weight_gemm(double m, double n, double k) const { return gemm_scaled(m, n, k, 1.0, sparse_speedup_); }
+KernelSeq OpCost::weight_gemm(double m, double n, double k) const {
+  return gemm_scaled(m, n, k, 1.0, sparse_speedup_ * fp8_speedup_);
+}
+
+KernelSeq OpCost::weight_grad_gemm(double m, double n, double k) const { return gemm_scaled(m, n, k, 1.0, fp8_speedup_); }
+
+void OpCost::use_fp8(bool on) {
+  // Datasheet FP8 over FP16/BF16 dense peaks (H100/H200 SXM: 1,979 / 989 TFLOP/s).
+  fp8_speedup_ = on && gpu_.peak_fp8_flops > 0 ? gpu_.peak_fp8_flops / gpu_.peak_fp16_flops : 1.0;
+}
 
 void OpCost::use_sparse_weights(bool on) {
   // NVIDIA A100 whitepaper (2020), "Fine-grained structured sparsity": 2:4 sparse tensor cores
@@ -160,7 +169,7 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
   const double grad_accum_bytes = kFp16Bytes + 2.0 * kFp32Bytes;  // fp16 wgrad added into fp32 main_grad
   KernelSeq ab = c.stream(5.0 * Te * h);             // bias-dropout-add backward
   ab += c.weight_gemm(T, qt, h);                     // projection dgrad
-  ab += c.gemm(qt, h, T);                            // projection wgrad
+  ab += c.weight_grad_gemm(qt, h, T);                // projection wgrad
   ab += c.stream(2.0 * T * h);                       // bias grad
   if (c.framework().attention == Attention::unfused) {
     ab += c.gemm(s, s, dh, b * at);                  // dP = dO V^T
@@ -175,7 +184,7 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
     ab += c.flash_attention(0.5 * 2.0 * s * s * 5.0 * dh * b * at, true);
   }
   ab += c.weight_gemm(T, h, qt + 2.0 * kvt);         // QKV dgrad
-  ab += c.gemm(h, qt + 2.0 * kvt, T);                // QKV wgrad
+  ab += c.weight_grad_gemm(h, qt + 2.0 * kvt, T);    // QKV wgrad
   ab += c.stream(2.0 * T * (qt + 2.0 * kvt));        // bias grad
   ab += c.stream(8.0 * Te * h, 2);                   // LayerNorm backward (+ weight grads)
   ab += c.stream(grad_accum_bytes * h * (qt + 2.0 * kvt + qt), 2);  // accumulate weight grads
@@ -183,17 +192,37 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
 
   KernelSeq mb = c.stream(5.0 * Te * h);             // bias-dropout-add backward
   mb += c.weight_gemm(T, ft, h);                     // FC2 dgrad
-  mb += c.gemm(ft, h, T);                            // FC2 wgrad
+  mb += c.weight_grad_gemm(ft, h, T);                // FC2 wgrad
   mb += c.stream(2.0 * T * h);                       // bias grad
   mb += c.stream(swiglu ? 10.0 * T * ft : 6.0 * T * ft);  // activation backward
   mb += c.weight_gemm(T, h, up);                     // FC1 dgrad
-  mb += c.gemm(h, up, T);                            // FC1 wgrad
+  mb += c.weight_grad_gemm(h, up, T);                // FC1 wgrad
   mb += c.stream(2.0 * T * up);                      // bias grad
   mb += c.stream(8.0 * Te * h, 2);                   // LayerNorm backward
   mb += c.stream(6.0 * Te * h);                      // residual gradient add
   mb += c.stream(grad_accum_bytes * h * (up + ft), 2);
   L.mlp_bwd = mb;
 
+  if (c.fp8()) {
+    // Transformer Engine's casts around the FP8 GEMMs (NVIDIA Transformer Engine docs, "FP8
+    // primer": per-tensor scaling from the amax history): the QKV and FC1 inputs are cast inside
+    // the fused LayerNorm, the projection and FC2 inputs by their own kernels (read 2, write 1
+    // byte), and each input's transposed FP8 copy is kept for its weight gradient (1 byte);
+    // the weights are cast with their transposes every micro-batch (read 2, write 1 + 1);
+    // every gradient flowing into a GEMM is cast with its transpose (read 2, write 1 + 1). One
+    // amax/scale kernel per GEMM per pass.
+    const double w_attn = h * (qt + 2.0 * kvt) + qt * h, w_mlp = h * up + ft * h;
+    L.attn_fwd += c.stream(3.0 * T * qt + T * (h + qt), 1);
+    L.attn_fwd += c.stream(4.0 * w_attn, 2);
+    L.attn_fwd += c.stream(0.0, 2);
+    L.mlp_fwd += c.stream(3.0 * T * ft + T * (h + ft), 1);
+    L.mlp_fwd += c.stream(4.0 * w_mlp, 2);
+    L.mlp_fwd += c.stream(0.0, 2);
+    L.attn_bwd += c.stream(4.0 * T * (qt + 2.0 * kvt + h), 2);
+    L.attn_bwd += c.stream(0.0, 2);
+    L.mlp_bwd += c.stream(4.0 * T * (up + h), 2);
+    L.mlp_bwd += c.stream(0.0, 2);
+  }
   L.tp_allreduce_bytes = c.elem() * T * h;
   L.activation_bytes = c.elem() * T * h;
   return L;

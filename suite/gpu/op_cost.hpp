@@ -47,6 +47,12 @@ class OpCost {
   // NVIDIA's 2:4 sparse tensor cores: at most 2x, as the sparse over the dense peak of the GPU
   // file (A100 624/312, H100 1979/989 TFLOP/s); 1 for a GPU without them (no peak_fp16_sparse).
   void use_sparse_weights(bool on);
+  // NVIDIA Transformer Engine: the products with weights (forward, data and weight gradients) run
+  // on the FP8 tensor cores, peak_fp8 / peak_fp16 times faster in their math (2x on H100/H200).
+  void use_fp8(bool on);
+  bool fp8() const { return fp8_speedup_ > 1.0; }
+  // The weight gradient X^T dY of a weight matrix: dense operands, FP8 under Transformer Engine.
+  KernelSeq weight_grad_gemm(double m, double n, double k) const;
   double sparse_weight_speedup() const { return sparse_speedup_; }
   // Kernels sharing the GPU with a running NCCL collective: `sms_held` SMs are taken by its
   // channels (wave quantization over the rest), and `hbm_fraction` of the HBM bandwidth by its
@@ -74,6 +80,7 @@ class OpCost {
   double peak_;
   double elem_;
   double sparse_speedup_ = 1.0;
+  double fp8_speedup_ = 1.0;
   double sms_free_;          // SMs the kernels may use
   double bandwidth_;         // achievable HBM bandwidth of streaming traffic, bytes/s
   KernelSeq gemm_scaled(double m, double n, double k, double batch, double math_speedup) const;

@@ -210,6 +210,9 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
   // value by dense tensor-core kernels (no change); 2:4 structured sparsity speeds up the
   // products with the sparse weights on GPUs with sparse tensor cores.
   cost.use_sparse_weights(s.sparse_2to4);
+  if (s.fp8 && cluster.gpu.peak_fp8_flops <= 0)
+    throw std::invalid_argument("fp8 needs FP8 tensor cores: " + cluster.gpu.name + "'s file has no peak_fp8");
+  cost.use_fp8(s.fp8);
   const LayerKernels L = layer_kernels(cost, m, st.seq, st.micro_batch, st.tp, s.sequence_parallel);
   const EdgeKernels E = edge_kernels(cost, m, st.seq, st.micro_batch, st.tp);
   st.attn_fwd = ps(cost.wall(L.attn_fwd));

@@ -41,6 +41,8 @@ const std::vector<StrategyWord>& strategy_words() {
              "reduce-scatter and an all-gather (Korthikanti et al. MLSys'23)"},
       {"pp<N>", "pipeline parallelism over N stages, 1F1B schedule (Narayanan et al. SC'21)"},
       {"mb<N>", "micro-batch of N sequences per GPU"},
+      {"fp8", "NVIDIA Transformer Engine: the weight GEMMs (forward, data and weight gradients) in FP8 with per-tensor "
+              "scaling, casts and amax bookkeeping around them, everything else in BF16 (training, GPUs with FP8)"},
       {"recompute-none|selective|full",
        "activation recomputation: none, the attention core only, or whole layers (Korthikanti et al. MLSys'23)"},
       {"infer-fp32", "inference, weights in 32-bit floats"},
@@ -75,6 +77,8 @@ Strategy parse_strategy(const std::string& text) {
       s.offload_params = true;
     } else if (w == "sp") {
       s.sequence_parallel = true;
+    } else if (w == "fp8") {
+      s.fp8 = true;
     } else if (auto n = numbered(w, "tp")) {
       s.tp = n;
     } else if (auto n2 = numbered(w, "pp")) {
@@ -122,6 +126,7 @@ Strategy parse_strategy(const std::string& text) {
     if (s.sparse_2to4 || s.sparse_percent > 0)
       throw std::invalid_argument("sparse<P> and sparse2:4 are for training (the inference model has no sparse kernels)");
     if (s.offload_optimizer) throw std::invalid_argument("offload (of optimizer states) has no meaning for inference");
+    if (s.fp8) throw std::invalid_argument("fp8 is a training word (Transformer Engine); inference precision is infer-fp16 or infer-fp32");
     if (s.recompute != model::Recompute::none) throw std::invalid_argument("recompute has no meaning for inference");
     if (s.zero_stage != 0 && s.zero_stage != 3)
       throw std::invalid_argument("inference shards weights only with zero3 (ZeRO-Inference)");
@@ -147,6 +152,7 @@ std::string Strategy::canonical() const {
   if (!inference || micro_batch != 1) w.push_back("mb" + std::to_string(micro_batch));
   if (grad_accum > 0) w.push_back("ga" + std::to_string(grad_accum));
   if (recompute != model::Recompute::none) w.push_back(std::string("recompute-") + model::to_string(recompute));
+  if (fp8) w.push_back("fp8");
   if (sparse_percent > 0) w.push_back("sparse" + std::to_string(sparse_percent));
   if (sparse_2to4) w.push_back("sparse2:4");
   if (inference) w.push_back(inference_precision == Precision::fp32 ? "infer-fp32" : "infer-fp16");

@@ -32,6 +32,7 @@ struct Strategy {
   std::int64_t micro_batch = 1;
   model::Recompute recompute = model::Recompute::none;
   bool sequence_parallel = false;   // Korthikanti et al.: norms and dropouts split over the tp ranks
+  bool fp8 = false;                 // Transformer Engine: weight GEMMs in FP8, the rest in BF16
   bool inference = false;
   Precision inference_precision = Precision::fp16;
   std::int64_t grad_accum = 0;      // 0: global batch / (dp x micro_batch)
