@@ -398,12 +398,11 @@ std::int64_t StageBuilder::gather(double params) {
   t.kind = TaskKind::param_allgather;
   t.stream = Stream::gather;
   t.step = stp_;
-  // DeepSpeed fetches each submodule separately: the same bytes in several calls, each paying
-  // the ring's latency (a layer's parameters only; the embedding and head are one module each).
-  double calls = 1;
-  if (ft_.zero3_gather == Zero3Gather::per_submodule && params == st_.layer_params) calls = st_.layer_submodules;
-  t.duration = duration_ps(collective_time(Collective::all_gather, 2.0 * params, st_.dp_shape, st_.fabric) +
-                           (calls - 1.0) * collective_latency(Collective::all_gather, st_.dp_shape, st_.fabric));
+  // A layer's gather as the setup costs it (per submodule under DeepSpeed); the embedding and the
+  // head are one module each.
+  t.duration = params == st_.layer_params
+                   ? st_.layer_gather
+                   : duration_ps(collective_time(Collective::all_gather, 2.0 * params, st_.dp_shape, st_.fabric));
   t.coll = Collective::all_gather;
   t.work = 2.0 * params;
   const std::int64_t id = b_.collective(t, GroupKind::dp, {window, src});

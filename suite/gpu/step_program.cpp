@@ -258,6 +258,11 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
                   ps(shared.wall(Lc.mlp_bwd)),   ps(shared.wall(Lc.attn_core_fwd)), ps(shared.wall(Ec.embed_fwd)),
                   ps(shared.wall(Ec.embed_bwd)), ps(shared.wall(Ec.head_fwd)),  ps(shared.wall(Ec.head_bwd))};
   st.tp_allreduce = ps(collective_time(Collective::all_reduce, L.tp_allreduce_bytes, st.tp_shape, st.fabric));
+  // DeepSpeed fetches each submodule separately: the same bytes in several calls, each paying
+  // the ring's latency; FSDP gathers the unit in one call.
+  const double calls = ft.zero3_gather == Zero3Gather::per_submodule ? st.layer_submodules : 1.0;
+  st.layer_gather = ps(collective_time(Collective::all_gather, 2.0 * st.layer_params, st.dp_shape, st.fabric) +
+                       (calls - 1.0) * collective_latency(Collective::all_gather, st.dp_shape, st.fabric));
   st.tp_allreduce_bytes = L.tp_allreduce_bytes;
 
   // Pipeline transfers: Megatron's scatter/gather optimisation (SC'21 Sec. 4.1) sends 1/tp of
@@ -303,6 +308,10 @@ SimTime step_time_lower_bound(const StepSetup& st) {
     if (stage == 0) micro += st.embed_fwd + st.embed_bwd;            // chunk 0 sits on stage 0
     if (stage == (chunks - 1) % st.pp) micro += st.head_fwd + st.head_bwd;
     SimTime total = st.overhead + static_cast<SimTime>(st.grad_accum) * micro;
+    // The gather stream is FIFO too: under ZeRO-3 it carries every layer's all-gather twice per
+    // micro-batch, all inside the step.
+    if (s.zero_stage == 3 && st.dp > 1)
+      total = std::max(total, static_cast<SimTime>(2 * st.grad_accum * layers) * st.layer_gather);
     const double params = s.zero_stage >= 1 ? st.stage_params(stage) / static_cast<double>(st.dp) : st.stage_params(stage);
     if (!s.offload_optimizer) {  // the fused Adam step runs on the compute stream too
       total += ps(cost.wall(gpu_adam(cost, params)));

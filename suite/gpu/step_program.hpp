@@ -114,6 +114,7 @@ struct StepSetup {
   SimTime p2p_same_node = 0, p2p_cross_node = 0;
   double layer_params = 0;           // per tensor-parallel rank
   double layer_submodules = 1;       // modules with parameters in a layer (norms, projections)
+  SimTime layer_gather = 0;          // ZeRO-3 all-gather of one layer's parameters (all its calls)
   double embedding_params = 0;       // token (+ position) embedding, per tp rank
   double head_params = 0;            // untied output layer + final norm, per tp rank
   double stage_params_max = 0;
