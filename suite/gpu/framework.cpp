@@ -84,4 +84,38 @@ FrameworkSpec parse_framework(const io::YamlValue& document, const std::string& 
   return f;
 }
 
+const io::KeyTable& framework_keys() {
+  using V = io::KeyValue;
+  static const io::KeyTable keys = [] {
+    io::KeyTable k = {
+        {"schema_version", V::integer, Dim::count, true, "input schema version (1)"},
+        {"name", V::text, Dim::count, true, "the framework's name and version"},
+        {"accounting", V::word, Dim::count, true,
+         "zero-paper (model states only), ds-estimator (DeepSpeed's estimator) or runtime (what a run allocates)"},
+        {"optimizer_bytes_per_param", V::figure, Dim::count, true, "optimizer states per parameter: fp32 master weights, Adam m and v"},
+        {"fp32_grad_bytes_per_param", V::figure, Dim::count, true, "fp32 gradient partition fed to the optimizer, per parameter"},
+        {"host_buffer_factor", V::figure, Dim::count, true, "multiplies host-resident states (pinned buffers)"},
+        {"cuda_context", V::figure, Dim::bytes, false, "CUDA context and workspaces per GPU process (accounting: runtime)"},
+        {"ddp_bucket", V::figure, Dim::bytes, false, "PyTorch DDP gradient bucket, ZeRO-0 on several GPUs (accounting: runtime)"},
+        {"reduce_bucket_elements", V::figure, Dim::count, false, "ZeRO-1/2/3 gradient reduce bucket (accounting: runtime)"},
+        {"allgather_bucket_elements", V::figure, Dim::count, false, "ZeRO-1/2 parameter all-gather bucket (accounting: runtime)"},
+        {"prefetch_bucket_elements", V::figure, Dim::count, false, "ZeRO-3 parameter prefetch (accounting: runtime)"},
+        {"max_live_parameters", V::figure, Dim::count, false,
+         "ZeRO-3 parameters kept gathered before release (accounting: runtime)"},
+        {"host_process", V::figure, Dim::bytes, false, "host memory of one training or inference process (accounting: runtime)"},
+        {"supports", V::block, Dim::count, false, "what the framework can run (default: everything); the search ranks nothing else"},
+        {"supports.zero", V::list, Dim::count, true, "the ZeRO stages it runs (0-3)"},
+        {"supports.pipeline_max_zero", V::integer, Dim::count, true, "highest ZeRO stage together with pipeline parallelism"},
+        {"supports.tensor_parallel", V::flag, Dim::count, true, "it has tensor parallelism"},
+        {"supports.pipeline", V::flag, Dim::count, true, "it has pipeline parallelism"},
+        {"supports.offload", V::flag, Dim::count, true, "it offloads the optimizer (and under ZeRO-3 parameters) to the host"},
+        {"supports.source", V::text, Dim::count, true, "where these capabilities are documented"},
+        {"time_model", V::block, Dim::count, false, "the framework's figures for the time model (needed to time training)"},
+    };
+    io::append(k, io::under("time_model", framework_time_keys()));
+    return k;
+  }();
+  return keys;
+}
+
 }  // namespace wb::gpu

@@ -56,4 +56,7 @@ std::string unsupported(const FrameworkSpec& f, const Strategy& s);
 
 FrameworkSpec parse_framework(const io::YamlValue& document, const std::string& name);
 
+// The keys of a framework file (`waferbench list frameworks --keys`).
+const io::KeyTable& framework_keys();
+
 }  // namespace wb::gpu

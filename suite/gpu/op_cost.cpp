@@ -261,26 +261,4 @@ KernelSeq gpu_adam(const OpCost& c, double params) {
   return c.stream(c.framework().gpu_optimizer_bytes_per_param * params, 4);
 }
 
-double matmul_flops_per_sequence(const model::TransformerConfig& m, std::int64_t seq, bool recompute_full) {
-  const model::ParamCounts pc = model::count_params(m);
-  const double s = static_cast<double>(seq);
-  const double q = static_cast<double>(m.heads * m.d_head);
-  const double h = static_cast<double>(m.d_model);
-  // Weight matrices of one layer (biases and norms excluded) and the attention products.
-  const double kv = static_cast<double>(m.kv_heads * m.d_head);
-  const double f = static_cast<double>(m.d_ffn);
-  const double layer_weights = h * (q + 2.0 * kv) + q * h + (m.mlp == model::Mlp::swiglu ? 3.0 : 2.0) * h * f;
-  (void)pc;
-  const double layer_fwd = s * (2.0 * layer_weights + 4.0 * s * q);
-  const double logits_fwd = s * 2.0 * h * static_cast<double>(m.vocab);
-  const double layers = static_cast<double>(m.layers);
-  return (recompute_full ? 4.0 : 3.0) * layers * layer_fwd + 3.0 * logits_fwd;
-}
-
-double hardware_flops_per_sequence(const model::TransformerConfig& m, std::int64_t seq, model::Recompute r) {
-  if (r != model::Recompute::selective) return matmul_flops_per_sequence(m, seq, r == model::Recompute::full);
-  const double s = static_cast<double>(seq), q = static_cast<double>(m.heads * m.d_head);
-  return matmul_flops_per_sequence(m, seq, false) + static_cast<double>(m.layers) * 4.0 * s * s * q;
-}
-
 }  // namespace wb::gpu

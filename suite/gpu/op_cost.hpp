@@ -114,14 +114,5 @@ EdgeKernels edge_kernels(const OpCost& cost, const model::TransformerConfig& m, 
 // Fused Adam step on the GPU over `params` parameters (memory bound).
 KernelSeq gpu_adam(const OpCost& cost, double params);
 
-// FLOPs of the matrix products of one training step for one sequence of length seq:
-// forward, backward (2x) and, with full recomputation, the forward again; the logits are never
-// recomputed. Equals Narayanan et al. SC'21 eq. 3 for d_ffn = 4h (96 B s l h^2 (1 + s/6h +
-// V/16lh) with recomputation, 72 ... without).
-double matmul_flops_per_sequence(const model::TransformerConfig& m, std::int64_t seq, bool recompute_full);
-// The products the GPU executes, recomputation included (Korthikanti et al. MLSys'23 Sec. 6:
-// hardware FLOPs): the above with full recomputation, or with the attention core's QK^T and
-// PV products run twice under selective recomputation.
-double hardware_flops_per_sequence(const model::TransformerConfig& m, std::int64_t seq, model::Recompute r);
 
 }  // namespace wb::gpu

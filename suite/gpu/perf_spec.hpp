@@ -15,6 +15,7 @@
 #include <string>
 
 #include "io/figure.hpp"
+#include "io/key_spec.hpp"
 #include "io/yaml_reader.hpp"
 
 namespace wb::gpu {
@@ -102,5 +103,10 @@ struct NodePerfSuperseded {
 GpuPerf parse_gpu_perf(io::YamlMap& block, io::Provenance& prov);
 NodePerf parse_node_perf(io::YamlMap& block, io::Provenance& prov, const NodePerfSuperseded& superseded = {});
 FrameworkTime parse_framework_time(io::YamlMap& block, io::Provenance& prov);
+
+// The keys of those blocks, below the block (`waferbench list systems|frameworks --keys`).
+const io::KeyTable& gpu_perf_keys();
+const io::KeyTable& node_perf_keys();
+const io::KeyTable& framework_time_keys();
 
 }  // namespace wb::gpu

@@ -14,7 +14,7 @@
 #include "gpu/time_model.hpp"
 #include "io/file_source.hpp"
 #include "sim/shared_server.hpp"
-#include "study/catalog.hpp"
+#include "study/plan/catalog.hpp"
 #include "test_catalog.hpp"
 
 namespace {
@@ -73,7 +73,7 @@ TEST(OpCost, MatmulFlopsMatchMegatronFormulaForFourHFfn) {
   const auto& m = catalog().model("megatron-1.7b");
   const double l = 24, h = 2304, s = 2048, v = 51200;
   const double megatron_formula = 96.0 * s * l * h * h * (1 + s / (6 * h) + v / (16 * l * h));
-  EXPECT_NEAR(gpu::matmul_flops_per_sequence(m, 2048, true) / megatron_formula, 1.0, 1e-12);
+  EXPECT_NEAR(model::matmul_flops_per_sequence(m, 2048, true) / megatron_formula, 1.0, 1e-12);
 }
 
 TEST(CollectiveCost, RingFormulasAndTopology) {
@@ -209,11 +209,11 @@ TEST(StepProgram, SequenceParallelismSplitsTheNormsAndDropoutsOverTheTensorRanks
   // HFU counts the recomputed products: the attention core twice under selective recomputation,
   // the whole forward twice under full recomputation.
   const auto& m = catalog().model("megatron-7.5b");
-  const double model_flops = gpu::matmul_flops_per_sequence(m, 2048, false);
-  EXPECT_EQ(gpu::hardware_flops_per_sequence(m, 2048, model::Recompute::none), model_flops);
-  EXPECT_GT(gpu::hardware_flops_per_sequence(m, 2048, model::Recompute::selective), model_flops);
-  EXPECT_LT(gpu::hardware_flops_per_sequence(m, 2048, model::Recompute::selective), 1.05 * model_flops);
-  EXPECT_EQ(gpu::hardware_flops_per_sequence(m, 2048, model::Recompute::full), gpu::matmul_flops_per_sequence(m, 2048, true));
+  const double model_flops = model::matmul_flops_per_sequence(m, 2048, false);
+  EXPECT_EQ(model::hardware_flops_per_sequence(m, 2048, model::Recompute::none), model_flops);
+  EXPECT_GT(model::hardware_flops_per_sequence(m, 2048, model::Recompute::selective), model_flops);
+  EXPECT_LT(model::hardware_flops_per_sequence(m, 2048, model::Recompute::selective), 1.05 * model_flops);
+  EXPECT_EQ(model::hardware_flops_per_sequence(m, 2048, model::Recompute::full), model::matmul_flops_per_sequence(m, 2048, true));
 }
 
 TEST(StepProgram, Fp8RunsTheWeightProductsOnFp8TensorCoresWithTheirCasts) {
