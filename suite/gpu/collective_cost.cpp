@@ -42,7 +42,9 @@ double collective_bandwidth(const GroupShape& g, const Fabric& f) {
   return g.per_node > 1 ? std::min(b_intra, b_net) : b_net;
 }
 
-double collective_time(Collective kind, double bytes, const GroupShape& g, const Fabric& f) {
+namespace {
+
+double one_call(Collective kind, double bytes, const GroupShape& g, const Fabric& f) {
   const double n = static_cast<double>(g.members);
   if (g.members <= 1 || bytes <= 0) return 0.0;
   const bool multi = g.nodes > 1;
@@ -61,6 +63,13 @@ double collective_time(Collective kind, double bytes, const GroupShape& g, const
     }
   }
   throw std::logic_error("collective_time: unknown collective");
+}
+
+}  // namespace
+
+double collective_time(Collective kind, double bytes, const GroupShape& g, const Fabric& f, int calls) {
+  const double t = one_call(kind, bytes, g, f);
+  return calls > 1 ? t + (calls - 1) * collective_latency(kind, g, f) : t;
 }
 
 double collective_latency(Collective kind, const GroupShape& g, const Fabric& f) {

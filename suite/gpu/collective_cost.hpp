@@ -50,8 +50,10 @@ Fabric make_fabric(const ClusterSpec& cluster);
 // Bus bandwidth of one member of the group (B above): bytes/s through each GPU's links.
 double collective_bandwidth(const GroupShape& g, const Fabric& f);
 
-// Seconds for one collective over a buffer of `bytes` (the full, unsharded buffer).
-double collective_time(Collective kind, double bytes, const GroupShape& g, const Fabric& f);
+// Seconds for one collective over a buffer of `bytes` (the full, unsharded buffer), issued in
+// `calls` separate calls of the same collective (DeepSpeed's per-submodule fetches): the
+// bandwidth term once, the latency once per call.
+double collective_time(Collective kind, double bytes, const GroupShape& g, const Fabric& f, int calls = 1);
 
 // The latency part (alpha terms) of collective_time: what each extra call of the same
 // collective adds when a buffer is gathered in pieces.
