@@ -261,6 +261,64 @@ references:
   EXPECT_EQ(ok.scenarios[2].id, "cerebras-gpt-111m@dgx-a100-80gbx1/best-b240");
 }
 
+// A sweep's constraints narrow its search to what the user's setup allows: the best layout
+// obeys them, `search: all` lists only such layouts, and they are refused on a sweep that does
+// not search or with a word they do not know.
+TEST(StudySearch, ConstraintsNarrowTheSearch) {
+  const std::string text = R"(schema_version: 1
+kind: training
+title: t
+framework: deepspeed
+sweeps:
+  - name: free
+    models: cerebras-gpt-1.3b
+    systems: dgx-a100-80gb
+    counts: 2
+    search: best
+    workload: {task: train, seq_len: 2048, global_batch: 256}
+  - name: limited
+    models: cerebras-gpt-1.3b
+    systems: dgx-a100-80gb
+    counts: 2
+    search: best-z3
+    constraints: {zero: [3], tp_max: 1, offload: false}
+    workload: {task: train, seq_len: 2048, global_batch: 256}
+  - name: listed
+    models: cerebras-gpt-1.3b
+    systems: dgx-a100-80gb
+    counts: 2
+    search: all
+    constraints: {zero: [3], tp_max: 1, offload: false}
+    workload: {task: train, seq_len: 2048, global_batch: 256}
+)";
+  const study::plan::Study st = test::plan_study(text, "t.yaml");
+  namespace col = study::schema::scenarios;
+  ASSERT_GT(st.scenarios.size(), 2u);
+  const auto free = study::run::evaluate(st, st.scenarios[0]);
+  const auto limited = study::run::evaluate(st, st.scenarios[1]);
+  const gpu::Strategy best = gpu::parse_strategy(limited.row.text(col::strategy));
+  EXPECT_EQ(best.zero_stage, 3);
+  EXPECT_EQ(best.tp, 1);
+  EXPECT_FALSE(best.offload_optimizer);
+  EXPECT_NE(limited.notes.at(0).find("(constraints: ZeRO 3, tp <= 1, no offload)"), std::string::npos) << limited.notes[0];
+  // The unconstrained search finds something at least as fast, and here faster.
+  EXPECT_NE(free.row.text(col::strategy), limited.row.text(col::strategy));
+  EXPECT_LE(free.row.number(col::step_time_s), limited.row.number(col::step_time_s));
+  for (std::size_t i = 2; i < st.scenarios.size(); ++i) {
+    const gpu::Strategy* s = st.scenarios[i].gpu_strategy();
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(s->zero_stage, 3) << st.scenarios[i].id;
+    EXPECT_EQ(s->tp, 1) << st.scenarios[i].id;
+    EXPECT_FALSE(s->offload_optimizer || s->offload_params) << st.scenarios[i].id;
+  }
+  std::string fixed = text;
+  fixed.replace(fixed.find("    search: best-z3\n"), 20, "    strategies: zero3+mb1\n");
+  EXPECT_THROW(test::plan_study(fixed, "t.yaml"), io::InputError);
+  std::string unknown = text;
+  unknown.replace(unknown.find("tp_max: 1,"), 10, "tp_limit: 1,");
+  EXPECT_THROW(test::plan_study(unknown, "t.yaml"), io::InputError);
+}
+
 // Planning a study computes nothing: a `search: best` sweep plans one search request per setting
 // (the search runs when the scenario is evaluated), and `search: all` plans the layouts that fit
 // from the memory plan and the step setup alone, each a GPU strategy.
