@@ -319,6 +319,38 @@ sweeps:
   EXPECT_THROW(test::plan_study(unknown, "t.yaml"), io::InputError);
 }
 
+// /scenarios carries HFU beside MFU: equal without recomputation, above it by the recomputed
+// products otherwise (the attention core under selective, the forward under full recomputation).
+TEST(StudyColumns, HfuCountsTheRecomputedProducts) {
+  const std::string text = R"(schema_version: 1
+kind: training
+title: t
+framework: megatron-lm
+sweeps:
+  - name: gpu
+    models: megatron-1.7b
+    systems: dgx-a100-80gb
+    counts: 1
+    strategies: [zero0+tp2+mb4, zero0+tp2+mb4+recompute-selective, zero0+tp2+mb4+recompute-full]
+    workload: {task: train, seq_len: 2048, global_batch: 64}
+)";
+  const study::plan::Study st = test::plan_study(text, "t.yaml");
+  namespace col = study::schema::scenarios;
+  ASSERT_EQ(st.scenarios.size(), 3u);
+  const auto& m = *st.scenarios[0].model;
+  double ratio[3];
+  for (int i = 0; i < 3; ++i) {
+    const auto r = study::run::evaluate(st, st.scenarios[static_cast<std::size_t>(i)]).row;
+    ratio[i] = r.number(col::hfu) / r.number(col::mfu);
+  }
+  EXPECT_DOUBLE_EQ(ratio[0], 1.0);
+  EXPECT_DOUBLE_EQ(ratio[1], model::hardware_flops_per_sequence(m, 2048, model::Recompute::selective) /
+                                 model::matmul_flops_per_sequence(m, 2048, false));
+  EXPECT_DOUBLE_EQ(ratio[2], model::matmul_flops_per_sequence(m, 2048, true) / model::matmul_flops_per_sequence(m, 2048, false));
+  EXPECT_GT(ratio[2], ratio[1]);
+  EXPECT_GT(ratio[1], 1.0);
+}
+
 // Planning a study computes nothing: a `search: best` sweep plans one search request per setting
 // (the search runs when the scenario is evaluated), and `search: all` plans the layouts that fit
 // from the memory plan and the step setup alone, each a GPU strategy.

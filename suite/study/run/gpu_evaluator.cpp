@@ -129,6 +129,7 @@ void fill_training_time(const plan::Study& study, const plan::ScenarioSpec& sc, 
   row.set(col::tokens_per_s, t.tokens_per_s);
   row.set(col::tflops_per_device, t.tflops_per_device);
   row.set(col::mfu, t.mfu);
+  row.set(col::hfu, t.hfu);
   row.set(col::time_to_train_s, t.time_to_train_s);
   row.set(col::goodput, t.goodput);
   row.set(col::idle_fraction, t.idle_fraction);
