@@ -351,6 +351,68 @@ sweeps:
   EXPECT_GT(ratio[1], 1.0);
 }
 
+// /layer_times: one row per layer with the times the step programs give its tasks, checked
+// against the simulated step's own timeline; the recomputed forward is in the backward; stages,
+// tensor-parallel collectives and ZeRO-3 gathers where the layout has them.
+TEST(StudyColumns, LayerTimesAreTheTasksOfTheStep) {
+  const std::string text = R"(schema_version: 1
+kind: training
+title: t
+framework: megatron-lm
+time: {timeline: true, stragglers: false}
+sweeps:
+  - name: gpu
+    models: megatron-1.7b
+    systems: dgx-a100-80gb
+    counts: 2
+    strategies: [zero0+mb1+ga1, zero0+mb1+ga1+recompute-full, zero1+tp2+pp2+mb1+ga4]
+    workload: {task: train, seq_len: 2048}
+  - name: ds
+    models: megatron-1.7b
+    systems: dgx-a100-80gb
+    counts: 2
+    framework: deepspeed
+    strategies: [zero3+mb1+ga1]
+    workload: {task: train, seq_len: 2048}
+)";
+  const study::plan::Study st = test::plan_study(text, "t.yaml");
+  ASSERT_EQ(st.scenarios.size(), 4u);
+  const auto& m = *st.scenarios[0].model;
+  std::vector<study::run::ScenarioResult> res;
+  for (const auto& sc : st.scenarios) res.push_back(study::run::evaluate(st, sc));
+  const auto& plain = res[0].tables.at("layer_times");
+  ASSERT_EQ(plain.rows(), static_cast<std::size_t>(m.layers + 2));
+  EXPECT_EQ(plain.at("name").str.front(), "embedding");
+  EXPECT_EQ(plain.at("name").str[1], "layer0");
+  EXPECT_EQ(plain.at("name").str.back(), "lm_head");
+  // The forward tasks of GPU 0 in the timeline are the layers' forward times.
+  const auto& tl = res[0].tables.at("timeline");
+  double fwd = 0, layers_fwd = 0;
+  for (std::size_t i = 0; i < tl.rows(); ++i)
+    if (tl.at("device").i64[i] == 0 && tl.at("kind").str[i] == "fwd") fwd += tl.at("end_s").f64[i] - tl.at("start_s").f64[i];
+  for (std::size_t i = 1; i + 1 < plain.rows(); ++i) layers_fwd += plain.at("forward_s").f64[i];
+  EXPECT_GT(fwd, 0.0);
+  EXPECT_NEAR(fwd, layers_fwd, 1e-9 * layers_fwd);
+  const auto& full = res[1].tables.at("layer_times");
+  for (std::size_t i = 1; i + 1 < full.rows(); ++i) {
+    EXPECT_NEAR(full.at("backward_s").f64[i], plain.at("backward_s").f64[i] + plain.at("forward_s").f64[i], 1e-12);
+    EXPECT_EQ(plain.at("tp_comm_s").f64[i], 0.0);
+    EXPECT_EQ(plain.at("gather_s").f64[i], 0.0);
+    EXPECT_GE(plain.at("contended_s").f64[i], plain.at("forward_s").f64[i] + plain.at("backward_s").f64[i]);
+  }
+  // Two stages of 12 layers each, tensor-parallel all-reduces inside each layer.
+  const auto& piped = res[2].tables.at("layer_times");
+  EXPECT_EQ(piped.at("stage").i64[1], 0);
+  EXPECT_EQ(piped.at("stage").i64[static_cast<std::size_t>(m.layers / 2)], 0);
+  EXPECT_EQ(piped.at("stage").i64[static_cast<std::size_t>(m.layers / 2 + 1)], 1);
+  EXPECT_EQ(piped.at("stage").i64.back(), 1);
+  EXPECT_GT(piped.at("tp_comm_s").f64[1], 0.0);
+  // ZeRO-3 gathers every layer before its forward and its backward.
+  const auto& z3 = res[3].tables.at("layer_times");
+  EXPECT_GT(z3.at("gather_s").f64[1], 0.0);
+  for (std::size_t i = 0; i < z3.rows(); ++i) EXPECT_EQ(z3.at("scenario_index").i64[i], 3);
+}
+
 // Planning a study computes nothing: a `search: best` sweep plans one search request per setting
 // (the search runs when the scenario is evaluated), and `search: all` plans the layouts that fit
 // from the memory plan and the step setup alone, each a GPU strategy.
