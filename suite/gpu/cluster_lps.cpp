@@ -140,7 +140,7 @@ std::int64_t GpuLp::local_members(GroupKind g) const {
 // this GPU's own group when that one is placed differently.
 SimTime GpuLp::cost(const Task& t) const {
   if (!own_cost_[static_cast<int>(t.group)]) return t.duration;
-  return duration_ps(collective_time(t.coll, t.work, shape(t.group), st_.fabric));
+  return duration_ps(collective_time(t.coll, t.work, shape(t.group), st_.fabric, t.calls));
 }
 
 void GpuLp::begin(std::uint32_t id, Context& ctx) {

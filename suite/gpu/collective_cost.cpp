@@ -34,18 +34,22 @@ Fabric make_fabric(const ClusterSpec& c) {
   return f;
 }
 
-double collective_time(Collective kind, double bytes, const GroupShape& g, const Fabric& f) {
+double collective_bandwidth(const GroupShape& g, const Fabric& f) {
+  const double b_intra = f.intra_bandwidth * f.intra_efficiency;
+  if (g.nodes <= 1) return b_intra;
+  const double rails = static_cast<double>(std::min(g.per_node, f.nics));
+  const double b_net = rails * f.nic_bandwidth * f.net_efficiency;
+  return g.per_node > 1 ? std::min(b_intra, b_net) : b_net;
+}
+
+namespace {
+
+double one_call(Collective kind, double bytes, const GroupShape& g, const Fabric& f) {
   const double n = static_cast<double>(g.members);
   if (g.members <= 1 || bytes <= 0) return 0.0;
   const bool multi = g.nodes > 1;
-  const double b_intra = f.intra_bandwidth * f.intra_efficiency;
-  double bw = b_intra, alpha = f.intra_latency_s;
-  if (multi) {
-    const double rails = static_cast<double>(std::min(g.per_node, f.nics));
-    const double b_net = rails * f.nic_bandwidth * f.net_efficiency;
-    bw = g.per_node > 1 ? std::min(b_intra, b_net) : b_net;
-    alpha = f.net_latency_s;
-  }
+  const double bw = collective_bandwidth(g, f);
+  const double alpha = multi ? f.net_latency_s : f.intra_latency_s;
   switch (kind) {
     case Collective::reduce_scatter:
     case Collective::all_gather: return (n - 1.0) * alpha + (n - 1.0) / n * bytes / bw;
@@ -59,6 +63,24 @@ double collective_time(Collective kind, double bytes, const GroupShape& g, const
     }
   }
   throw std::logic_error("collective_time: unknown collective");
+}
+
+}  // namespace
+
+double collective_time(Collective kind, double bytes, const GroupShape& g, const Fabric& f, int calls) {
+  const double t = one_call(kind, bytes, g, f);
+  return calls > 1 ? t + (calls - 1) * collective_latency(kind, g, f) : t;
+}
+
+double collective_latency(Collective kind, const GroupShape& g, const Fabric& f) {
+  if (g.members <= 1) return 0.0;
+  const double steps = static_cast<double>(g.members - 1);
+  const double alpha = g.nodes > 1 ? f.net_latency_s : f.intra_latency_s;
+  if (kind != Collective::all_reduce) return steps * alpha;
+  if (g.nodes <= 1) return 2.0 * steps * alpha;
+  const double depth = std::ceil(std::log2(static_cast<double>(g.nodes)));
+  return std::min(2.0 * steps * alpha,
+                  2.0 * (depth * f.net_latency_s + static_cast<double>(g.per_node - 1) * f.intra_latency_s));
 }
 
 double p2p_time(double bytes, bool same_node, const Fabric& f) {

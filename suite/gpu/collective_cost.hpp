@@ -47,8 +47,17 @@ struct Fabric {
 // the ping-pong's alpha-beta for pipeline transfers.
 Fabric make_fabric(const ClusterSpec& cluster);
 
-// Seconds for one collective over a buffer of `bytes` (the full, unsharded buffer).
-double collective_time(Collective kind, double bytes, const GroupShape& g, const Fabric& f);
+// Bus bandwidth of one member of the group (B above): bytes/s through each GPU's links.
+double collective_bandwidth(const GroupShape& g, const Fabric& f);
+
+// Seconds for one collective over a buffer of `bytes` (the full, unsharded buffer), issued in
+// `calls` separate calls of the same collective (DeepSpeed's per-submodule fetches): the
+// bandwidth term once, the latency once per call.
+double collective_time(Collective kind, double bytes, const GroupShape& g, const Fabric& f, int calls = 1);
+
+// The latency part (alpha terms) of collective_time: what each extra call of the same
+// collective adds when a buffer is gathered in pieces.
+double collective_latency(Collective kind, const GroupShape& g, const Fabric& f);
 
 // Seconds for a point-to-point message between two GPUs (same node or not).
 double p2p_time(double bytes, bool same_node, const Fabric& f);

@@ -140,7 +140,7 @@ FastWalk walk_fast(const StepSetup& st, const std::vector<Program>& programs, bo
       case Resource::local: finish(s, id, now + (t.scales ? scaled(t.duration, fmax) : t.duration)); break;
       case Resource::collective: {
         const int g = static_cast<int>(t.group);
-        const SimTime c = d.cost[g] < 0 ? t.duration : duration_ps(collective_time(t.coll, t.work, d.shape[g], st.fabric));
+        const SimTime c = d.cost[g] < 0 ? t.duration : duration_ps(collective_time(t.coll, t.work, d.shape[g], st.fabric, t.calls));
         if (t.group != GroupKind::embed || pp == 1) {
           finish(s, id, now + c);
           break;

@@ -17,6 +17,7 @@ struct GpuSpec {
   double memory_bandwidth = 0;        // bytes/s
   double peak_fp16_flops = 0;         // dense FP16/BF16 tensor-core peak, FLOP/s
   double peak_fp16_sparse_flops = 0;  // with 2:4 structured sparsity (0 when unsupported)
+  double peak_fp8_flops = 0;          // dense FP8 tensor-core peak (0: no FP8 tensor cores)
   double peak_fp32_flops = 0;         // non-tensor FP32
   double nvlink_bandwidth = 0;        // per direction per GPU, bytes/s (0: none)
   double pcie_bandwidth = 0;          // host link per direction, bytes/s

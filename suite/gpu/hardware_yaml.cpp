@@ -28,6 +28,7 @@ GpuSpec parse_gpu(io::YamlMap& root, const std::string& name, const std::string&
   g.memory_bandwidth = p.add(io::read_figure(root, "memory_bandwidth", Dim::bytes_per_s));
   g.peak_fp16_flops = p.add(io::read_figure(root, "peak_fp16", Dim::flops_per_s));
   if (auto f = io::read_optional_figure(root, "peak_fp16_sparse", Dim::flops_per_s)) g.peak_fp16_sparse_flops = p.add(*f);
+  if (auto f = io::read_optional_figure(root, "peak_fp8", Dim::flops_per_s)) g.peak_fp8_flops = p.add(*f);
   g.peak_fp32_flops = p.add(io::read_figure(root, "peak_fp32", Dim::flops_per_s));
   if (auto f = io::read_optional_figure(root, "nvlink_bandwidth", Dim::bytes_per_s)) g.nvlink_bandwidth = p.add(*f);
   g.pcie_bandwidth = p.add(io::read_figure(root, "pcie_bandwidth", Dim::bytes_per_s));
@@ -99,6 +100,7 @@ const io::KeyTable& gpu_system_keys() {
         {"memory_bandwidth", V::figure, Dim::bytes_per_s, true, "HBM bandwidth"},
         {"peak_fp16", V::figure, Dim::flops_per_s, true, "dense FP16/BF16 tensor-core peak"},
         {"peak_fp16_sparse", V::figure, Dim::flops_per_s, false, "tensor-core peak with 2:4 structured sparsity"},
+        {"peak_fp8", V::figure, Dim::flops_per_s, false, "dense FP8 tensor-core peak (none: no FP8, the fp8 word is refused)"},
         {"peak_fp32", V::figure, Dim::flops_per_s, true, "non-tensor FP32 peak"},
         {"nvlink_bandwidth", V::figure, Dim::bytes_per_s, false, "NVLink bandwidth per direction per GPU (none: no NVLink)"},
         {"pcie_bandwidth", V::figure, Dim::bytes_per_s, true, "host link bandwidth per direction"},

@@ -110,10 +110,10 @@ DeviceMemory train_device(const model::TransformerConfig& m, const model::ParamC
     const std::int64_t micro_per_step = std::max<std::int64_t>(1, w.global_batch / (dp * s.micro_batch));
     in_flight = std::min(in_flight, micro_per_step * v);
   }
-  const double per_layer = model::activation_bytes_per_layer(m, w.seq_len, s.micro_batch, s.tp, false, s.recompute);
+  const double per_layer = model::activation_bytes_per_layer(m, w.seq_len, s.micro_batch, s.tp, s.sequence_parallel, s.recompute);
   double act = static_cast<double>(in_flight) * static_cast<double>(st.layers) / static_cast<double>(v) * per_layer;
   if (s.recompute == Recompute::full && st.layers > 0)
-    act += model::recompute_working_bytes(m, w.seq_len, s.micro_batch, s.tp, false);
+    act += model::recompute_working_bytes(m, w.seq_len, s.micro_batch, s.tp, s.sequence_parallel);
   // The embedding output and the head sit in the first and last chunk: one per micro-batch there.
   const std::int64_t micro_in_flight = (in_flight + v - 1) / v;
   if (st.last) act += model::activation_bytes_outside_layers(m, w.seq_len, s.micro_batch, s.tp);

@@ -22,11 +22,26 @@ constexpr double kFp32Bytes = 4.0;
 }  // namespace
 
 OpCost::OpCost(const GpuSpec& gpu, const GpuPerf& perf, const FrameworkTime& fw, bool fp32)
-    : gpu_(gpu), perf_(perf), fw_(fw), peak_(fp32 ? gpu.peak_fp32_flops : gpu.peak_fp16_flops), elem_(fp32 ? 4.0 : 2.0) {}
+    : gpu_(gpu), perf_(perf), fw_(fw), peak_(fp32 ? gpu.peak_fp32_flops : gpu.peak_fp16_flops), elem_(fp32 ? 4.0 : 2.0),
+      sms_free_(static_cast<double>(perf.sm_count)), bandwidth_(gpu.memory_bandwidth * perf.memory_efficiency) {}
+
+void OpCost::share_with_collective(double sms_held, double hbm_fraction) {
+  sms_free_ = std::max(1.0, static_cast<double>(perf_.sm_count) - sms_held);
+  bandwidth_ = gpu_.memory_bandwidth * perf_.memory_efficiency * std::max(0.0, 1.0 - hbm_fraction);
+}
 
 KernelSeq OpCost::gemm(double m, double n, double k, double batch) const { return gemm_scaled(m, n, k, batch, 1.0); }
 
-KernelSeq OpCost::weight_gemm(double m, double n, double k) const { return gemm_scaled(m, n, k, 1.0, sparse_speedup_); }
+KernelSeq OpCost::weight_gemm(double m, double n, double k) const {
+  return gemm_scaled(m, n, k, 1.0, sparse_speedup_ * fp8_speedup_);
+}
+
+KernelSeq OpCost::weight_grad_gemm(double m, double n, double k) const { return gemm_scaled(m, n, k, 1.0, fp8_speedup_); }
+
+void OpCost::use_fp8(bool on) {
+  // Datasheet FP8 over FP16/BF16 dense peaks (H100/H200 SXM: 1,979 / 989 TFLOP/s).
+  fp8_speedup_ = on && gpu_.peak_fp8_flops > 0 ? gpu_.peak_fp8_flops / gpu_.peak_fp16_flops : 1.0;
+}
 
 void OpCost::use_sparse_weights(bool on) {
   // NVIDIA A100 whitepaper (2020), "Fine-grained structured sparsity": 2:4 sparse tensor cores
@@ -41,9 +56,10 @@ KernelSeq OpCost::gemm_scaled(double m, double n, double k, double batch, double
   out.kernels = 1;
   out.flops = 2.0 * m * n * k * batch;
   if (out.flops <= 0) return out;
-  const double sms = static_cast<double>(perf_.sm_count);
-  const double peak_sm = peak_ * perf_.gemm_efficiency / sms;
-  const double l2_sm = perf_.l2_bandwidth / sms;
+  const double all_sms = static_cast<double>(perf_.sm_count);
+  const double sms = sms_free_;  // the waves fill the SMs a running collective leaves
+  const double peak_sm = peak_ * perf_.gemm_efficiency / all_sms;
+  const double l2_sm = perf_.l2_bandwidth / all_sms;
   double best = 0;
   bool first = true;
   for (const Tile& t : kTiles) {
@@ -59,14 +75,14 @@ KernelSeq OpCost::gemm_scaled(double m, double n, double k, double batch, double
       // fixed prologue/epilogue expressed in K elements.
       double time = waves * 2.0 * t.m * t.n * (kk + perf_.gemm_k_overhead) / tile_rate;
       time /= math_speedup;  // 2:4 sparse tensor cores: the math only (split-K reduction is dense)
-      if (split > 1) time += split * m * n * batch * kFp32Bytes * 2.0 / (gpu_.memory_bandwidth * perf_.memory_efficiency);
+      if (split > 1) time += split * m * n * batch * kFp32Bytes * 2.0 / bandwidth_;
       if (first || time < best) best = time;
       first = false;
     }
   }
   // Operands and result cross HBM at least once.
   const double bytes = elem_ * (m * k + k * n + m * n) * batch;
-  out.gpu_s = std::max(best, bytes / (gpu_.memory_bandwidth * perf_.memory_efficiency)) + perf_.kernel_gap_s;
+  out.gpu_s = std::max(best, bytes / bandwidth_) + perf_.kernel_gap_s;
   return out;
 }
 
@@ -80,14 +96,17 @@ KernelSeq OpCost::flash_attention(double flops, bool backward) const {
   out.kernels = 1;
   out.flops = flops;
   const double eff = backward ? fw_.flash_backward_efficiency : fw_.flash_forward_efficiency;
-  out.gpu_s = flops / (peak_ * eff) + perf_.kernel_gap_s;
+  // A fused kernel's blocks fill the free SMs; its rate scales with them.
+  double t = flops / (peak_ * eff);
+  if (sms_free_ < static_cast<double>(perf_.sm_count)) t *= static_cast<double>(perf_.sm_count) / sms_free_;
+  out.gpu_s = t + perf_.kernel_gap_s;
   return out;
 }
 
 KernelSeq OpCost::stream(double bytes, std::int64_t kernels) const {
   KernelSeq out;
   out.kernels = kernels;
-  out.gpu_s = bytes / (gpu_.memory_bandwidth * perf_.memory_efficiency) + static_cast<double>(kernels) * perf_.kernel_gap_s;
+  out.gpu_s = bytes / bandwidth_ + static_cast<double>(kernels) * perf_.kernel_gap_s;
   return out;
 }
 
@@ -96,11 +115,12 @@ double OpCost::wall(const KernelSeq& k) const {
 }
 
 LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, std::int64_t seq,
-                           std::int64_t micro_batch, std::int64_t tp) {
+                           std::int64_t micro_batch, std::int64_t tp, bool sequence_parallel) {
   LayerKernels L;
   const double t = static_cast<double>(tp);
   const double s = static_cast<double>(seq), b = static_cast<double>(micro_batch);
   const double T = s * b;  // tokens of the micro-batch
+  const double Te = sequence_parallel ? T / t : T;  // tokens of the kernels outside the TP region
   const double h = static_cast<double>(m.d_model);
   const double qt = static_cast<double>(m.heads * m.d_head) / t;
   const double kvt = static_cast<double>(m.kv_heads * m.d_head) / t;
@@ -116,7 +136,7 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
   // the GEMM epilogue), core, output projection, then bias-dropout-add after the all-reduce.
   // Forward byte counts are written for 2-byte activations and scaled by e for fp32 inference.
   const double e = c.elem() / 2.0;
-  KernelSeq af = c.stream(e * 4.0 * T * h);         // LayerNorm: read x, write y
+  KernelSeq af = c.stream(e * 4.0 * Te * h);        // LayerNorm: read x, write y
   af += c.weight_gemm(T, qt + 2.0 * kvt, h);
   KernelSeq core;
   if (c.framework().attention == Attention::unfused) {
@@ -132,12 +152,12 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
   af += core;
   af += c.weight_gemm(T, h, qt);
   L.attn_core_fwd = core;
-  KernelSeq bda = c.stream(e * 7.0 * T * h);         // bias-dropout-add: read x, residual; write; mask
-  if (!drop) bda = c.stream(e * 6.0 * T * h);
+  KernelSeq bda = c.stream(e * 7.0 * Te * h);        // bias-dropout-add: read x, residual; write; mask
+  if (!drop) bda = c.stream(e * 6.0 * Te * h);
   L.attn_fwd = af;
   L.attn_fwd += bda;
 
-  KernelSeq mf = c.stream(e * 4.0 * T * h);          // LayerNorm
+  KernelSeq mf = c.stream(e * 4.0 * Te * h);         // LayerNorm
   mf += c.weight_gemm(T, up, h);
   mf += c.stream(e * (swiglu ? 6.0 * T * ft : 4.0 * T * ft));  // bias + GeLU (fused) or SiLU-gate
   mf += c.weight_gemm(T, h, ft);
@@ -147,9 +167,9 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
   // Backward: every GEMM becomes a data-gradient and a weight-gradient GEMM of the same size;
   // element-wise kernels read the saved input and the incoming gradient and write a gradient.
   const double grad_accum_bytes = kFp16Bytes + 2.0 * kFp32Bytes;  // fp16 wgrad added into fp32 main_grad
-  KernelSeq ab = c.stream(5.0 * T * h);              // bias-dropout-add backward
+  KernelSeq ab = c.stream(5.0 * Te * h);             // bias-dropout-add backward
   ab += c.weight_gemm(T, qt, h);                     // projection dgrad
-  ab += c.gemm(qt, h, T);                            // projection wgrad
+  ab += c.weight_grad_gemm(qt, h, T);                // projection wgrad
   ab += c.stream(2.0 * T * h);                       // bias grad
   if (c.framework().attention == Attention::unfused) {
     ab += c.gemm(s, s, dh, b * at);                  // dP = dO V^T
@@ -164,25 +184,45 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
     ab += c.flash_attention(0.5 * 2.0 * s * s * 5.0 * dh * b * at, true);
   }
   ab += c.weight_gemm(T, h, qt + 2.0 * kvt);         // QKV dgrad
-  ab += c.gemm(h, qt + 2.0 * kvt, T);                // QKV wgrad
+  ab += c.weight_grad_gemm(h, qt + 2.0 * kvt, T);    // QKV wgrad
   ab += c.stream(2.0 * T * (qt + 2.0 * kvt));        // bias grad
-  ab += c.stream(8.0 * T * h, 2);                    // LayerNorm backward (+ weight grads)
+  ab += c.stream(8.0 * Te * h, 2);                   // LayerNorm backward (+ weight grads)
   ab += c.stream(grad_accum_bytes * h * (qt + 2.0 * kvt + qt), 2);  // accumulate weight grads
   L.attn_bwd = ab;
 
-  KernelSeq mb = c.stream(5.0 * T * h);              // bias-dropout-add backward
+  KernelSeq mb = c.stream(5.0 * Te * h);             // bias-dropout-add backward
   mb += c.weight_gemm(T, ft, h);                     // FC2 dgrad
-  mb += c.gemm(ft, h, T);                            // FC2 wgrad
+  mb += c.weight_grad_gemm(ft, h, T);                // FC2 wgrad
   mb += c.stream(2.0 * T * h);                       // bias grad
   mb += c.stream(swiglu ? 10.0 * T * ft : 6.0 * T * ft);  // activation backward
   mb += c.weight_gemm(T, h, up);                     // FC1 dgrad
-  mb += c.gemm(h, up, T);                            // FC1 wgrad
+  mb += c.weight_grad_gemm(h, up, T);                // FC1 wgrad
   mb += c.stream(2.0 * T * up);                      // bias grad
-  mb += c.stream(8.0 * T * h, 2);                    // LayerNorm backward
-  mb += c.stream(6.0 * T * h);                       // residual gradient add
+  mb += c.stream(8.0 * Te * h, 2);                   // LayerNorm backward
+  mb += c.stream(6.0 * Te * h);                      // residual gradient add
   mb += c.stream(grad_accum_bytes * h * (up + ft), 2);
   L.mlp_bwd = mb;
 
+  if (c.fp8()) {
+    // Transformer Engine's casts around the FP8 GEMMs (NVIDIA Transformer Engine docs, "FP8
+    // primer": per-tensor scaling from the amax history): the QKV and FC1 inputs are cast inside
+    // the fused LayerNorm, the projection and FC2 inputs by their own kernels (read 2, write 1
+    // byte), and each input's transposed FP8 copy is kept for its weight gradient (1 byte);
+    // the weights are cast with their transposes every micro-batch (read 2, write 1 + 1);
+    // every gradient flowing into a GEMM is cast with its transpose (read 2, write 1 + 1). One
+    // amax/scale kernel per GEMM per pass.
+    const double w_attn = h * (qt + 2.0 * kvt) + qt * h, w_mlp = h * up + ft * h;
+    L.attn_fwd += c.stream(3.0 * T * qt + T * (h + qt), 1);
+    L.attn_fwd += c.stream(4.0 * w_attn, 2);
+    L.attn_fwd += c.stream(0.0, 2);
+    L.mlp_fwd += c.stream(3.0 * T * ft + T * (h + ft), 1);
+    L.mlp_fwd += c.stream(4.0 * w_mlp, 2);
+    L.mlp_fwd += c.stream(0.0, 2);
+    L.attn_bwd += c.stream(4.0 * T * (qt + 2.0 * kvt + h), 2);
+    L.attn_bwd += c.stream(0.0, 2);
+    L.mlp_bwd += c.stream(4.0 * T * (up + h), 2);
+    L.mlp_bwd += c.stream(0.0, 2);
+  }
   L.tp_allreduce_bytes = c.elem() * T * h;
   L.activation_bytes = c.elem() * T * h;
   return L;

@@ -47,7 +47,17 @@ class OpCost {
   // NVIDIA's 2:4 sparse tensor cores: at most 2x, as the sparse over the dense peak of the GPU
   // file (A100 624/312, H100 1979/989 TFLOP/s); 1 for a GPU without them (no peak_fp16_sparse).
   void use_sparse_weights(bool on);
+  // NVIDIA Transformer Engine: the products with weights (forward, data and weight gradients) run
+  // on the FP8 tensor cores, peak_fp8 / peak_fp16 times faster in their math (2x on H100/H200).
+  void use_fp8(bool on);
+  bool fp8() const { return fp8_speedup_ > 1.0; }
+  // The weight gradient X^T dY of a weight matrix: dense operands, FP8 under Transformer Engine.
+  KernelSeq weight_grad_gemm(double m, double n, double k) const;
   double sparse_weight_speedup() const { return sparse_speedup_; }
+  // Kernels sharing the GPU with a running NCCL collective: `sms_held` SMs are taken by its
+  // channels (wave quantization over the rest), and `hbm_fraction` of the HBM bandwidth by its
+  // traffic. Host dispatch is unchanged.
+  void share_with_collective(double sms_held, double hbm_fraction);
   // Fraction of peak a GEMM of this shape reaches (for tests and docs).
   double gemm_efficiency(double m, double n, double k, double batch = 1) const;
   // FlashAttention (Dao et al. 2022), one fused kernel over the causal half of the scores:
@@ -70,6 +80,9 @@ class OpCost {
   double peak_;
   double elem_;
   double sparse_speedup_ = 1.0;
+  double fp8_speedup_ = 1.0;
+  double sms_free_;          // SMs the kernels may use
+  double bandwidth_;         // achievable HBM bandwidth of streaming traffic, bytes/s
   KernelSeq gemm_scaled(double m, double n, double k, double batch, double math_speedup) const;
 };
 
@@ -83,8 +96,11 @@ struct LayerKernels {
   double activation_bytes = 0;    // [tokens, h] fp16: what a pipeline stage sends
 };
 
+// With sequence parallelism (Korthikanti et al. MLSys'23 Sec. 4.2.2) the kernels outside the
+// tensor-parallel region (LayerNorms, bias-dropout-adds, residual gradients) run on 1/tp of the
+// tokens; each all-reduce becomes a reduce-scatter plus an all-gather of the same ring cost.
 LayerKernels layer_kernels(const OpCost& cost, const model::TransformerConfig& m, std::int64_t seq,
-                           std::int64_t micro_batch, std::int64_t tp);
+                           std::int64_t micro_batch, std::int64_t tp, bool sequence_parallel = false);
 
 // Embedding (first stage) and final norm + logits + cross-entropy (last stage), per micro-batch.
 struct EdgeKernels {

@@ -43,6 +43,12 @@ GpuPerf parse_gpu_perf(io::YamlMap& m, io::Provenance& p) {
   g.gemm_k_overhead = p.add(io::read_figure(m, "gemm_k_overhead", Dim::count, false));
   g.memory_efficiency = fraction(m, "memory_efficiency", p);
   g.kernel_gap_s = p.add(io::read_figure(m, "kernel_gap", Dim::seconds, false));
+  if (auto f = io::read_optional_figure(m, "collective_sms", Dim::count, false)) {
+    if (f->value != std::floor(f->value) || f->value >= static_cast<double>(g.sm_count))
+      m.fail("collective_sms must be a whole number below sm_count");
+    g.collective_sms = static_cast<std::int64_t>(p.add(*f));
+    g.collective_hbm_bytes_per_byte = p.add(io::read_figure(m, "collective_hbm_bytes_per_byte", Dim::count, false));
+  }
   m.done();
   return g;
 }
@@ -93,6 +99,18 @@ FrameworkTime parse_framework_time(io::YamlMap& m, io::Provenance& p) {
     else if (s == "per-module") t.grad_reduce = GradReduce::per_module;
     else v.fail("unknown grad_reduce '" + s + "'; expected overlapped, after-backward, overlapped-without-pipeline or per-module");
   }
+  if (auto v = m.optional("zero3_gather")) {
+    const std::string s = v->as_string();
+    if (s == "per-layer") t.zero3_gather = Zero3Gather::per_layer;
+    else if (s == "per-submodule") t.zero3_gather = Zero3Gather::per_submodule;
+    else v->fail("unknown zero3_gather '" + s + "'; expected per-layer or per-submodule");
+  }
+  if (auto v = m.optional("pipeline_p2p")) {
+    const std::string s = v->as_string();
+    if (s == "megatron") t.pipeline_p2p = PipelineP2p::megatron;
+    else if (s == "deepspeed") t.pipeline_p2p = PipelineP2p::deepspeed;
+    else v->fail("unknown pipeline_p2p '" + s + "'; expected megatron or deepspeed");
+  }
   t.grad_bytes_per_param = p.add(io::read_figure(m, "grad_bytes_per_param", Dim::count));
   t.gpu_optimizer_bytes_per_param = p.add(io::read_figure(m, "gpu_optimizer_bytes_per_param", Dim::count));
   t.cpu_optimizer_bytes_per_param = p.add(io::read_figure(m, "cpu_optimizer_bytes_per_param", Dim::count));
@@ -112,6 +130,10 @@ const io::KeyTable& gpu_perf_keys() {
       {"gemm_k_overhead", V::figure, Dim::count, true, "per-tile prologue/epilogue in K elements: efficiency K/(K+k0)"},
       {"memory_efficiency", V::figure, Dim::count, true, "fraction of HBM bandwidth streaming kernels reach"},
       {"kernel_gap", V::figure, Dim::seconds, true, "idle time of the GPU between two dependent kernels"},
+      {"collective_sms", V::figure, Dim::count, false,
+       "SMs an NCCL collective holds while it runs beside compute (none: its contention is not modelled)"},
+      {"collective_hbm_bytes_per_byte", V::figure, Dim::count, false,
+       "HBM traffic per byte a collective moves through a GPU (with collective_sms)"},
   };
   return keys;
 }
@@ -148,6 +170,9 @@ const io::KeyTable& framework_time_keys() {
       {"cpu_dispatch", V::figure, Dim::seconds, true, "host time to launch one kernel (eager framework)"},
       {"attention", V::word, Dim::count, true, "unfused or flash"},
       {"grad_reduce", V::word, Dim::count, true, "overlapped, after-backward, overlapped-without-pipeline or per-module"},
+      {"zero3_gather", V::word, Dim::count, false, "per-layer (FSDP units; default) or per-submodule (DeepSpeed's hooks)"},
+      {"pipeline_p2p", V::word, Dim::count, false,
+       "megatron (own stream, 1/tp scatter; default) or deepspeed (blocking sends of the whole activation)"},
       {"flash_forward_efficiency", V::figure, Dim::count, false,
        "fraction of the dense FP16 peak FlashAttention's forward kernel reaches (required with attention: flash)"},
       {"flash_backward_efficiency", V::figure, Dim::count, false,

@@ -27,6 +27,11 @@ struct GpuPerf {
   double gemm_k_overhead = 0;       // per-tile prologue/epilogue in K elements: efficiency K/(K+k0)
   double memory_efficiency = 0;     // fraction of HBM bandwidth reached by streaming kernels
   double kernel_gap_s = 0;          // idle time of the GPU between two dependent kernels
+  // An NCCL collective running beside compute (ZeRO-3 prefetch, overlapped gradient buckets)
+  // holds one SM per channel for its whole duration and moves its data through HBM: kernels
+  // that run meanwhile get the other SMs and what is left of the bandwidth. 0: not modelled.
+  std::int64_t collective_sms = 0;
+  double collective_hbm_bytes_per_byte = 0;  // HBM traffic per byte a GPU sends or receives
 };
 
 struct NodePerf {
@@ -56,6 +61,16 @@ enum class Attention { unfused, flash };
 // one reduction after the pipeline (Megatron local DDP); per_module: each module's gradients
 // reduce-scattered as soon as its backward ends, every micro-batch (PyTorch FSDP).
 enum class GradReduce { overlapped, after_backward, overlapped_without_pipeline, per_module };
+// How ZeRO-3 fetches a layer's parameters: one all-gather of the whole layer (PyTorch FSDP, one
+// unit per block) or one per parameterised submodule (DeepSpeed's PartitionedParameterCoordinator
+// fetches each nn.Module's parameters from its pre-forward/pre-backward hook).
+enum class Zero3Gather { per_layer, per_submodule };
+// Pipeline transfers: Megatron-LM's schedule sends on its own stream and, with tensor
+// parallelism, 1/t of the activation per rank across nodes followed by an NVLink all-gather
+// (SC'21 Sec. 4.1); DeepSpeed's PipelineEngine executes each send as an instruction of its
+// schedule, the compute stream waiting for it, and every tensor-parallel rank sends the whole
+// activation.
+enum class PipelineP2p { megatron, deepspeed };
 
 struct FrameworkTime {
   double cpu_dispatch_s = 0;              // host time to launch one kernel (eager framework)
@@ -65,6 +80,8 @@ struct FrameworkTime {
   double flash_forward_efficiency = 0;
   double flash_backward_efficiency = 0;
   GradReduce grad_reduce = GradReduce::overlapped;
+  Zero3Gather zero3_gather = Zero3Gather::per_layer;
+  PipelineP2p pipeline_p2p = PipelineP2p::megatron;
   double grad_bytes_per_param = 0;            // bytes per gradient element in the data-parallel reduction
   double gpu_optimizer_bytes_per_param = 0;   // HBM traffic of the fused Adam step, per parameter
   double cpu_optimizer_bytes_per_param = 0;   // host memory traffic of CPU-Adam + clipping, per parameter

@@ -156,11 +156,13 @@ class StageBuilder {
   void reduce_after_pipeline();
   void optimizer();
 
-  std::int64_t compute(TaskKind k, SimTime d, std::initializer_list<std::int64_t> extra);
+  std::int64_t compute(TaskKind k, SimTime d, SimTime contended, std::initializer_list<std::int64_t> extra);
+  void overlaps(std::int64_t collective, std::int64_t after);
+  void share_with_collectives();
   void tp_allreduce();
   void emit_reduce(double elems, std::int64_t after);
   void add_grads(double elems, bool reducing);
-  std::int64_t gather(double params);
+  std::int64_t gather(double params, int calls = 1);
   std::int64_t receive(TaskKind kind, int direction, const Unit& u);
   void send(TaskKind kind, int direction, const Unit& u, std::int64_t to, std::int64_t chunk);
 
@@ -190,6 +192,16 @@ class StageBuilder {
   std::vector<std::int64_t> host_copies_;
   double pending_grads_ = 0;
   std::vector<std::int64_t> gather_issue_after_;  // compute tasks the ZeRO-3 prefetch window slides on
+  // Collectives that run beside the compute stream (share_with_collectives): each starts when
+  // compute task `after` ends, or at the step's first compute task when it waits for none.
+  struct Overlap {
+    std::int64_t after, before, collective;  // after: starts at its end; before: at its start
+  };
+  std::vector<Overlap> overlaps_;
+  std::vector<std::int64_t> unplaced_;  // waiting for the step's first compute task
+  std::vector<SimTime> contended_;  // per task: its duration beside a collective (kernel tasks only)
+  std::vector<SimTime> idle_;       // per task: time the compute stream waits there without kernels
+  std::int64_t step_first_compute_ = -1;
 };
 
 StageBuilder::StageBuilder(const StepSetup& st, std::int64_t stage)
@@ -219,8 +231,10 @@ Program StageBuilder::build() {
     host_copies_.clear();
     pending_grads_ = 0;
     gather_issue_after_.clear();
+    step_first_compute_ = -1;
+    unplaced_.clear();
     b_.phase = 0;
-    if (st_.overhead > 0) compute(TaskKind::overhead, st_.overhead, {});
+    if (st_.overhead > 0) compute(TaskKind::overhead, st_.overhead, 0, {});
     for (const Unit& u : schedule(stage_, pp_, vp_, m_)) {
       if (step_ == 0) prog_.unit_begin.push_back(static_cast<std::uint32_t>(prog_.tasks.size()));
       if (u.forward) forward(u);
@@ -230,11 +244,12 @@ Program StageBuilder::build() {
     reduce_after_pipeline();
     optimizer();
   }
+  share_with_collectives();
   prog_.finish();
   return std::move(prog_);
 }
 
-std::int64_t StageBuilder::compute(TaskKind k, SimTime d, std::initializer_list<std::int64_t> extra) {
+std::int64_t StageBuilder::compute(TaskKind k, SimTime d, SimTime contended, std::initializer_list<std::int64_t> extra) {
   // A handful of dependencies: kept on the stack (a strategy search builds millions of tasks).
   std::array<std::int64_t, 8> deps{};
   std::size_t n = 0;
@@ -246,8 +261,83 @@ std::int64_t StageBuilder::compute(TaskKind k, SimTime d, std::initializer_list<
     const std::int64_t* end() const { return e; }
   };
   const std::int64_t id = b_.add_range(compute_task(k, d, stp_), Range{deps.data(), deps.data() + n});
+  contended_.resize(prog_.tasks.size(), 0);
+  contended_[static_cast<std::size_t>(id)] = std::max(d, contended);
+  if (step_first_compute_ < 0) {
+    step_first_compute_ = id;
+    for (std::int64_t c : unplaced_) overlaps_.push_back({-1, id, c});
+    unplaced_.clear();
+  }
   last_compute_ = id;
   return id;
+}
+
+void StageBuilder::overlaps(std::int64_t collective, std::int64_t after) {
+  if (after >= 0) overlaps_.push_back({after, -1, collective});
+  else if (step_first_compute_ >= 0) overlaps_.push_back({-1, step_first_compute_, collective});
+  else unplaced_.push_back(collective);
+}
+
+// A collective beside the compute stream slows it (GpuPerf::collective_sms): while it runs, a
+// kernel task progresses at the rate of its contended duration. Windows of collectives in flight
+// (their alpha-beta cost, in issue order: concurrent ones hold SMs side by side, which in SM-time
+// is the same as one after the other) are laid over the compute tasks that follow their issue;
+// a task that waits for a collective ends its window (the stream idled until it finished), and
+// host-side tasks and tensor-parallel waits let windows run out without slowing anything. With a
+// window of O left and a task of plain duration W and contended Wc: O >= Wc gives Wc (the window
+// continues into the next task), otherwise W + O (1 - W/Wc). Durations only, so the PDES and
+// the fast path see the same program.
+void StageBuilder::share_with_collectives() {
+  if (overlaps_.empty()) return;
+  contended_.resize(prog_.tasks.size(), 0);
+  idle_.resize(prog_.tasks.size(), 0);
+  std::vector<std::vector<std::int64_t>> starts_after(prog_.tasks.size()), starts_before(prog_.tasks.size());
+  for (const Overlap& o : overlaps_) {
+    if (o.after >= 0) starts_after[static_cast<std::size_t>(o.after)].push_back(o.collective);
+    else starts_before[static_cast<std::size_t>(o.before)].push_back(o.collective);
+  }
+  struct Window {
+    std::int64_t collective;
+    SimTime left;
+  };
+  std::vector<Window> active;
+  auto open = [&](const std::vector<std::int64_t>& colls) {
+    for (std::int64_t c : colls) active.push_back({c, prog_.tasks[static_cast<std::size_t>(c)].duration});
+  };
+  auto consume = [&](SimTime t) {
+    for (Window& w : active) {
+      const SimTime used = std::min(t, w.left);
+      w.left -= used;
+      t -= used;
+    }
+    active.erase(std::remove_if(active.begin(), active.end(), [](const Window& w) { return w.left <= 0; }), active.end());
+  };
+  for (std::size_t i = 0; i < prog_.tasks.size(); ++i) {
+    Task& t = prog_.tasks[i];
+    if (t.stream != Stream::compute) continue;
+    open(starts_before[i]);
+    for (std::uint32_t d = t.dep_begin; d < t.dep_begin + t.dep_count; ++d) {
+      const auto dep = static_cast<std::int64_t>(prog_.deps[d]);
+      active.erase(std::remove_if(active.begin(), active.end(), [dep](const Window& w) { return w.collective == dep; }),
+                   active.end());
+    }
+    SimTime left = 0;
+    for (const Window& w : active) left += w.left;
+    if (left > 0) {
+      const SimTime plain = t.duration, slow = contended_[i];
+      if (!t.scales || slow <= plain) {
+        consume(t.scales ? plain : std::max(plain, idle_[i]));
+      } else if (left >= slow) {
+        t.duration = slow;
+        consume(slow);
+      } else {
+        const double rate = static_cast<double>(plain) / static_cast<double>(slow);
+        t.duration = plain + static_cast<SimTime>(std::llround(static_cast<double>(left) * (1.0 - rate)));
+        active.clear();
+      }
+    }
+    open(starts_after[i]);
+  }
 }
 
 void StageBuilder::tp_allreduce() {
@@ -264,6 +354,8 @@ void StageBuilder::tp_allreduce() {
   Task wait = compute_task(TaskKind::tp_allreduce, 0, stp_);
   wait.scales = false;
   last_compute_ = b_.add(wait, {id});
+  idle_.resize(prog_.tasks.size(), 0);
+  idle_[static_cast<std::size_t>(last_compute_)] = st_.tp_allreduce;
 }
 
 // Gradient buckets: a reduction (and, with offload, the copy of this rank's partition to the
@@ -280,6 +372,7 @@ void StageBuilder::emit_reduce(double elems, std::int64_t after) {
     t.coll = reduce_kind_;
     t.work = elems * grad_bytes_;
     red = b_.collective(t, GroupKind::dp, {after});
+    overlaps(red, after);
     reductions_.push_back(red);
   }
   if (s_.offload_optimizer) {
@@ -305,8 +398,10 @@ void StageBuilder::add_grads(double elems, bool reducing) {
   }
 }
 
-// ZeRO-3: all-gather a module's parameters before it runs, within the prefetch window.
-std::int64_t StageBuilder::gather(double params) {
+// ZeRO-3: all-gather a module's parameters before it runs, within the prefetch window, in
+// `calls` collectives (a layer per submodule under DeepSpeed; the embedding and the head are one
+// module each).
+std::int64_t StageBuilder::gather(double params, int calls) {
   if (!zero3_ || !multi_dp_) {
     if (zero3_ && s_.offload_params) {
       Task h;
@@ -337,10 +432,13 @@ std::int64_t StageBuilder::gather(double params) {
   t.kind = TaskKind::param_allgather;
   t.stream = Stream::gather;
   t.step = stp_;
-  t.duration = duration_ps(collective_time(Collective::all_gather, 2.0 * params, st_.dp_shape, st_.fabric));
   t.coll = Collective::all_gather;
   t.work = 2.0 * params;
-  return b_.collective(t, GroupKind::dp, {window, src});
+  t.calls = static_cast<std::uint8_t>(calls);
+  t.duration = duration_ps(collective_time(Collective::all_gather, t.work, st_.dp_shape, st_.fabric, calls));
+  const std::int64_t id = b_.collective(t, GroupKind::dp, {window, src});
+  overlaps(id, window);
+  return id;
 }
 
 std::int64_t StageBuilder::receive(TaskKind kind, int direction, const Unit& u) {
@@ -363,7 +461,15 @@ void StageBuilder::send(TaskKind kind, int direction, const Unit& u, std::int64_
   snd.peer_stage = static_cast<std::int32_t>(to);
   snd.duration = same ? st_.p2p_same_node : st_.p2p_cross_node;
   snd.tag = message_tag(step_, direction, u.micro, chunk, m_, vp_);
-  b_.add(snd, {last_compute_});
+  const std::int64_t id = b_.add(snd, {last_compute_});
+  if (ft_.pipeline_p2p == PipelineP2p::deepspeed) {
+    // The engine's next instruction starts when the send has completed.
+    Task wait = compute_task(kind, 0, stp_);
+    wait.scales = false;
+    last_compute_ = b_.add(wait, {id});
+    idle_.resize(prog_.tasks.size(), 0);
+    idle_[static_cast<std::size_t>(last_compute_)] = snd.duration;
+  }
 }
 
 void StageBuilder::forward(const Unit& u) {
@@ -372,30 +478,30 @@ void StageBuilder::forward(const Unit& u) {
   const bool first = j == 0, last = j == chunks_ - 1;
   b_.phase = 0;
   if (st_.micro_overhead > 0) {
-    const std::int64_t o = compute(TaskKind::overhead, st_.micro_overhead, {});
+    const std::int64_t o = compute(TaskKind::overhead, st_.micro_overhead, 0, {});
     prog_.tasks[static_cast<std::size_t>(o)].scales = false;  // host time
   }
   std::int64_t recv = first ? -1 : receive(TaskKind::recv_act, 0, u);
   if (first) {
     const std::int64_t g = gather(st_.embedding_params);
-    compute(TaskKind::embed_fwd, st_.embed_fwd, {recv, g});
+    compute(TaskKind::embed_fwd, st_.embed_fwd, st_.contended.embed_fwd, {recv, g});
     gather_issue_after_.push_back(last_compute_);
   }
   for (std::int64_t l = 0; l < layers; ++l) {
-    const std::int64_t g = gather(st_.layer_params);
+    const std::int64_t g = gather(st_.layer_params, st_.layer_gather_calls);
     if (tp_split_) {
-      compute(TaskKind::attn_fwd, st_.attn_fwd, {recv, g});
+      compute(TaskKind::attn_fwd, st_.attn_fwd, st_.contended.attn_fwd, {recv, g});
       tp_allreduce();
-      compute(TaskKind::mlp_fwd, st_.mlp_fwd, {});
+      compute(TaskKind::mlp_fwd, st_.mlp_fwd, st_.contended.mlp_fwd, {});
       tp_allreduce();
     } else {
-      compute(TaskKind::fwd, st_.attn_fwd + st_.mlp_fwd, {recv, g});
+      compute(TaskKind::fwd, st_.attn_fwd + st_.mlp_fwd, st_.contended.attn_fwd + st_.contended.mlp_fwd, {recv, g});
     }
     gather_issue_after_.push_back(last_compute_);
     recv = -1;
   }
   if (last) {
-    compute(TaskKind::head_fwd, st_.head_fwd, {recv});
+    compute(TaskKind::head_fwd, st_.head_fwd, st_.contended.head_fwd, {recv});
   } else {
     send(TaskKind::send_act, 0, u, (j + 1) % pp_, (j + 1) / pp_);
   }
@@ -412,35 +518,36 @@ void StageBuilder::backward(const Unit& u) {
     recv = receive(TaskKind::recv_grad, 1, u);
   } else {
     const std::int64_t g = zero3_ && !st_.model->tied_embeddings ? gather(st_.head_params) : -1;
-    compute(TaskKind::head_bwd, st_.head_bwd, {g});
+    compute(TaskKind::head_bwd, st_.head_bwd, st_.contended.head_bwd, {g});
     if (!st_.model->tied_embeddings || pp_ > 1) add_grads(st_.head_params, reducing);
   }
   for (std::int64_t l = 0; l < layers; ++l) {
-    const std::int64_t g = gather(st_.layer_params);
+    const std::int64_t g = gather(st_.layer_params, st_.layer_gather_calls);
     if (tp_split_) {
       if (recompute_full_) {
-        compute(TaskKind::recompute, st_.attn_fwd, {recv, g});
+        compute(TaskKind::recompute, st_.attn_fwd, st_.contended.attn_fwd, {recv, g});
         tp_allreduce();
-        compute(TaskKind::recompute, st_.mlp_fwd, {});
+        compute(TaskKind::recompute, st_.mlp_fwd, st_.contended.mlp_fwd, {});
         tp_allreduce();
         recv = -1;
       }
-      compute(TaskKind::mlp_bwd, st_.mlp_bwd, {recv, recompute_full_ ? -1 : g});
+      compute(TaskKind::mlp_bwd, st_.mlp_bwd, st_.contended.mlp_bwd, {recv, recompute_full_ ? -1 : g});
       tp_allreduce();
-      compute(TaskKind::attn_bwd, st_.attn_bwd + (recompute_sel_ ? st_.core_fwd : 0), {});
+      compute(TaskKind::attn_bwd, st_.attn_bwd + (recompute_sel_ ? st_.core_fwd : 0),
+              st_.contended.attn_bwd + (recompute_sel_ ? st_.contended.core_fwd : 0), {});
       tp_allreduce();
     } else {
-      SimTime d = st_.attn_bwd + st_.mlp_bwd;
-      if (recompute_full_) d += st_.attn_fwd + st_.mlp_fwd;
-      if (recompute_sel_) d += st_.core_fwd;
-      compute(TaskKind::bwd, d, {recv, g});
+      SimTime d = st_.attn_bwd + st_.mlp_bwd, dc = st_.contended.attn_bwd + st_.contended.mlp_bwd;
+      if (recompute_full_) d += st_.attn_fwd + st_.mlp_fwd, dc += st_.contended.attn_fwd + st_.contended.mlp_fwd;
+      if (recompute_sel_) d += st_.core_fwd, dc += st_.contended.core_fwd;
+      compute(TaskKind::bwd, d, dc, {recv, g});
     }
     gather_issue_after_.push_back(last_compute_);
     recv = -1;
     add_grads(st_.layer_params, reducing);
   }
   if (first) {
-    compute(TaskKind::embed_bwd, st_.embed_bwd, {recv});
+    compute(TaskKind::embed_bwd, st_.embed_bwd, st_.contended.embed_bwd, {recv});
     add_grads(st_.embedding_params, reducing);
   } else {
     send(TaskKind::send_grad, 1, u, (j - 1 + pp_) % pp_, (j - 1) / pp_);

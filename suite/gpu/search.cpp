@@ -57,18 +57,22 @@ std::vector<Strategy> enumerate_strategies(const model::TransformerConfig& m, co
             // Interleaving: model chunks of whole layers, micro-batches in groups of pp (Megatron-LM).
             if (vp > 1 && (pp == 1 || micro_batches % pp != 0)) continue;
             for (model::Recompute rc : recomputes) {
-              Strategy s;
-              s.zero_stage = z.stage;
-              s.offload_optimizer = z.offload;
-              s.offload_params = z.params;
-              s.tp = tp;
-              s.pp = pp;
-              s.virtual_stages = vp;
-              s.micro_batch = mb;
-              s.recompute = rc;
-              if (f && !unsupported(*f, s).empty()) continue;
-              if (!allows(c, s)) continue;
-              out.push_back(s);
+              for (bool sp : {false, true}) {
+                if (sp && tp == 1) continue;  // sequence parallelism splits over the tensor ranks
+                Strategy s;
+                s.zero_stage = z.stage;
+                s.offload_optimizer = z.offload;
+                s.offload_params = z.params;
+                s.tp = tp;
+                s.sequence_parallel = sp;
+                s.pp = pp;
+                s.virtual_stages = vp;
+                s.micro_batch = mb;
+                s.recompute = rc;
+                if (f && !unsupported(*f, s).empty()) continue;
+                if (!allows(c, s)) continue;
+                out.push_back(s);
+              }
             }
           }
         }

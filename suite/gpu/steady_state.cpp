@@ -117,7 +117,7 @@ class Periodic {
         const Task& c = p.tasks[y];
         if (a.duration != c.duration || a.work != c.work || a.peer_stage != c.peer_stage || a.dep_count != c.dep_count ||
             a.step != c.step || a.stream != c.stream || a.resource != c.resource || a.group != c.group || a.kind != c.kind ||
-            a.scales != c.scales || a.to_host != c.to_host || a.coll != c.coll || a.phase != c.phase)
+            a.scales != c.scales || a.to_host != c.to_host || a.coll != c.coll || a.calls != c.calls || a.phase != c.phase)
           return false;
         if (a.resource == Resource::collective && a.group == GroupKind::embed) return false;
         for (std::uint32_t k = 0; k < a.dep_count; ++k)

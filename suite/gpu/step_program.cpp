@@ -212,7 +212,10 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
   // value by dense tensor-core kernels (no change); 2:4 structured sparsity speeds up the
   // products with the sparse weights on GPUs with sparse tensor cores.
   cost.use_sparse_weights(s.sparse_2to4);
-  const LayerKernels L = layer_kernels(cost, m, st.seq, st.micro_batch, st.tp);
+  if (s.fp8 && cluster.gpu.peak_fp8_flops <= 0)
+    throw std::invalid_argument("fp8 needs FP8 tensor cores: " + cluster.gpu.name + "'s file has no peak_fp8");
+  cost.use_fp8(s.fp8);
+  const LayerKernels L = layer_kernels(cost, m, st.seq, st.micro_batch, st.tp, s.sequence_parallel);
   const EdgeKernels E = edge_kernels(cost, m, st.seq, st.micro_batch, st.tp);
   st.attn_fwd = ps(cost.wall(L.attn_fwd));
   st.mlp_fwd = ps(cost.wall(L.mlp_fwd));
@@ -229,6 +232,10 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
   const model::ParamCounts pc = model::count_params(m);
   const double t = static_cast<double>(st.tp);
   st.layer_params = static_cast<double>(pc.per_layer) / t;
+  // Norms, the attention projections (one fused QKV module as in GPT-2 and Megatron, or q, k, v
+  // apart as in Llama's grouped-query attention), the output projection and the MLP matrices.
+  st.layer_submodules = static_cast<double>(m.norms_per_layer + (m.kv_heads < m.heads ? 3 : 1) + 1 +
+                                            (m.mlp == model::Mlp::swiglu ? 3 : 2));
   st.embedding_params = static_cast<double>(pc.token_embedding + pc.position_embedding) / t;
   st.head_params = static_cast<double>(pc.final_norm + pc.lm_head) / t;
   if (st.pp > 1 && m.tied_embeddings) st.head_params += static_cast<double>(pc.token_embedding) / t;
@@ -239,7 +246,23 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
   st.tp_shape = st.group_shape(GroupKind::tp, 0);
   st.dp_shape = st.group_shape(GroupKind::dp, 0);
   st.embed_shape = st.group_shape(GroupKind::embed, 0);
+  // Kernels beside an overlapped data-parallel collective (ZeRO-3 prefetch, gradient buckets):
+  // its channels hold SMs and its traffic HBM bandwidth while it runs (perf_spec.hpp).
+  OpCost shared = cost;
+  if (gp.collective_sms > 0 && st.dp > 1) {
+    const double hbm = gp.collective_hbm_bytes_per_byte * collective_bandwidth(st.dp_shape, st.fabric) /
+                       cluster.gpu.memory_bandwidth;
+    shared.share_with_collective(static_cast<double>(gp.collective_sms), std::min(0.9, hbm));
+  }
+  const LayerKernels Lc = layer_kernels(shared, m, st.seq, st.micro_batch, st.tp, s.sequence_parallel);
+  const EdgeKernels Ec = edge_kernels(shared, m, st.seq, st.micro_batch, st.tp);
+  st.contended = {ps(shared.wall(Lc.attn_fwd)),  ps(shared.wall(Lc.mlp_fwd)),   ps(shared.wall(Lc.attn_bwd)),
+                  ps(shared.wall(Lc.mlp_bwd)),   ps(shared.wall(Lc.attn_core_fwd)), ps(shared.wall(Ec.embed_fwd)),
+                  ps(shared.wall(Ec.embed_bwd)), ps(shared.wall(Ec.head_fwd)),  ps(shared.wall(Ec.head_bwd))};
   st.tp_allreduce = ps(collective_time(Collective::all_reduce, L.tp_allreduce_bytes, st.tp_shape, st.fabric));
+  // DeepSpeed fetches each submodule separately: the same bytes in several calls, each paying
+  // the ring's latency; FSDP gathers the unit in one call.
+  st.layer_gather_calls = ft.zero3_gather == Zero3Gather::per_submodule ? static_cast<int>(st.layer_submodules) : 1;
   st.tp_allreduce_bytes = L.tp_allreduce_bytes;
 
   // Pipeline transfers: Megatron's scatter/gather optimisation (SC'21 Sec. 4.1) sends 1/tp of
@@ -248,6 +271,7 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
   st.p2p_same_node = ps(p2p_time(act, true, st.fabric));
   double cross = p2p_time(act / t, false, st.fabric);
   if (st.tp > 1) cross += collective_time(Collective::all_gather, act, st.tp_shape, st.fabric);
+  if (ft.pipeline_p2p == PipelineP2p::deepspeed) cross = p2p_time(act, false, st.fabric);
   st.p2p_cross_node = ps(cross);
 
   const NodePerf& np = *cluster.node->perf;
@@ -267,7 +291,9 @@ namespace {
 // Parts of one stage's step the lower bound adds up.
 struct StageCost {
   SimTime fwd = 0, bwd = 0;  // one micro-batch's forward and backward compute (and the tp all-reduces it waits for)
+  SimTime fwd0 = 0, bwd0 = 0;  // the same for the stage's first model chunk (all of it without interleaving)
   SimTime units = 0;         // every forward and backward unit of the step, micro-batch overheads included
+  SimTime sends = 0;         // pipeline sends the compute stream waits for (DeepSpeed's engine)
   SimTime update = 0;        // the GPU optimizer on the compute stream (0 with offload)
   SimTime cpu = 0;           // CPU-Adam the step waits for (offload)
   SimTime allgather = 0;     // ZeRO-1/2: the updated partitions gathered after the update
@@ -297,7 +323,18 @@ StageCost stage_cost(const StepSetup& st, std::int64_t stage, const GradReductio
   StageCost c;
   c.fwd = static_cast<SimTime>(layers) * layer_fwd + (first ? st.embed_fwd : 0) + (last ? st.head_fwd : 0);
   c.bwd = static_cast<SimTime>(layers) * layer_bwd + (first ? st.embed_bwd : 0) + (last ? st.head_bwd : 0);
-  c.units = static_cast<SimTime>(m) * (st.micro_overhead + c.fwd + c.bwd);
+  const std::int64_t layers0 = st.stage_layers[static_cast<std::size_t>(stage)];
+  const bool head0 = st.vp == 1 && last;
+  c.fwd0 = static_cast<SimTime>(layers0) * layer_fwd + (first ? st.embed_fwd : 0) + (head0 ? st.head_fwd : 0);
+  c.bwd0 = static_cast<SimTime>(layers0) * layer_bwd + (first ? st.embed_bwd : 0) + (head0 ? st.head_bwd : 0);
+  // Every forward unit (a micro-batch's chunk) starts with the framework's per-micro-batch work.
+  c.units = static_cast<SimTime>(m) * (st.vp * st.micro_overhead + c.fwd + c.bwd);
+  if (ft.pipeline_p2p == PipelineP2p::deepspeed && st.pp > 1 && st.vp == 1) {
+    // Each micro-batch's activations go on (but from the last stage) and its gradients back (but
+    // from stage 0), each send an instruction the next one waits for.
+    const SimTime p2p = std::min(st.p2p_same_node, st.p2p_cross_node);
+    c.sends = static_cast<SimTime>(m) * ((stage < st.pp - 1 ? p2p : 0) + (stage > 0 ? p2p : 0));
+  }
   const double stage_params = st.stage_params(stage);
   const double params = s.zero_stage >= 1 ? stage_params / static_cast<double>(st.dp) : stage_params;
   if (!s.offload_optimizer) {
@@ -314,7 +351,9 @@ StageCost stage_cost(const StepSetup& st, std::int64_t stage, const GradReductio
   if (st.dp <= 1) return c;
   // Collectives over this stage's own data-parallel group (stage boundaries may cut nodes).
   const GroupShape dp = st.group_shape(GroupKind::dp, st.device_of(stage, 0, 0));
-  auto coll = [&](Collective k, double bytes) { return duration_ps(collective_time(k, bytes, dp, st.fabric)); };
+  auto coll = [&](Collective k, double bytes, int calls = 1) {
+    return duration_ps(collective_time(k, bytes, dp, st.fabric, calls));
+  };
   if (s.zero_stage >= 1 && s.zero_stage <= 2) {
     const double bucket = st.framework->allgather_bucket_elements > 0 ? st.framework->allgather_bucket_elements : stage_params;
     const double n = std::floor(stage_params / bucket), rest = stage_params - n * bucket;
@@ -322,7 +361,7 @@ StageCost stage_cost(const StepSetup& st, std::int64_t stage, const GradReductio
                   (rest > 0 ? coll(Collective::all_gather, 2.0 * rest) - 1 : 0);  // - 1: rounding of the rest
   }
   if (s.zero_stage == 3) {
-    const SimTime per_layer = coll(Collective::all_gather, 2.0 * st.layer_params);
+    const SimTime per_layer = coll(Collective::all_gather, 2.0 * st.layer_params, st.layer_gather_calls);
     SimTime micro = 2 * static_cast<SimTime>(layers) * per_layer;  // forward and backward
     if (first) micro += coll(Collective::all_gather, 2.0 * st.embedding_params);
     if (last && !st.model->tied_embeddings) micro += coll(Collective::all_gather, 2.0 * st.head_params);
@@ -362,21 +401,22 @@ SimTime step_time_lower_bound(const StepSetup& st) {
     const StageCost& c = cost[static_cast<std::size_t>(stage)];
     const SimTime update = c.update + c.cpu + c.allgather;
     // The stage's compute stream: its tasks run one after another, then the update.
-    worst = std::max(worst, st.overhead + c.units + update);
+    worst = std::max(worst, st.overhead + c.units + c.sends + update);
     // Its gradient reductions, one after another, after the compute they wait for; the update
     // waits for the last of them.
     if (c.reduce > 0) worst = std::max(worst, c.reduce_after + c.reduce + update);
     // ZeRO-3's all-gathers, one after another; the update follows the last backward.
     worst = std::max(worst, c.gathers + c.update + c.cpu);
-    // The pipeline (1F1B): micro-batch 0 passes stages 0..s-1 before this stage computes; after
-    // its last backward the last micro-batch's gradients pass stages s-1..0, then stage 0
-    // updates (Narayanan et al. SC'21 Sec. 2.2.1: the bubble of (pp - 1) forward and backward passes).
-    if (stage > 0 && st.vp == 1) {
+    // The pipeline: micro-batch 0 passes the first chunk of stages 0..s-1 before this stage
+    // computes; after its last unit (the first chunk's backward of the last micro-batch, in 1F1B
+    // and interleaved 1F1B alike) those gradients pass stages s-1..0, then stage 0 updates
+    // (Narayanan et al. SC'21 Sec. 2.2: the bubble of (pp - 1) chunk forward and backward passes).
+    if (stage > 0 && (st.vp == 1 || st.grad_accum % st.pp == 0)) {
       const StageCost& c0 = cost[0];
       worst = std::max(worst, arrive + (c.units - st.micro_overhead) + back + c0.update + c0.cpu + c0.allgather);
     }
-    arrive += c.fwd + p2p;
-    back += c.bwd + p2p;
+    arrive += c.fwd0 + p2p;
+    back += c.bwd0 + p2p;
   }
   return std::max<SimTime>(worst, 1);
 }

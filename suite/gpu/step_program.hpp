@@ -70,6 +70,7 @@ struct Task {
   bool scales = false;           // a compute task: slowed by the device's straggler factor
   bool to_host = false;          // pcie: device -> host
   Collective coll = Collective::all_reduce;  // collective: which one (work = its buffer in bytes)
+  std::uint8_t calls = 1;        // collective: separate calls it is issued in (each pays the latency)
   std::uint8_t phase = 0;        // 0 forward, 1 backward, 2 optimizer (a framework's step timers)
 };
 
@@ -106,10 +107,18 @@ struct StepSetup {
   // Durations (picoseconds, at nominal device speed).
   SimTime attn_fwd = 0, mlp_fwd = 0, attn_bwd = 0, mlp_bwd = 0, core_fwd = 0;
   SimTime embed_fwd = 0, embed_bwd = 0, head_fwd = 0, head_bwd = 0, overhead = 0, micro_overhead = 0;
+  // The same kernels while an overlapped data-parallel collective holds SMs and HBM bandwidth
+  // (GpuPerf::collective_sms); equal to the above when that is not modelled.
+  struct Contended {
+    SimTime attn_fwd = 0, mlp_fwd = 0, attn_bwd = 0, mlp_bwd = 0, core_fwd = 0;
+    SimTime embed_fwd = 0, embed_bwd = 0, head_fwd = 0, head_bwd = 0;
+  } contended;
   SimTime tp_allreduce = 0;
   double tp_allreduce_bytes = 0;
   SimTime p2p_same_node = 0, p2p_cross_node = 0;
   double layer_params = 0;           // per tensor-parallel rank
+  double layer_submodules = 1;       // modules with parameters in a layer (norms, projections)
+  int layer_gather_calls = 1;        // ZeRO-3 all-gather calls of one layer's parameters
   double embedding_params = 0;       // token (+ position) embedding, per tp rank
   double head_params = 0;            // untied output layer + final norm, per tp rank
   double stage_params_max = 0;
@@ -154,7 +163,8 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
 
 // A lower bound on the simulated step (picoseconds), without building the programs: the largest,
 // over stages, of chains of tasks that must run one after another —
-//  * the compute stream (with the tensor-parallel all-reduces it waits for) and the update;
+//  * the compute stream (with the tensor-parallel all-reduces and, under DeepSpeed's pipeline
+//    engine, the sends it waits for) and the update;
 //  * the gradient reductions on the comm stream, after the compute the first waits for, then
 //    the update and ZeRO-1/2's all-gathers (what dominates large data-parallel groups);
 //  * ZeRO-3's parameter all-gathers on the gather stream, then the update;

@@ -37,8 +37,12 @@ const std::vector<StrategyWord>& strategy_words() {
       {"offload", "ZeRO-Offload: optimizer states and the Adam update on the host CPU (Ren et al. ATC'21)"},
       {"param-offload", "ZeRO-3 parameters in host memory, fetched layer by layer (ZeRO-Infinity, ZeRO-Inference)"},
       {"tp<N>", "tensor parallelism over N GPUs of a node (Megatron-LM, Shoeybi et al. 2019)"},
+      {"sp", "sequence parallelism with tp: norms and dropouts split over the tensor ranks, each all-reduce a "
+             "reduce-scatter and an all-gather (Korthikanti et al. MLSys'23)"},
       {"pp<N>", "pipeline parallelism over N stages, 1F1B schedule (Narayanan et al. SC'21)"},
       {"mb<N>", "micro-batch of N sequences per GPU"},
+      {"fp8", "NVIDIA Transformer Engine: the weight GEMMs (forward, data and weight gradients) in FP8 with per-tensor "
+              "scaling, casts and amax bookkeeping around them, everything else in BF16 (training, GPUs with FP8)"},
       {"recompute-none|selective|full",
        "activation recomputation: none, the attention core only, or whole layers (Korthikanti et al. MLSys'23)"},
       {"infer-fp32", "inference, weights in 32-bit floats"},
@@ -71,6 +75,10 @@ Strategy parse_strategy(const std::string& text) {
       s.offload_optimizer = true;
     } else if (w == "param-offload") {
       s.offload_params = true;
+    } else if (w == "sp") {
+      s.sequence_parallel = true;
+    } else if (w == "fp8") {
+      s.fp8 = true;
     } else if (auto n = numbered(w, "tp")) {
       s.tp = n;
     } else if (auto n2 = numbered(w, "pp")) {
@@ -109,6 +117,8 @@ Strategy parse_strategy(const std::string& text) {
     throw std::invalid_argument("param-offload needs zero3 (parameters are offloaded from ZeRO-3 partitions)");
   if (s.delayed_update && !s.offload_optimizer)
     throw std::invalid_argument("delayed-update overlaps the CPU optimizer with the next step; it needs offload");
+  if (s.sequence_parallel && s.tp == 1)
+    throw std::invalid_argument("sp splits the tensor-parallel region's norms and dropouts; it needs tp > 1");
   if (s.virtual_stages > 1 && s.pp == 1)
     throw std::invalid_argument("vp" + std::to_string(s.virtual_stages) + " interleaves pipeline stages; it needs pp > 1");
   if (s.inference) {
@@ -116,6 +126,7 @@ Strategy parse_strategy(const std::string& text) {
     if (s.sparse_2to4 || s.sparse_percent > 0)
       throw std::invalid_argument("sparse<P> and sparse2:4 are for training (the inference model has no sparse kernels)");
     if (s.offload_optimizer) throw std::invalid_argument("offload (of optimizer states) has no meaning for inference");
+    if (s.fp8) throw std::invalid_argument("fp8 is a training word (Transformer Engine); inference precision is infer-fp16 or infer-fp32");
     if (s.recompute != model::Recompute::none) throw std::invalid_argument("recompute has no meaning for inference");
     if (s.zero_stage != 0 && s.zero_stage != 3)
       throw std::invalid_argument("inference shards weights only with zero3 (ZeRO-Inference)");
@@ -135,11 +146,13 @@ std::string Strategy::canonical() const {
   if (delayed_update) w.push_back("delayed-update");
   if (offload_params) w.push_back("param-offload");
   if (tp != 1) w.push_back("tp" + std::to_string(tp));
+  if (sequence_parallel) w.push_back("sp");
   if (pp != 1) w.push_back("pp" + std::to_string(pp));
   if (virtual_stages != 1) w.push_back("vp" + std::to_string(virtual_stages));
   if (!inference || micro_batch != 1) w.push_back("mb" + std::to_string(micro_batch));
   if (grad_accum > 0) w.push_back("ga" + std::to_string(grad_accum));
   if (recompute != model::Recompute::none) w.push_back(std::string("recompute-") + model::to_string(recompute));
+  if (fp8) w.push_back("fp8");
   if (sparse_percent > 0) w.push_back("sparse" + std::to_string(sparse_percent));
   if (sparse_2to4) w.push_back("sparse2:4");
   if (inference) w.push_back(inference_precision == Precision::fp32 ? "infer-fp32" : "infer-fp16");

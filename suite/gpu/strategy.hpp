@@ -1,6 +1,6 @@
 #pragma once
 // How a model is laid out on GPUs, written as words joined by '+':
-//   zero0..zero3  offload  param-offload  tp<N>  pp<N>  mb<N>  recompute-<none|selective|full>
+//   zero0..zero3  offload  param-offload  tp<N>  sp  pp<N>  mb<N>  recompute-<none|selective|full>
 //   infer-fp32  infer-fp16
 // and, for the time model: ga<N> (micro-batches accumulated per optimizer step; otherwise
 // derived from the workload's global batch), vp<N> (interleaved 1F1B with N model chunks per
@@ -31,6 +31,8 @@ struct Strategy {
   std::int64_t pp = 1;
   std::int64_t micro_batch = 1;
   model::Recompute recompute = model::Recompute::none;
+  bool sequence_parallel = false;   // Korthikanti et al.: norms and dropouts split over the tp ranks
+  bool fp8 = false;                 // Transformer Engine: weight GEMMs in FP8, the rest in BF16
   bool inference = false;
   Precision inference_precision = Precision::fp16;
   std::int64_t grad_accum = 0;      // 0: global batch / (dp x micro_batch)

@@ -114,6 +114,8 @@ TrainingTime training_time(const model::TransformerConfig& m, const ClusterSpec&
       model::matmul_flops_per_sequence(m, st.seq, s.recompute == model::Recompute::full) * gb / r.step_time_s / devices / 1e12;
   r.mfu = model::mfu(model::matmul_flops_per_sequence(m, st.seq, false) * gb / r.step_time_s, devices,
                      cluster.gpu.peak_fp16_flops);
+  r.hfu = model::mfu(model::hardware_flops_per_sequence(m, st.seq, s.recompute) * gb / r.step_time_s, devices,
+                     cluster.gpu.peak_fp16_flops);
 
   if (train_tokens > 0) {
     const double work = train_tokens / tokens_per_step * r.step_time_s;

@@ -91,6 +91,12 @@ double matmul_flops_per_sequence(const TransformerConfig& m, std::int64_t seq, b
   return (recompute_full ? 4.0 : 3.0) * layers * layer_fwd + 3.0 * logits_fwd;
 }
 
+double hardware_flops_per_sequence(const TransformerConfig& m, std::int64_t seq, Recompute r) {
+  if (r != Recompute::selective) return matmul_flops_per_sequence(m, seq, r == Recompute::full);
+  const double s = static_cast<double>(seq), q = static_cast<double>(m.heads * m.d_head);
+  return matmul_flops_per_sequence(m, seq, false) + static_cast<double>(m.layers) * 4.0 * s * s * q;
+}
+
 double train_flops_per_token(const TransformerConfig& m, std::int64_t seq, FlopConvention c) {
   switch (c) {
     case FlopConvention::chinchilla:

@@ -98,6 +98,11 @@ double forward_flops_per_sequence(const TransformerConfig& m, std::int64_t seq);
 enum class Recompute { none, selective, full };
 const char* to_string(Recompute r);
 
+// The products the GPU executes, recomputation included (Korthikanti et al. MLSys'23 Sec. 6,
+// hardware FLOPs): matmul_flops_per_sequence with full recomputation, or with the attention
+// core's QK^T and PV products run twice under selective recomputation.
+double hardware_flops_per_sequence(const TransformerConfig& m, std::int64_t seq, Recompute r);
+
 // Activation bytes held for backward by one transformer layer for one micro-batch, per
 // Korthikanti et al. (MLSys'23) Table 2 with 16-bit activations and 1-byte dropout masks,
 // generalised to d_ffn != 4h, SwiGLU and grouped-query attention; tensor parallel degree tp,

@@ -62,7 +62,7 @@ assert list(s['host'])[1] == 'calibrated-node', list(s['host'])
 for c in cap:
     assert c == ${kib} * 1024, (c, ${kib} * 1024)
 measured = r.attrs['measured_inputs'].splitlines()
-assert any(l.startswith('${node}: host_memory = ${kib}KiB (measured by waferbench calibrate on ') for l in measured), measured
+assert any(l.startswith('systems/calibrated-node.yaml: host_memory = ${kib}KiB (measured by waferbench calibrate on ') for l in measured), measured
 assert any(': cpu.memory_bandwidth = ' in l for l in measured), measured
 print('host capacity', cap[0], 'bytes from the calibrated node in both scenarios')
 " RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)

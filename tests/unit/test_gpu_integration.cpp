@@ -261,6 +261,158 @@ references:
   EXPECT_EQ(ok.scenarios[2].id, "cerebras-gpt-111m@dgx-a100-80gbx1/best-b240");
 }
 
+// A sweep's constraints narrow its search to what the user's setup allows: the best layout
+// obeys them, `search: all` lists only such layouts, and they are refused on a sweep that does
+// not search or with a word they do not know.
+TEST(StudySearch, ConstraintsNarrowTheSearch) {
+  const std::string text = R"(schema_version: 1
+kind: training
+title: t
+framework: deepspeed
+sweeps:
+  - name: free
+    models: cerebras-gpt-1.3b
+    systems: dgx-a100-80gb
+    counts: 2
+    search: best
+    workload: {task: train, seq_len: 2048, global_batch: 256}
+  - name: limited
+    models: cerebras-gpt-1.3b
+    systems: dgx-a100-80gb
+    counts: 2
+    search: best-z3
+    constraints: {zero: [3], tp_max: 1, offload: false}
+    workload: {task: train, seq_len: 2048, global_batch: 256}
+  - name: listed
+    models: cerebras-gpt-1.3b
+    systems: dgx-a100-80gb
+    counts: 2
+    search: all
+    constraints: {zero: [3], tp_max: 1, offload: false}
+    workload: {task: train, seq_len: 2048, global_batch: 256}
+)";
+  const study::plan::Study st = test::plan_study(text, "t.yaml");
+  namespace col = study::schema::scenarios;
+  ASSERT_GT(st.scenarios.size(), 2u);
+  const auto free = study::run::evaluate(st, st.scenarios[0]);
+  const auto limited = study::run::evaluate(st, st.scenarios[1]);
+  const gpu::Strategy best = gpu::parse_strategy(limited.row.text(col::strategy));
+  EXPECT_EQ(best.zero_stage, 3);
+  EXPECT_EQ(best.tp, 1);
+  EXPECT_FALSE(best.offload_optimizer);
+  EXPECT_NE(limited.notes.at(0).find("(constraints: ZeRO 3, tp <= 1, no offload)"), std::string::npos) << limited.notes[0];
+  // The unconstrained search finds something at least as fast, and here faster.
+  EXPECT_NE(free.row.text(col::strategy), limited.row.text(col::strategy));
+  EXPECT_LE(free.row.number(col::step_time_s), limited.row.number(col::step_time_s));
+  for (std::size_t i = 2; i < st.scenarios.size(); ++i) {
+    const gpu::Strategy* s = st.scenarios[i].gpu_strategy();
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(s->zero_stage, 3) << st.scenarios[i].id;
+    EXPECT_EQ(s->tp, 1) << st.scenarios[i].id;
+    EXPECT_FALSE(s->offload_optimizer || s->offload_params) << st.scenarios[i].id;
+  }
+  std::string fixed = text;
+  fixed.replace(fixed.find("    search: best-z3\n"), 20, "    strategies: zero3+mb1\n");
+  EXPECT_THROW(test::plan_study(fixed, "t.yaml"), io::InputError);
+  std::string unknown = text;
+  unknown.replace(unknown.find("tp_max: 1,"), 10, "tp_limit: 1,");
+  EXPECT_THROW(test::plan_study(unknown, "t.yaml"), io::InputError);
+}
+
+// /scenarios carries HFU beside MFU: equal without recomputation, above it by the recomputed
+// products otherwise (the attention core under selective, the forward under full recomputation).
+TEST(StudyColumns, HfuCountsTheRecomputedProducts) {
+  const std::string text = R"(schema_version: 1
+kind: training
+title: t
+framework: megatron-lm
+sweeps:
+  - name: gpu
+    models: megatron-1.7b
+    systems: dgx-a100-80gb
+    counts: 1
+    strategies: [zero0+tp2+mb4, zero0+tp2+mb4+recompute-selective, zero0+tp2+mb4+recompute-full]
+    workload: {task: train, seq_len: 2048, global_batch: 64}
+)";
+  const study::plan::Study st = test::plan_study(text, "t.yaml");
+  namespace col = study::schema::scenarios;
+  ASSERT_EQ(st.scenarios.size(), 3u);
+  const auto& m = *st.scenarios[0].model;
+  double ratio[3];
+  for (int i = 0; i < 3; ++i) {
+    const auto r = study::run::evaluate(st, st.scenarios[static_cast<std::size_t>(i)]).row;
+    ratio[i] = r.number(col::hfu) / r.number(col::mfu);
+  }
+  EXPECT_DOUBLE_EQ(ratio[0], 1.0);
+  EXPECT_DOUBLE_EQ(ratio[1], model::hardware_flops_per_sequence(m, 2048, model::Recompute::selective) /
+                                 model::matmul_flops_per_sequence(m, 2048, false));
+  EXPECT_DOUBLE_EQ(ratio[2], model::matmul_flops_per_sequence(m, 2048, true) / model::matmul_flops_per_sequence(m, 2048, false));
+  EXPECT_GT(ratio[2], ratio[1]);
+  EXPECT_GT(ratio[1], 1.0);
+}
+
+// /layer_times: one row per layer with the times the step programs give its tasks, checked
+// against the simulated step's own timeline; the recomputed forward is in the backward; stages,
+// tensor-parallel collectives and ZeRO-3 gathers where the layout has them.
+TEST(StudyColumns, LayerTimesAreTheTasksOfTheStep) {
+  const std::string text = R"(schema_version: 1
+kind: training
+title: t
+framework: megatron-lm
+time: {timeline: true, stragglers: false}
+sweeps:
+  - name: gpu
+    models: megatron-1.7b
+    systems: dgx-a100-80gb
+    counts: 2
+    strategies: [zero0+mb1+ga1, zero0+mb1+ga1+recompute-full, zero1+tp2+pp2+mb1+ga4]
+    workload: {task: train, seq_len: 2048}
+  - name: ds
+    models: megatron-1.7b
+    systems: dgx-a100-80gb
+    counts: 2
+    framework: deepspeed
+    strategies: [zero3+mb1+ga1]
+    workload: {task: train, seq_len: 2048}
+)";
+  const study::plan::Study st = test::plan_study(text, "t.yaml");
+  ASSERT_EQ(st.scenarios.size(), 4u);
+  const auto& m = *st.scenarios[0].model;
+  std::vector<study::run::ScenarioResult> res;
+  for (const auto& sc : st.scenarios) res.push_back(study::run::evaluate(st, sc));
+  const auto& plain = res[0].tables.at("layer_times");
+  ASSERT_EQ(plain.rows(), static_cast<std::size_t>(m.layers + 2));
+  EXPECT_EQ(plain.at("name").str.front(), "embedding");
+  EXPECT_EQ(plain.at("name").str[1], "layer0");
+  EXPECT_EQ(plain.at("name").str.back(), "lm_head");
+  // The forward tasks of GPU 0 in the timeline are the layers' forward times.
+  const auto& tl = res[0].tables.at("timeline");
+  double fwd = 0, layers_fwd = 0;
+  for (std::size_t i = 0; i < tl.rows(); ++i)
+    if (tl.at("device").i64[i] == 0 && tl.at("kind").str[i] == "fwd") fwd += tl.at("end_s").f64[i] - tl.at("start_s").f64[i];
+  for (std::size_t i = 1; i + 1 < plain.rows(); ++i) layers_fwd += plain.at("forward_s").f64[i];
+  EXPECT_GT(fwd, 0.0);
+  EXPECT_NEAR(fwd, layers_fwd, 1e-9 * layers_fwd);
+  const auto& full = res[1].tables.at("layer_times");
+  for (std::size_t i = 1; i + 1 < full.rows(); ++i) {
+    EXPECT_NEAR(full.at("backward_s").f64[i], plain.at("backward_s").f64[i] + plain.at("forward_s").f64[i], 1e-12);
+    EXPECT_EQ(plain.at("tp_comm_s").f64[i], 0.0);
+    EXPECT_EQ(plain.at("gather_s").f64[i], 0.0);
+    EXPECT_GE(plain.at("contended_s").f64[i], plain.at("forward_s").f64[i] + plain.at("backward_s").f64[i]);
+  }
+  // Two stages of 12 layers each, tensor-parallel all-reduces inside each layer.
+  const auto& piped = res[2].tables.at("layer_times");
+  EXPECT_EQ(piped.at("stage").i64[1], 0);
+  EXPECT_EQ(piped.at("stage").i64[static_cast<std::size_t>(m.layers / 2)], 0);
+  EXPECT_EQ(piped.at("stage").i64[static_cast<std::size_t>(m.layers / 2 + 1)], 1);
+  EXPECT_EQ(piped.at("stage").i64.back(), 1);
+  EXPECT_GT(piped.at("tp_comm_s").f64[1], 0.0);
+  // ZeRO-3 gathers every layer before its forward and its backward.
+  const auto& z3 = res[3].tables.at("layer_times");
+  EXPECT_GT(z3.at("gather_s").f64[1], 0.0);
+  for (std::size_t i = 0; i < z3.rows(); ++i) EXPECT_EQ(z3.at("scenario_index").i64[i], 3);
+}
+
 // Planning a study computes nothing: a `search: best` sweep plans one search request per setting
 // (the search runs when the scenario is evaluated), and `search: all` plans the layouts that fit
 // from the memory plan and the step setup alone, each a GPU strategy.
@@ -277,7 +429,7 @@ TEST(StudySearch, PlanningRunsNoSearch) {
   EXPECT_EQ(requests, 70u);  // 7 models x 10 node counts
   const std::string all = catalog().path("studies", "seed_finetune_search");
   const study::plan::Study listed = test::plan_study(read_text(all), all);
-  EXPECT_EQ(listed.scenarios.size(), 528u + 387u + 220u);  // docs/gpu-time-model.md, section 9
+  EXPECT_EQ(listed.scenarios.size(), 944u + 736u + 450u);  // docs/gpu-time-model.md, section 9
   for (const auto& sc : listed.scenarios) ASSERT_NE(sc.gpu_strategy(), nullptr) << sc.id;
 }
 

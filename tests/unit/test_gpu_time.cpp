@@ -48,6 +48,19 @@ TEST(OpCost, WaveQuantizationMakesOneMoreRowCostMoreThanItsWork) {
   EXPECT_GT(c.gemm_efficiency(256 * 27, 128 * 4, 8192), c.gemm_efficiency(256 * 27 + 1, 128 * 4, 8192));
 }
 
+TEST(OpCost, ACollectivesChannelsPushAFullWaveIntoASecond) {
+  gpu::OpCost c(a100(), *a100().perf, megatron());
+  const double alone = c.gemm(256 * 27, 128 * 4, 8192).gpu_s;
+  const double stream_alone = c.stream(1e9).gpu_s - a100().perf->kernel_gap_s;
+  c.share_with_collective(24, 0.25);
+  // 108 tiles on 84 free SMs: a second, mostly empty wave (NVIDIA forum, FSDP all-gather beside
+  // a one-wave GEMM), softened by the smaller tiles the model may fall back to.
+  const double shared = c.gemm(256 * 27, 128 * 4, 8192).gpu_s;
+  EXPECT_GT(shared / alone, 1.3);
+  EXPECT_LT(shared / alone, 2.01);
+  EXPECT_NEAR((c.stream(1e9).gpu_s - a100().perf->kernel_gap_s) / stream_alone, 1.0 / 0.75, 1e-9);
+}
+
 TEST(OpCost, StreamingKernelsScaleWithBytes) {
   const gpu::OpCost c(a100(), *a100().perf, megatron());
   const double gap = a100().perf->kernel_gap_s;
@@ -127,6 +140,94 @@ TEST(StepProgram, RejectsWhatFrameworksRefuse) {
   EXPECT_THROW(setup("megatron-1.7b", "dgx-a100-80gb", 2, "zero2+pp2+mb1", "deepspeed", 16), std::invalid_argument);
   EXPECT_THROW(setup("megatron-1.7b", "dgx-a100-80gb", 2, "zero0+pp4+vp2+mb1", "megatron-lm", 6), std::invalid_argument);
   EXPECT_THROW(setup("megatron-1.7b", "dgx-a100-80gb", 2, "zero0+mb3", "megatron-lm", 16), std::invalid_argument);
+}
+
+double compute_stream_total(const gpu::Program& p) {
+  double ps = 0;
+  for (const auto& t : p.tasks)
+    if (t.stream == gpu::Stream::compute) ps += static_cast<double>(t.duration);
+  return ps;
+}
+
+TEST(StepProgram, OverlappedCollectivesSlowOnlyTheKernelsBesideThem) {
+  // ZeRO-3 on one DGX: every layer's gather (forward and backward) and gradient reduce-scatter
+  // runs beside the compute stream and takes SMs and HBM bandwidth from it.
+  const auto st = setup("cerebras-gpt-1.3b", "dgx-a100-80gb", 1, "zero3+mb4", "deepspeed", 32);
+  ASSERT_GT(st.contended.mlp_bwd, st.mlp_bwd);
+  auto alone = st;
+  alone.contended = {st.attn_fwd, st.mlp_fwd, st.attn_bwd, st.mlp_bwd, st.core_fwd,
+                     st.embed_fwd, st.embed_bwd, st.head_fwd, st.head_bwd};
+  const gpu::Program shared = gpu::build_program(st, 0), plain = gpu::build_program(alone, 0);
+  double overlapped = 0;
+  for (const auto& t : shared.tasks)
+    if (t.kind == gpu::TaskKind::param_allgather || t.kind == gpu::TaskKind::grad_reduce) overlapped += static_cast<double>(t.duration);
+  const double extra = compute_stream_total(shared) - compute_stream_total(plain);
+  EXPECT_GT(extra, 0.0);
+  EXPECT_LT(extra, overlapped);  // at most the collectives' time, at a partial slowdown
+  // Megatron's after-backward all-reduce overlaps nothing: the program is the plain one.
+  const auto mg = setup("megatron-1.7b", "dgx-a100-80gb", 1, "zero0+tp2+mb1", "megatron-lm", 16);
+  auto mg_alone = mg;
+  mg_alone.contended = {mg.attn_fwd, mg.mlp_fwd, mg.attn_bwd, mg.mlp_bwd, mg.core_fwd,
+                        mg.embed_fwd, mg.embed_bwd, mg.head_fwd, mg.head_bwd};
+  EXPECT_EQ(compute_stream_total(gpu::build_program(mg, 0)), compute_stream_total(gpu::build_program(mg_alone, 0)));
+}
+
+TEST(StepProgram, DeepSpeedGathersEachSubmoduleAndPaysTheRingLatencyPerCall) {
+  const auto st = setup("cerebras-gpt-1.3b", "dgx-a100-80gb", 4, "zero3+mb2", "deepspeed", 64);
+  EXPECT_EQ(st.layer_submodules, 6.0);  // two LayerNorms, fused QKV, projection, FC1, FC2
+  model::Workload w;
+  w.seq_len = 4096;
+  w.global_batch = 1024;
+  const auto llama = gpu::make_step_setup(catalog().model("llama-2-70b"),
+                                          gpu::make_node_cluster(*catalog().system("dgx-a100-80gb").node(), 8),
+                                          gpu::parse_strategy("zero3+tp8+mb1"), w, catalog().framework("deepspeed"), 0.0, 1);
+  EXPECT_EQ(llama.layer_submodules, 9.0);  // two RMSNorms, q, k, v, o, gate, up, down
+  const double one_call = gpu::collective_time(gpu::Collective::all_gather, 2.0 * st.layer_params, st.dp_shape, st.fabric);
+  const double latency = gpu::collective_latency(gpu::Collective::all_gather, st.dp_shape, st.fabric);
+  EXPECT_NEAR(latency, 31 * catalog().system("dgx-a100-80gb").node()->perf->net_latency_s, 1e-12);
+  const gpu::Program p = gpu::build_program(st, 0);
+  int layer_gathers = 0;
+  for (const auto& t : p.tasks)
+    if (t.kind == gpu::TaskKind::param_allgather && t.work == 2.0 * st.layer_params) {
+      EXPECT_EQ(t.duration, gpu::duration_ps(one_call + 5.0 * latency));
+      ++layer_gathers;
+    }
+  EXPECT_EQ(layer_gathers, 2 * 24);  // forward and backward of 24 layers, one micro-batch
+}
+
+TEST(StepProgram, SequenceParallelismSplitsTheNormsAndDropoutsOverTheTensorRanks) {
+  const auto plain = setup("megatron-7.5b", "dgx-a100-80gb", 1, "zero1+tp4+mb4+recompute-selective", "megatron-lm", 8);
+  const auto sp = setup("megatron-7.5b", "dgx-a100-80gb", 1, "zero1+tp4+sp+mb4+recompute-selective", "megatron-lm", 8);
+  EXPECT_EQ(gpu::parse_strategy("zero1+sp+tp4+mb4").canonical(), "zero1+tp4+sp+mb4");
+  EXPECT_THROW(gpu::parse_strategy("zero1+sp+mb4"), std::invalid_argument);
+  // The GEMMs are the same; only the memory-bound kernels outside the tensor-parallel region
+  // shrink, and the reduce-scatter plus all-gather cost what the all-reduce did.
+  EXPECT_LT(sp.attn_fwd, plain.attn_fwd);
+  EXPECT_LT(sp.mlp_bwd, plain.mlp_bwd);
+  EXPECT_GT(sp.attn_fwd, plain.attn_fwd * 9 / 10);
+  EXPECT_EQ(sp.tp_allreduce, plain.tp_allreduce);
+  // HFU counts the recomputed products: the attention core twice under selective recomputation,
+  // the whole forward twice under full recomputation.
+  const auto& m = catalog().model("megatron-7.5b");
+  const double model_flops = model::matmul_flops_per_sequence(m, 2048, false);
+  EXPECT_EQ(model::hardware_flops_per_sequence(m, 2048, model::Recompute::none), model_flops);
+  EXPECT_GT(model::hardware_flops_per_sequence(m, 2048, model::Recompute::selective), model_flops);
+  EXPECT_LT(model::hardware_flops_per_sequence(m, 2048, model::Recompute::selective), 1.05 * model_flops);
+  EXPECT_EQ(model::hardware_flops_per_sequence(m, 2048, model::Recompute::full), model::matmul_flops_per_sequence(m, 2048, true));
+}
+
+TEST(StepProgram, Fp8RunsTheWeightProductsOnFp8TensorCoresWithTheirCasts) {
+  const auto bf16 = setup("megatron-7.5b", "dgx-h100", 1, "zero1+tp2+mb4", "megatron-lm", 16);
+  const auto fp8 = setup("megatron-7.5b", "dgx-h100", 1, "zero1+tp2+mb4+fp8", "megatron-lm", 16);
+  EXPECT_EQ(gpu::parse_strategy("fp8+zero1+mb4").canonical(), "zero1+mb4+fp8");
+  // Faster, but less than the 2x of the FP8 peak: attention, element-wise kernels and the casts
+  // stay in BF16 traffic.
+  const double f = static_cast<double>(fp8.mlp_fwd + fp8.mlp_bwd), b = static_cast<double>(bf16.mlp_fwd + bf16.mlp_bwd);
+  EXPECT_LT(f, 0.8 * b);
+  EXPECT_GT(f, 0.5 * b);
+  EXPECT_GT(fp8.attn_fwd, bf16.attn_fwd / 2);
+  EXPECT_THROW(setup("megatron-7.5b", "dgx-a100-80gb", 1, "zero1+tp2+mb4+fp8", "megatron-lm", 16), std::invalid_argument);
+  EXPECT_THROW(gpu::parse_strategy("zero3+fp8+infer-fp16"), std::invalid_argument);
 }
 
 gpu::TrainingTime train(const std::string& model, const std::string& system, std::int64_t nodes, const std::string& strategy,

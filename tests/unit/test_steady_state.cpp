@@ -81,6 +81,13 @@ const std::vector<Layout>& layouts() {
       {"cerebras-gpt-1.3b", "dgx-a100-40gb", "zero3+mb2+recompute-full", "deepspeed", 2, true},
       {"cerebras-gpt-1.3b", "dgx-a100-40gb", "zero1+tp2+mb2", "deepspeed", 2, false},
       {"cerebras-gpt-1.3b", "dgx-a100-40gb", "zero0+mb1", "deepspeed", 2, false},
+      // DeepSpeed's pipeline engine: the compute stream waits for each send.
+      {"cerebras-gpt-1.3b", "dgx-a100-40gb", "zero1+tp2+pp2+mb1", "deepspeed", 2, false},
+      // Sequence parallelism beside overlapped DDP buckets that contend for SMs; FP8 on H100.
+      {"megatron-1.7b", "dgx-a100-80gb", "zero0+tp2+sp+pp2+mb1+recompute-selective", "megatron-sc21", 2, false},
+      {"megatron-1.7b", "dgx-h100", "zero1+tp2+sp+pp2+mb1+fp8", "megatron-lm", 2, false},
+      // FSDP: every unit gathered and reduce-scattered in every micro-batch, under contention.
+      {"cerebras-gpt-1.3b", "dgx-a100-40gb", "zero3+mb2", "fsdp", 2, false},
   };
   return l;
 }
@@ -119,7 +126,7 @@ TEST(SteadyState, ThirteenBillionOnSixtyFourGpus) {
 TEST(SteadyState, RandomLayouts) {
   std::mt19937_64 rng(20240516);
   const char* models[] = {"cerebras-gpt-111m", "cerebras-gpt-1.3b", "megatron-1.7b"};
-  const char* frameworks[] = {"megatron-lm", "megatron-sc21", "deepspeed"};
+  const char* frameworks[] = {"megatron-lm", "megatron-sc21", "deepspeed", "fsdp"};
   const char* zeros[] = {"zero0", "zero1", "zero1+offload", "zero2", "zero2+offload", "zero3", "zero3+offload+param-offload"};
   const char* recomputes[] = {"", "+recompute-selective", "+recompute-full"};
   auto pick = [&](std::int64_t n) { return static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(n)); };
@@ -128,12 +135,12 @@ TEST(SteadyState, RandomLayouts) {
     Layout l;
     l.model = models[pick(3)];
     l.system = "dgx-a100-80gb";
-    l.framework = frameworks[pick(3)];
+    l.framework = frameworks[pick(4)];
     l.nodes = 1 + pick(4);
     l.stragglers = pick(4) == 0;
     const std::int64_t tp = std::int64_t{1} << pick(3), pp = std::int64_t{1} << pick(4), vp = pp > 1 && pick(3) == 0 ? 2 : 1;
     std::string s = zeros[pick(7)];
-    if (tp > 1) s += "+tp" + std::to_string(tp);
+    if (tp > 1) s += "+tp" + std::to_string(tp) + (pick(2) == 0 ? "+sp" : "");
     if (pp > 1) s += "+pp" + std::to_string(pp);
     if (vp > 1) s += "+vp" + std::to_string(vp);
     s += "+mb" + std::to_string(std::int64_t{1} << pick(3));

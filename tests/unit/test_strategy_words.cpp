@@ -24,6 +24,7 @@ std::vector<std::string> spelled(const std::string& word) {
   if (w == "param-offload") return {"zero3+param-offload"};
   if (w == "delayed-update") return {"zero2+offload+delayed-update"};
   if (w == "vp2") return {"pp2+vp2"};
+  if (w == "sp") return {"tp2+sp"};
   return {w};
 }
 

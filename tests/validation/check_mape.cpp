@@ -1,6 +1,8 @@
 // Mean absolute percentage error of the /reference rows of a result file, per `source` set, against
-// a bar: `wb_check_mape FILE.h5 vtrain-single=0.0837 vtrain-multi=0.1473` prints each set's MAPE
-// and exits 1 when one reaches its bar (or a named set has no rows).
+// a bar: `wb_check_mape FILE.h5 vtrain-single=0.0837 vtrain-single-validation=0.08` prints each
+// set's MAPE and exits 1 when one reaches its bar (or a named set has no rows). A set is the rows
+// whose source is its name or begins with its name and '-' (vtrain-single: its -calibration and
+// -validation rows together).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -33,15 +35,20 @@ int main(int argc, char** argv) {
       }
       const std::string name = arg.substr(0, eq);
       const double bar = std::atof(arg.c_str() + eq + 1);
-      auto it = sets.find(name);
-      if (it == sets.end() || it->second.second == 0) {
-        std::printf("%-16s no reference rows\n", name.c_str());
+      std::pair<double, long> set{0.0, 0};
+      for (const auto& [source, sum] : sets)
+        if (source == name || source.compare(0, name.size() + 1, name + "-") == 0) {
+          set.first += sum.first;
+          set.second += sum.second;
+        }
+      if (set.second == 0) {
+        std::printf("%-30s no reference rows\n", name.c_str());
         status = 1;
         continue;
       }
-      const double mape = it->second.first / static_cast<double>(it->second.second);
+      const double mape = set.first / static_cast<double>(set.second);
       const bool ok = mape < bar;
-      std::printf("%-16s %5ld runs  MAPE %6.2f %%  bar %6.2f %%  %s\n", name.c_str(), it->second.second, 100.0 * mape,
+      std::printf("%-30s %5ld runs  MAPE %6.2f %%  bar %6.2f %%  %s\n", name.c_str(), set.second, 100.0 * mape,
                   100.0 * bar, ok ? "ok" : "MISS");
       if (!ok) status = 1;
     }

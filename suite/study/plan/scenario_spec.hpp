@@ -11,6 +11,7 @@
 
 #include "gpu/framework.hpp"
 #include "gpu/hardware.hpp"
+#include "gpu/search.hpp"
 #include "gpu/strategy.hpp"
 #include "io/yaml_reader.hpp"
 #include "model/transformer.hpp"
@@ -24,6 +25,7 @@ namespace wb::study::plan {
 // the fastest the strategy search (gpu/search.hpp) finds when the scenario is evaluated.
 struct SearchRequest {
   std::string tag = "best";
+  gpu::SearchConstraints constraints;  // the sweep's `constraints:` (what the user's setup allows)
 };
 
 using Layout = std::variant<gpu::Strategy, SearchRequest, wafer::WaferStrategy>;

@@ -109,6 +109,26 @@ SearchMode sweep_search_mode(io::YamlMap& sweep, const Study& st, std::string& t
   return mode;
 }
 
+// A sweep's `constraints:` for its search: the ZeRO stages, the largest tensor and pipeline
+// degrees and whether offload is allowed (gpu::SearchConstraints), so that a user gets the best
+// layout their framework's configuration can run.
+gpu::SearchConstraints parse_constraints(const io::YamlValue& v) {
+  io::YamlMap c(v);
+  gpu::SearchConstraints out;
+  if (auto z = c.optional("zero")) {
+    for (const auto& stage : z->as_list()) {
+      const std::int64_t k = stage.as_int();
+      if (k < 0 || k > 3) stage.fail("a ZeRO stage is 0, 1, 2 or 3");
+      out.zero_stages.push_back(static_cast<int>(k));
+    }
+  }
+  if (auto t = c.optional("tp_max")) out.tp_max = t->as_positive_int();
+  if (auto p = c.optional("pp_max")) out.pp_max = p->as_positive_int();
+  if (auto o = c.optional("offload")) out.offload = o->as_bool();
+  c.done();
+  return out;
+}
+
 // What one model, system and count of a sweep share.
 struct Setting {
   std::string sweep;
@@ -120,6 +140,7 @@ struct Setting {
   const gpu::FrameworkSpec* framework;
   const io::YamlValue* count_value;
   const io::YamlValue* workload_value;
+  gpu::SearchConstraints constraints;
 };
 
 class Expansion {
@@ -160,7 +181,7 @@ class Expansion {
 void add_fitting_layouts(const Setting& s, Expansion& out) {
   const gpu::ClusterSpec cluster = cluster_of(*s.system, s.count, s.host);
   std::size_t added = 0;
-  for (const gpu::Strategy& strategy : gpu::enumerate_strategies(*s.model, cluster, s.workload)) {
+  for (const gpu::Strategy& strategy : gpu::enumerate_strategies(*s.model, cluster, s.workload, s.framework, s.constraints)) {
     try {
       model::Workload w = s.workload;
       if (!gpu::plan_memory(*s.model, cluster, strategy, w, *s.framework).fits()) continue;
@@ -172,7 +193,7 @@ void add_fitting_layouts(const Setting& s, Expansion& out) {
     ++added;
   }
   if (added == 0)
-    s.count_value->fail("search: no strategy fits " + s.model->name + " on " + std::to_string(s.count) + " x " +
+    s.count_value->fail("search: no strategy " + s.framework->name + " runs fits " + s.model->name + " on " + std::to_string(s.count) + " x " +
                         s.system->name);
 }
 
@@ -207,6 +228,11 @@ void expand_sweeps(const io::YamlValue& sweeps, Study& st, Catalog& catalog,
     std::vector<io::YamlValue> strategies;
     std::string best_tag;
     const SearchMode search = sweep_search_mode(sw, st, best_tag);
+    gpu::SearchConstraints constraints;
+    if (auto c = sw.optional("constraints")) {
+      if (search == SearchMode::none) c->fail("constraints narrow a search; this sweep does not search");
+      constraints = parse_constraints(*c);
+    }
     if (search != SearchMode::none) {
       if (auto sv = sw.optional("strategies")) sv->fail("a search sweep enumerates the strategies; remove `strategies`");
     } else {
@@ -248,12 +274,12 @@ void expand_sweeps(const io::YamlValue& sweeps, Study& st, Catalog& catalog,
         for (const auto& count_value : counts) {
           for (const auto& [point, suffix] : inference_points(workload, points)) {
             const Setting s{sweep_name, m, &sys, count_value.as_positive_int(), host, point, framework,
-                            &count_value, &workload_value};
+                            &count_value, &workload_value, constraints};
             if (search != SearchMode::none) {
               if (sys.kind == SystemKind::wafer) sys_value.fail("the strategy search is for GPU systems; " + sys.name + " is a wafer system");
               if (workload.task != model::Task::train) count_value.fail("a search needs workload.task: train");
               if (search == SearchMode::all) add_fitting_layouts(s, out);
-              else out.add(s, SearchRequest{best_tag}, best_tag, count_value,
+              else out.add(s, SearchRequest{best_tag, constraints}, best_tag, count_value,
                            "; name one search best-<tag> (scenario .../best-<tag>)");
               continue;
             }
@@ -286,6 +312,12 @@ const io::KeyTable& sweep_keys() {
       {"search", V::word, Dim::count, false,
        "best (one scenario .../best, the fastest layout, searched when evaluated; best-<tag> names it), "
        "all (every layout that fits) or false; default the study's search"},
+      {"constraints", V::block, Dim::count, false,
+       "what a search may pick (the layouts the user's setup allows); the framework's supports: apply anyway"},
+      {"constraints.zero", V::list, Dim::count, false, "ZeRO stages allowed, e.g. [1] (default: any)"},
+      {"constraints.tp_max", V::integer, Dim::count, false, "largest tensor-parallel degree (default: a node)"},
+      {"constraints.pp_max", V::integer, Dim::count, false, "largest pipeline-parallel degree (default: any)"},
+      {"constraints.offload", V::flag, Dim::count, false, "optimizer / parameter offload allowed (default true)"},
       {"host", V::word, Dim::count, false, "node system hosting bare GPUs (host memory, PCIe, CPU)"},
       {"framework", V::word, Dim::count, false, "framework file stem; default the study's"},
       {"workload", V::block, Dim::count, true, "what is run"},

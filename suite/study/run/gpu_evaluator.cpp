@@ -2,12 +2,14 @@
 
 #include <stdexcept>
 
+#include "gpu/layer_times.hpp"
 #include "gpu/memory_plan.hpp"
 #include "gpu/serving_time.hpp"
 #include "gpu/step_program.hpp"
 #include "gpu/time_model.hpp"
 #include "model/training_run.hpp"
 #include "study/run/gpu_search.hpp"
+#include "study/schema/layer_times.hpp"
 #include "study/schema/timeline.hpp"
 
 namespace wb::study::run {
@@ -154,6 +156,7 @@ void fill_training_time(const plan::Study& study, const plan::ScenarioSpec& sc, 
   row.set(col::tokens_per_s, t.tokens_per_s);
   row.set(col::flops_per_device, 1e12 * t.tflops_per_device);
   row.set(col::mfu, t.mfu);
+  row.set(col::hfu, t.hfu);
   row.set(col::time_to_train_s, t.time_to_train_s);
   row.set(col::goodput, t.goodput);
   row.set(col::idle_fraction, t.idle_fraction);
@@ -169,6 +172,22 @@ void fill_training_time(const plan::Study& study, const plan::ScenarioSpec& sc, 
   row.set(col::step_optimizer_s, t.optimizer_s);
   row.set(col::sim_events, t.events);
   row.set(col::sim_wall_s, t.wall_s);
+  namespace lt = schema::layer_times;
+  io::Table layers = lt::table().empty();
+  const gpu::StepSetup st = gpu::make_step_setup(*sc.model, cluster, s, sc.workload, *sc.framework, 0.0, 1);
+  for (const gpu::LayerTime& l : gpu::layer_times(st)) {
+    schema::put(layers, lt::scenario_index, sc.index);
+    schema::put(layers, lt::scenario_id, sc.id);
+    schema::put(layers, lt::layer, l.layer);
+    schema::put(layers, lt::name, l.name);
+    schema::put(layers, lt::stage, l.stage);
+    schema::put(layers, lt::forward_s, l.forward_s);
+    schema::put(layers, lt::backward_s, l.backward_s);
+    schema::put(layers, lt::tp_comm_s, l.tp_comm_s);
+    schema::put(layers, lt::gather_s, l.gather_s);
+    schema::put(layers, lt::contended_s, l.contended_s);
+  }
+  result.tables[lt::table().group()] = std::move(layers);
   if (!study.time.timeline) return;
   namespace tl = schema::timeline;
   io::Table table = tl::table().empty();
@@ -245,8 +264,12 @@ ScenarioResult GpuEvaluator::evaluate(const plan::Study& study, const plan::Scen
 }
 
 std::vector<const schema::TableSpec*> GpuEvaluator::tables(const plan::Study& study) const {
-  if (study.kind == StudyKind::training && study.time.timeline) return {&schema::timeline::table()};
-  return {};
+  if (study.kind != StudyKind::training) return {};
+  bool gpu = false;
+  for (const auto& sc : study.scenarios) gpu = gpu || sc.system->kind != plan::SystemKind::wafer;
+  if (!gpu) return {};
+  if (study.time.timeline) return {&schema::layer_times::table(), &schema::timeline::table()};
+  return {&schema::layer_times::table()};
 }
 
 }  // namespace wb::study::run

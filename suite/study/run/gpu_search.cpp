@@ -18,6 +18,21 @@ std::string thousands(std::int64_t n) {
   return out;
 }
 
+// The sweep's constraints as the assumptions list them ("" when there are none).
+std::string describe(const gpu::SearchConstraints& c) {
+  std::string out;
+  auto add = [&](const std::string& part) { out += (out.empty() ? " (constraints: " : ", ") + part; };
+  if (!c.zero_stages.empty()) {
+    std::string z;
+    for (int k : c.zero_stages) z += (z.empty() ? "" : "/") + std::to_string(k);
+    add("ZeRO " + z);
+  }
+  if (c.tp_max > 0) add("tp <= " + std::to_string(c.tp_max));
+  if (c.pp_max > 0) add("pp <= " + std::to_string(c.pp_max));
+  if (!c.offload) add("no offload");
+  return out.empty() ? out : out + ")";
+}
+
 }  // namespace
 
 SearchOutcome search_layout(const plan::Study& study, const plan::ScenarioSpec& spec) {
@@ -25,10 +40,11 @@ SearchOutcome search_layout(const plan::Study& study, const plan::ScenarioSpec& 
   const model::Workload& w = spec.workload;
   const gpu::ClusterSpec cluster = plan::cluster_of(spec);
   const std::string what = "search (sweep " + spec.sweep + "): " + m.name + " on " + std::to_string(spec.count) + " x " +
-                           spec.system->name + " (" + thousands(cluster.total_gpus()) + " GPUs)";
+                           spec.system->name + " (" + thousands(cluster.total_gpus()) + " GPUs)" +
+                           describe(spec.search()->constraints);
   gpu::BestStrategy b;
   try {
-    b = gpu::search_best(m, cluster, w, *spec.framework, model::tokens_to_train(m, w), study.time);
+    b = gpu::search_best(m, cluster, w, *spec.framework, model::tokens_to_train(m, w), study.time, spec.search()->constraints);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(spec.id + ": search: " + e.what());
   }

@@ -229,6 +229,8 @@ ScenarioResult WaferEvaluator::evaluate(const plan::Study& study, const plan::Sc
     row.set(col::flops_per_device, model::matmul_flops_per_sequence(m, w.seq_len, recompute) * sequences_per_s / systems);
     row.set(col::mfu, model::mfu(model::matmul_flops_per_sequence(m, w.seq_len, false) * sequences_per_s, systems,
                                  spec.peak_fp16_dense_flops));
+    row.set(col::hfu, model::mfu(model::hardware_flops_per_sequence(m, w.seq_len, st.recompute) * sequences_per_s, systems,
+                                 spec.peak_fp16_dense_flops));
     row.set(col::scaling_efficiency, t.scaling_efficiency);
     if (run.tokens > 0) {  // a memory study may name no token count
       row.set(col::time_to_train_s, t.run.wall_s);

@@ -118,6 +118,8 @@ inline constexpr ColumnSpec flops_per_device{"flops_per_device", io::ColumnType:
     "matrix-product FLOPs executed per second per device (GPU or wafer system), full recomputation counted as executed (Narayanan et al. SC'21 eq. 3)"};
 inline constexpr ColumnSpec mfu{"mfu", io::ColumnType::f64, Unit::one,
     "model FLOPs utilisation (PaLM App. B): matrix-product FLOPs without recomputation per second / dense FP16 peak, counted alike for GPUs and wafers; the dense model's FLOPs, so above 1 when weight sparsity skips work"};
+inline constexpr ColumnSpec hfu{"hfu", io::ColumnType::f64, Unit::one,
+    "hardware FLOPs utilisation (Korthikanti et al. MLSys'23 Sec. 6): as mfu, with the products recomputation runs again counted (the attention core twice under selective, the whole forward under full recomputation)"};
 inline constexpr ColumnSpec time_to_train_s{"time_to_train_s", io::ColumnType::f64, Unit::seconds,
     "expected wall time to train on train_tokens, with checkpoints, failures and restarts"};
 inline constexpr ColumnSpec goodput{"goodput", io::ColumnType::f64, Unit::one,
