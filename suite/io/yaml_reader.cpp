@@ -7,6 +7,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "io/key_spec.hpp"
+
 namespace wb::io {
 
 YamlValue::YamlValue(YAML::Node node, std::shared_ptr<const std::string> file, std::string key)
@@ -100,6 +102,7 @@ std::string YamlMap::child_key(const std::string& key) const {
 }
 
 bool YamlMap::has(const std::string& key) const {
+  if (const KeyObserver observe = key_observer()) observe(child_key(key));
   for (const auto& kv : value_.node())
     if (kv.first.Scalar() == key) return true;
   return false;
@@ -107,6 +110,7 @@ bool YamlMap::has(const std::string& key) const {
 
 std::optional<YamlValue> YamlMap::optional(const std::string& key) {
   asked_.insert(key);
+  if (const KeyObserver observe = key_observer()) observe(child_key(key));
   for (const auto& kv : value_.node()) {
     if (kv.first.Scalar() == key) {
       if (kv.second.IsNull())

@@ -1,12 +1,13 @@
 #pragma once
-// Read API for simulated per-layer cycle counts (the "fabric cache"): the /fabric group of a
-// result file written by a fabric study, typically
+// Lookup of simulated per-layer cycle counts (the "fabric cache"): the /fabric rows of a result
+// file written by a fabric study, typically
 //   waferbench run inputs/studies/fabric_layer_cache.yaml -o results/fabric_layer_cache.h5
-// A row is keyed by chip, mapping, GEMM shape y[batch, n] = x[batch, m] W[m, n], PE rectangle
-// and weight sparsity; its value is `cycles`, the on-chip cycles of the case's statistic (the
-// host's launch and readback are the separate launch_cycles column: inside a training step the
-// layers run back to back on the wafer, with no host call between them). The key and the file
-// format are described in docs/fabric-model.md.
+// which the study layer reads (study/plan/fabric_cache.hpp) and hands over as entries. A row is
+// keyed by chip, mapping, GEMM shape y[batch, n] = x[batch, m] W[m, n], PE rectangle and weight
+// sparsity; its value is `cycles`, the on-chip cycles of the case's statistic (the host's launch
+// and readback are the separate launch_cycles column: inside a training step the layers run back
+// to back on the wafer, with no host call between them). The key and the file format are
+// described in docs/fabric-model.md.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -36,10 +37,8 @@ struct FabricCacheEntry {
 
 class FabricCache {
  public:
-  // Reads every /fabric row of a result file; throws io::IoError when the file or group is missing.
-  explicit FabricCache(const std::string& path);
   FabricCache() = default;
-  // A cache of given rows (tests, tools); `path` only names it.
+  // A cache of the given rows; `path` only names where they came from.
   explicit FabricCache(std::vector<FabricCacheEntry> entries, std::string path = "")
       : path_(std::move(path)), entries_(std::move(entries)) {}
 

@@ -14,7 +14,7 @@
 #include "measure/comm_bench.hpp"
 #include "measure/fit.hpp"
 #include "measure/host_info.hpp"
-#include "study/catalog.hpp"
+#include "study/plan/catalog.hpp"
 #include "test_catalog.hpp"
 
 using namespace wb;
