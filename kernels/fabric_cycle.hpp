@@ -122,38 +122,51 @@ struct FabricRouteStep {
       std::uint8_t* __restrict cr_s = s.credit.data() + (c * kDirections + kSouth) * P + p0;
       std::uint8_t* __restrict cr_w = s.credit.data() + (c * kDirections + kWest) * P + p0;
       // Which queue heads leave this cycle: every port of the transmit set free and credited.
+      // Bitwise on 0/1 values, not && and ?:, so that GCC sees no control flow and vectorises.
       WB_FABRIC_IVDEP
       for (int i = 0; i < n; ++i) {
-        const std::uint8_t t = tx[i];
-        const bool ok = rq[i] != 0 && (t & used[i]) == 0 && (!(t & 1) || cr_n[i] != 0) && (!(t & 2) || cr_e[i] != 0) &&
-                        (!(t & 4) || cr_s[i] != 0) && (!(t & 8) || cr_w[i] != 0) && (!(t & 16) || pq[i] < Dp);
-        go[i] = ok ? 0xFF : 0;
+        // Ports (bits as in the transmit set) that cannot take a wavelet: used, or out of credit/space.
+        const std::uint8_t lack = static_cast<std::uint8_t>(used[i] | (cr_n[i] == 0 ? 1 : 0) | (cr_e[i] == 0 ? 2 : 0) |
+                                                            (cr_s[i] == 0 ? 4 : 0) | (cr_w[i] == 0 ? 8 : 0) |
+                                                            (pq[i] >= Dp ? 16 : 0));
+        go[i] = ((rq[i] != 0) & ((tx[i] & lack) == 0)) ? 0xFF : 0;
       }
       if (Check) move_values(c, p0, n, go);
       const std::uint8_t colour = static_cast<std::uint8_t>(c + 1);
       const ColourMask bit = colour_bit(c);
-      std::uint8_t nowhere = 0;
+      std::uint8_t* __restrict out_n = out[kNorth];
+      std::uint8_t* __restrict out_e = out[kEast];
+      std::uint8_t* __restrict out_s = out[kSouth];
+      std::uint8_t* __restrict out_w = out[kWest];
+      ColourMask* __restrict cret_n = cret[kNorth];
+      ColourMask* __restrict cret_e = cret[kEast];
+      ColourMask* __restrict cret_s = cret[kSouth];
+      ColourMask* __restrict cret_w = cret[kWest];
+      unsigned nowhere = 0;
+      // A link register is written by one colour a cycle at most (`used`) and was cleared above, so
+      // or-ing the colour in is the same as setting it.
       WB_FABRIC_IVDEP
       for (int i = 0; i < n; ++i) {
-        const std::uint8_t g = go[i];
-        const std::uint8_t t = static_cast<std::uint8_t>(tx[i] & g);
+        const unsigned g = go[i];
+        const unsigned t = tx[i] & g;
         used[i] = static_cast<std::uint8_t>(used[i] | t);
-        rq[i] = static_cast<std::uint8_t>(rq[i] - (g & 1));
-        cr_n[i] = static_cast<std::uint8_t>(cr_n[i] - (t & 1));
-        cr_e[i] = static_cast<std::uint8_t>(cr_e[i] - ((t >> 1) & 1));
-        cr_s[i] = static_cast<std::uint8_t>(cr_s[i] - ((t >> 2) & 1));
-        cr_w[i] = static_cast<std::uint8_t>(cr_w[i] - ((t >> 3) & 1));
-        out[kNorth][i] = (t & 1) ? colour : out[kNorth][i];
-        out[kEast][i] = (t & 2) ? colour : out[kEast][i];
-        out[kSouth][i] = (t & 4) ? colour : out[kSouth][i];
-        out[kWest][i] = (t & 8) ? colour : out[kWest][i];
-        pq[i] = static_cast<std::uint8_t>(pq[i] + ((t >> 4) & 1));
-        const std::uint8_t r = rx[i];
-        cret[kNorth][i] = static_cast<ColourMask>(cret[kNorth][i] | ((g && r == kNorth) ? bit : 0));
-        cret[kEast][i] = static_cast<ColourMask>(cret[kEast][i] | ((g && r == kEast) ? bit : 0));
-        cret[kSouth][i] = static_cast<ColourMask>(cret[kSouth][i] | ((g && r == kSouth) ? bit : 0));
-        cret[kWest][i] = static_cast<ColourMask>(cret[kWest][i] | ((g && r == kWest) ? bit : 0));
-        nowhere = static_cast<std::uint8_t>(nowhere | (g & (tx[i] == 0 ? 1 : 0)));
+        rq[i] = static_cast<std::uint8_t>(rq[i] - (g & 1u));
+        cr_n[i] = static_cast<std::uint8_t>(cr_n[i] - (t & 1u));
+        cr_e[i] = static_cast<std::uint8_t>(cr_e[i] - ((t >> 1) & 1u));
+        cr_s[i] = static_cast<std::uint8_t>(cr_s[i] - ((t >> 2) & 1u));
+        cr_w[i] = static_cast<std::uint8_t>(cr_w[i] - ((t >> 3) & 1u));
+        out_n[i] = static_cast<std::uint8_t>(out_n[i] | (colour & (0u - (t & 1u))));
+        out_e[i] = static_cast<std::uint8_t>(out_e[i] | (colour & (0u - ((t >> 1) & 1u))));
+        out_s[i] = static_cast<std::uint8_t>(out_s[i] | (colour & (0u - ((t >> 2) & 1u))));
+        out_w[i] = static_cast<std::uint8_t>(out_w[i] | (colour & (0u - ((t >> 3) & 1u))));
+        pq[i] = static_cast<std::uint8_t>(pq[i] + ((t >> 4) & 1u));
+        const unsigned r = rx[i];
+        const unsigned popped = g & 1u;
+        cret_n[i] = static_cast<ColourMask>(cret_n[i] | (bit & (0u - (popped & (r == kNorth)))));
+        cret_e[i] = static_cast<ColourMask>(cret_e[i] | (bit & (0u - (popped & (r == kEast)))));
+        cret_s[i] = static_cast<ColourMask>(cret_s[i] | (bit & (0u - (popped & (r == kSouth)))));
+        cret_w[i] = static_cast<ColourMask>(cret_w[i] | (bit & (0u - (popped & (r == kWest)))));
+        nowhere |= popped & (tx[i] == 0);
       }
       if (nowhere)  // a wavelet with nowhere to go (a program generator bug): count the owned ones
         for (int i = lo; i < hi; ++i) lost += (go[i] && tx[i] == 0) ? 1 : 0;
@@ -215,20 +228,24 @@ struct FabricRouteStep {
     const std::int32_t t = cycle;
     WB_FABRIC_IVDEP
     for (int i = 0; i < n; ++i) {
-      const bool alive = finish[i] < 0;
+      // 0/1 integers combined bitwise: no control flow, so the loop vectorises.
+      const std::int32_t alive = finish[i] < 0;
       // A PE skipped while quiet was waiting for input (or done) every cycle it was skipped.
       const std::int32_t gap = t - 1 - last[i];
       last[i] = t;
-      const bool on = alive && t >= launch[i];
-      const bool asleep = (filled[i] & wait[i]) == 0;
-      const bool counts = on && asleep && mode[i] == kModeBusy;
-      const bool waits = on && asleep && mode[i] == kModeWait;
-      const std::int32_t left = busy_left[i] - (counts ? 1 : 0);
+      const std::int32_t on = alive & (t >= launch[i]);
+      const std::int32_t asleep = (filled[i] & wait[i]) == 0;
+      const std::int32_t m = mode[i];
+      const std::int32_t counts = on & asleep & (m == kModeBusy);
+      const std::int32_t waits = on & asleep & (m == kModeWait);
+      const std::int32_t left = busy_left[i] - counts;
       busy_left[i] = left;
-      busy[i] += counts ? 1u : 0u;
-      stall_in[i] += static_cast<std::uint32_t>((alive && gap > 0 ? gap : 0) + (waits ? 1 : 0));
-      // 1: interpret the cycle; 2: the busy count ran out, close the cycle.
-      const std::uint8_t d = (on && !counts && !waits) ? 1 : ((counts && left == 0) ? 2 : 0);
+      busy[i] += static_cast<std::uint32_t>(counts);
+      stall_in[i] += static_cast<std::uint32_t>(alive * (gap > 0 ? gap : 0) + waits);
+      // 1: interpret the cycle; 2: the busy count ran out, close the cycle (exclusive: 2 needs counts).
+      const std::int32_t run = on & (counts ^ 1) & (waits ^ 1);
+      const std::int32_t close = counts & (left == 0);
+      const std::uint8_t d = static_cast<std::uint8_t>(run | (close << 1));
       todo[i] = d;
       any = static_cast<std::uint8_t>(any | d);
     }
@@ -316,10 +333,10 @@ struct FabricPullQuiet {
         std::uint8_t any_wrong = 0;
         WB_FABRIC_IVDEP
         for (int i = 0; i < n; ++i) {
-          const bool hit = in[i] == colour;
-          const bool good = hit && rx[i] == port && rq[i] < D;
-          rq[i] = static_cast<std::uint8_t>(rq[i] + (good ? 1 : 0));
-          wrong[i] = (hit && !good) ? 1 : 0;
+          const unsigned hit = in[i] == colour;
+          const unsigned good = hit & (rx[i] == port) & (rq[i] < D);
+          rq[i] = static_cast<std::uint8_t>(rq[i] + good);
+          wrong[i] = static_cast<std::uint8_t>(hit ^ good);  // good implies hit
           any_wrong = static_cast<std::uint8_t>(any_wrong | wrong[i]);
         }
         // A wavelet on a port its colour does not receive from, or into a full queue.
@@ -384,8 +401,8 @@ struct FabricPullQuiet {
     std::uint8_t row_any = 0;
     WB_FABRIC_IVDEP
     for (int i = 0; i < n; ++i) {
-      const bool pe_quiet = finish[i] >= 0 || (launch[i] <= cycle && mode[i] == kModeWait);
-      live[i] = (live[i] != 0 || !pe_quiet) ? 1 : 0;
+      const unsigned pe_quiet = static_cast<unsigned>(finish[i] >= 0) | ((launch[i] <= cycle) & (mode[i] == kModeWait));
+      live[i] = static_cast<std::uint8_t>((live[i] != 0) | (pe_quiet ^ 1u));
       row_any = static_cast<std::uint8_t>(row_any | live[i]);
     }
     if (!row_any) return;
