@@ -30,7 +30,7 @@ inline constexpr int kMaxHaloFields = 16;
 struct HaloFields {
   HaloField field[kMaxHaloFields];
   int count = 0;
-  std::size_t bytes_per_pe = 0;  // in a buffer, with every field's run padded to 4 bytes per PE
+  std::size_t bytes_per_pe = 0;
 
   template <class T>
   void add(const Span<T>& span, std::size_t elems_per_pe, std::size_t planes, std::size_t plane_elems) {
@@ -40,7 +40,7 @@ struct HaloFields {
     f.elem_bytes = elems_per_pe * sizeof(T);
     f.planes = planes;
     f.plane_bytes = plane_elems * sizeof(T);
-    bytes_per_pe += planes * ((f.elem_bytes + 3) / 4 * 4);
+    bytes_per_pe += planes * f.elem_bytes;
   }
 };
 
@@ -77,8 +77,9 @@ struct HaloRect {
   KOKKOS_INLINE_FUNCTION std::size_t area() const { return static_cast<std::size_t>(w) * static_cast<std::size_t>(h); }
 };
 
-// Buffer layout: field by field, plane by plane, a run of area() elements (each padded to 4
-// bytes), so that a PE's copies are independent of every other PE's.
+// Buffer layout: field by field, plane by plane, row by row of the rectangle. A row of PEs is
+// contiguous in every plane (fabric_state.hpp), so each (field, plane, row) is one block copy; one
+// work item per row of the rectangle.
 template <bool Pack>
 struct FabricHaloCopy {
   FabricState s;
@@ -86,39 +87,29 @@ struct FabricHaloCopy {
   HaloRect rect;
   View<std::uint32_t> buf;
 
-  KOKKOS_INLINE_FUNCTION void operator()(const std::int64_t j) const {
-    const int lx = rect.x0 + static_cast<int>(j % rect.w);
-    const int ly = rect.y0 + static_cast<int>(j / rect.w);
-    const std::size_t p = s.index(lx, ly);
-    const std::size_t area = rect.area();
-    std::uint8_t* words = reinterpret_cast<std::uint8_t*>(buf.data());
+  KOKKOS_INLINE_FUNCTION void operator()(const std::int64_t row) const {
+    const std::size_t y = static_cast<std::size_t>(row);
+    const std::size_t h = static_cast<std::size_t>(rect.h);
+    const std::size_t p = s.index(rect.x0, rect.y0 + static_cast<int>(row));
+    std::uint8_t* packed_base = reinterpret_cast<std::uint8_t*>(buf.data());
     std::size_t offset = 0;
     for (int k = 0; k < fields.count; ++k) {
       const HaloField& f = fields.field[k];
-      const std::size_t run = (f.elem_bytes + 3) / 4 * 4;
+      const std::size_t run = static_cast<std::size_t>(rect.w) * f.elem_bytes;
       for (std::size_t c = 0; c < f.planes; ++c) {
         std::uint8_t* state = f.base + c * f.plane_bytes + p * f.elem_bytes;
-        std::uint8_t* packed = words + offset + (c * area + static_cast<std::size_t>(j)) * run;
-        if (f.elem_bytes % 4 == 0) {
-          std::uint32_t* a = reinterpret_cast<std::uint32_t*>(state);
-          std::uint32_t* b = reinterpret_cast<std::uint32_t*>(packed);
-          for (std::size_t w = 0; w < f.elem_bytes / 4; ++w) {
-            if (Pack) b[w] = a[w];
-            else a[w] = b[w];
-          }
-        } else {
-          for (std::size_t w = 0; w < f.elem_bytes; ++w) {
-            if (Pack) packed[w] = state[w];
-            else state[w] = packed[w];
-          }
+        std::uint8_t* packed = packed_base + offset + (c * h + y) * run;
+        for (std::size_t b = 0; b < run; ++b) {
+          if (Pack) packed[b] = state[b];
+          else state[b] = packed[b];
         }
       }
-      offset += f.planes * area * run;
+      offset += f.planes * h * run;
     }
   }
 };
 
 // Words of the buffer for a rectangle.
-inline std::size_t halo_words(const HaloFields& f, const HaloRect& r) { return f.bytes_per_pe * r.area() / 4; }
+inline std::size_t halo_words(const HaloFields& f, const HaloRect& r) { return (f.bytes_per_pe * r.area() + 3) / 4; }
 
 }  // namespace wb::kernels::fabric

@@ -42,7 +42,7 @@ void MeshHalo::stage(const fk::FabricState& s, int d0, int d1) {
   for (int d : {d0, d1}) {
     const std::size_t ds = static_cast<std::size_t>(d);
     if (neighbour_[ds] == MPI_PROC_NULL) continue;
-    Kokkos::parallel_for("Fabric::halo_pack", Range(0, static_cast<std::int64_t>(send_rect_[ds].area())),
+    Kokkos::parallel_for("Fabric::halo_pack", Range(0, send_rect_[ds].h),
                          fk::FabricHaloCopy<true>{s, fields_, send_rect_[ds], send_[ds]});
     Kokkos::deep_copy(send_host_[ds], send_[ds]);
     MPI_Irecv(recv_host_[ds].data(), static_cast<int>(recv_host_[ds].extent(0)), MPI_UINT32_T, neighbour_[ds],
@@ -55,7 +55,7 @@ void MeshHalo::stage(const fk::FabricState& s, int d0, int d1) {
     const std::size_t ds = static_cast<std::size_t>(d);
     if (neighbour_[ds] == MPI_PROC_NULL) continue;
     Kokkos::deep_copy(recv_[ds], recv_host_[ds]);
-    Kokkos::parallel_for("Fabric::halo_unpack", Range(0, static_cast<std::int64_t>(recv_rect_[ds].area())),
+    Kokkos::parallel_for("Fabric::halo_unpack", Range(0, recv_rect_[ds].h),
                          fk::FabricHaloCopy<false>{s, fields_, recv_rect_[ds], recv_[ds]});
   }
 }
