@@ -16,6 +16,25 @@ constexpr std::int64_t kPublishedBatch = -1;
 
 enum class SearchMode { none, all, best };
 
+// A bare GPU has no links, host or CPU, which timing needs: name the node files built around it.
+std::string bare_gpu_advice(Catalog& catalog, const System& gpu) {
+  std::vector<std::string> nodes;
+  for (const auto& name : catalog.names("systems")) {
+    try {
+      const System& s = catalog.system(name);
+      if (s.kind == SystemKind::node && s.node()->gpu.name == gpu.name)
+        nodes.push_back(name + " x N (" + std::to_string(s.node()->gpus) + " GPUs a node)");
+    } catch (const std::exception&) {
+      // a system file that does not load is reported where a study names it
+    }
+  }
+  std::string msg = gpu.name + " is a bare GPU: timing needs the node around it (NVLink, network, host CPU and PCIe). ";
+  if (nodes.empty()) return msg + "No node file in systems/ holds a " + gpu.name + "; write one like systems/dgx-a100-40gb.yaml or give `host:`";
+  msg += "Name a node system instead, counted in nodes: ";
+  for (std::size_t i = 0; i < nodes.size(); ++i) msg += (i ? ", " : "") + nodes[i];
+  return msg + "; or keep counting GPUs with `host: " + nodes.front().substr(0, nodes.front().find(' ')) + "`";
+}
+
 model::Workload parse_workload(const io::YamlValue& value) {
   io::YamlMap w(value);
   model::Workload wl;
@@ -191,6 +210,8 @@ void expand_sweeps(const io::YamlValue& sweeps, Study& st, Catalog& catalog,
       for (const auto& sys_value : systems) {
         const System& sys = catalog.system(sys_value);
         if (host && sys.kind != SystemKind::gpu) sys_value.fail("host is only for bare GPU systems (kind: gpu)");
+        if (!host && sys.kind == SystemKind::gpu && st.kind != StudyKind::memory)
+          sys_value.fail(bare_gpu_advice(catalog, sys));
         for (const auto& count_value : counts) {
           const Setting s{sweep_name, m, &sys, count_value.as_positive_int(), host, workload, framework,
                           &count_value, &workload_value};
@@ -236,7 +257,7 @@ const io::KeyTable& sweep_keys() {
       {"workload.task", V::word, Dim::count, true, "train or infer"},
       {"workload.seq_len", V::integer, Dim::count, false, "training sequence length (required for train)"},
       {"workload.global_batch", V::integer, Dim::count, false,
-       "sequences per optimizer step, or `published` (each model's); default: what the strategy gives"},
+       "sequences per optimizer step, or `published` (each model's); default: the model's published batch when the study runs it on several systems, else what the strategy gives"},
       {"workload.tokens", V::quantity, Dim::count, false, "tokens to train on; default the model's published run"},
       {"workload.prompt_tokens", V::integer, Dim::count, false, "inference prompt length (required for infer)"},
       {"workload.output_tokens", V::integer, Dim::count, false, "inference tokens generated (required for infer)"},
