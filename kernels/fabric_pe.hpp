@@ -1,9 +1,10 @@
 #pragma once
-// One cycle of one PE's threads: its microthreads (asynchronous data movement, up to kThreads)
-// step first, then its main thread (instructions, task activations, loops). Writes only the
-// PE's own state (queues it pops from and pushes into, SRAM, counters); the router phase and the
-// pull phase are in fabric_cycle.hpp. Instruction semantics: OpKind in fabric_types.hpp; timing
-// rules: docs/fabric-model.md.
+// The instruction interpreter: one cycle of one PE's threads, its microthreads (asynchronous data
+// movement, up to kThreads) first, then its main thread (instructions, task activations, loops).
+// Writes only the PE's own state (queues it pops from and pushes into, SRAM, counters). The
+// router phase, the pull phase and the fast path that spares the interpreter for PEs that only
+// count down or wait are in fabric_cycle.hpp. Instruction semantics: OpKind in fabric_types.hpp;
+// timing rules: docs/fabric-model.md.
 #include <Kokkos_Core.hpp>
 
 #include "kernels/fabric_state.hpp"
@@ -18,12 +19,17 @@ struct PeFlags {
 template <bool Check>
 struct PeExec {
   const FabricState& s;
-  int p;
+  std::size_t p;
   std::int32_t cycle;
+  PeCore& k;
+
+  KOKKOS_INLINE_FUNCTION PeExec(const FabricState& state, std::size_t pe, std::int32_t t)
+      : s(state), p(pe), cycle(t), k(state.core(pe)) {}
 
   // ---- queues and memory ---------------------------------------------------------------
-  KOKKOS_INLINE_FUNCTION std::size_t queue(int c) const { return static_cast<std::size_t>(p) * s.cfg.colours + c; }
-  KOKKOS_INLINE_FUNCTION bool can_pop(int c) const { return c >= 0 && s.pq(queue(c)) > 0; }
+  KOKKOS_INLINE_FUNCTION std::size_t queue(int c) const { return static_cast<std::size_t>(c) * s.plane + p; }
+  KOKKOS_INLINE_FUNCTION bool can_pop(int c) const { return c >= 0 && s.pe_queue(queue(c)) > 0; }
+  KOKKOS_INLINE_FUNCTION bool empty(int c) const { return c < 0 || s.pe_queue(queue(c)) == 0; }
   KOKKOS_INLINE_FUNCTION void pop(int c, float& v, std::int32_t& t) const {
     const std::size_t qi = queue(c);
     if (Check) {
@@ -33,33 +39,32 @@ struct PeExec {
       t = s.pqt(qi * Dp + h);
       s.pqh(qi) = static_cast<std::uint8_t>(h + 1 == Dp ? 0 : h + 1);
     }
-    s.pq(qi) -= 1;
+    s.pe_queue(qi) -= 1;
   }
-  KOKKOS_INLINE_FUNCTION bool can_push(int c) const { return c >= 0 && s.rq(queue(c)) < s.cfg.queue_depth; }
+  KOKKOS_INLINE_FUNCTION bool can_push(int c) const { return c >= 0 && s.router_queue(queue(c)) < s.cfg.queue_depth; }
   KOKKOS_INLINE_FUNCTION void push(int c, float v, std::int32_t t) const {
     const std::size_t qi = queue(c);
     if (Check) {
       const int D = s.cfg.queue_depth;
-      const int tail = (s.rqh(qi) + s.rq(qi)) % D;
+      const int tail = (s.rqh(qi) + s.router_queue(qi)) % D;
       s.rqv(qi * D + tail) = v;
       s.rqt(qi * D + tail) = t;
     }
-    s.rq(qi) += 1;
+    s.router_queue(qi) += 1;
   }
   KOKKOS_INLINE_FUNCTION float& mem(std::int32_t w) const {
-    return s.sram(static_cast<std::size_t>(p) * s.cfg.sram_words + static_cast<std::size_t>(w));
+    return s.sram(p * static_cast<std::size_t>(s.cfg.sram_words) + static_cast<std::size_t>(w));
   }
   KOKKOS_INLINE_FUNCTION std::int32_t arg(std::int32_t v) const { return s.arg(p, v); }
-  KOKKOS_INLINE_FUNCTION std::int32_t& counter(int k) const { return s.loop(static_cast<std::size_t>(p) * kCounters + k); }
-  KOKKOS_INLINE_FUNCTION std::size_t thread(int t) const { return static_cast<std::size_t>(p) * kThreads + t; }
   KOKKOS_INLINE_FUNCTION std::size_t op_base() const { return static_cast<std::size_t>(s.prog_id(p)) * kMaxOps; }
+  KOKKOS_INLINE_FUNCTION const Op& op_at(int pc) const { return s.ops(op_base() + static_cast<std::size_t>(pc)); }
 
   // SRAM base of an operand under its addressing mode (AddrMode).
   KOKKOS_INLINE_FUNCTION std::int32_t address(std::int32_t base, std::uint8_t mode, std::int32_t off,
                                               std::int32_t stride) const {
     switch (mode) {
-      case kAddrParity: return base + ((counter(1) + arg(off)) & 1) * stride;
-      case kAddrSelect: return counter(1) == arg(off) ? base : base + stride;
+      case kAddrParity: return base + ((k.loop[1] + arg(off)) & 1) * stride;
+      case kAddrSelect: return k.loop[1] == arg(off) ? base : base + stride;
       default: return base;
     }
   }
@@ -68,21 +73,21 @@ struct PeExec {
 
   KOKKOS_INLINE_FUNCTION bool enabled(const Op& op) const {
     switch (op.pred) {
-      case kWhenStepBelow: return counter(1) < arg(op.pred_v);
-      case kWhenStepIs: return counter(1) == arg(op.pred_v);
-      case kWhenStepAbove: return counter(1) > arg(op.pred_v);
+      case kWhenStepBelow: return k.loop[1] < arg(op.pred_v);
+      case kWhenStepIs: return k.loop[1] == arg(op.pred_v);
+      case kWhenStepAbove: return k.loop[1] > arg(op.pred_v);
       default: return true;
     }
   }
 
   KOKKOS_INLINE_FUNCTION void jump(int pc) const {
-    s.pc(p) = static_cast<std::uint8_t>(pc);
-    s.opi(p) = 0;
-    s.opj(p) = 0;
-    s.opk(p) = 0;
-    s.act(p) = 0;
+    k.pc = static_cast<std::uint8_t>(pc);
+    k.opi = 0;
+    k.opj = 0;
+    k.opk = 0;
+    k.act = 0;
   }
-  KOKKOS_INLINE_FUNCTION void advance() const { jump(s.pc(p) + 1); }
+  KOKKOS_INLINE_FUNCTION void advance() const { jump(k.pc + 1); }
 
   // Vector instruction of `len` lanes: one cycle per SIMD group, at least one.
   KOKKOS_INLINE_FUNCTION std::int32_t vector_cycles(std::int32_t len) const {
@@ -94,8 +99,8 @@ struct PeExec {
     if (op.zero_threshold == 0) return len;
     const std::uint32_t c0 = static_cast<std::uint32_t>(arg(op.col0));
     std::int32_t nz = 0;
-    for (std::int32_t k = 0; k < len; ++k)
-      nz += weight_is_zero(row, c0 + static_cast<std::uint32_t>(k), op.seed, op.zero_threshold) ? 0 : 1;
+    for (std::int32_t j = 0; j < len; ++j)
+      nz += weight_is_zero(row, c0 + static_cast<std::uint32_t>(j), op.seed, op.zero_threshold) ? 0 : 1;
     return nz;
   }
 
@@ -187,9 +192,8 @@ struct PeExec {
   // The edge feeder on microthread `th` (not PE work: it stands for the wafer edge that weights
   // arrive through).
   KOKKOS_INLINE_FUNCTION bool inject(const Op& op, int th) const {
-    const std::size_t ti = thread(th);
-    if (s.abusy(ti) > 0) {
-      s.abusy(ti) -= 1;
+    if (k.abusy[th] > 0) {
+      k.abusy[th] -= 1;
       return false;
     }
     const std::int32_t outer = arg(op.n);
@@ -197,12 +201,12 @@ struct PeExec {
     const std::uint32_t row0 = static_cast<std::uint32_t>(arg(op.row0));
     const std::uint32_t col0 = static_cast<std::uint32_t>(arg(op.col0));
     const std::int32_t total = outer * inner;
-    std::int32_t f = s.aopi(ti);
+    std::int32_t f = k.aopi[th];
     while (f < total && weight_is_zero(row0 + static_cast<std::uint32_t>(f % inner),
                                        col0 + static_cast<std::uint32_t>(f / inner), op.seed, op.zero_threshold))
       ++f;
     if (f >= total) {
-      s.aopi(ti) = f;
+      k.aopi[th] = f;
       return true;
     }
     if (can_push(op.cout)) {
@@ -210,10 +214,10 @@ struct PeExec {
                                             col0 + static_cast<std::uint32_t>(f / inner), op.seed)
                             : 0.0f;
       push(op.cout, w, f);
-      s.aopi(ti) = f + 1;
-      s.abusy(ti) = op.period - 1;
+      k.aopi[th] = f + 1;
+      k.abusy[th] = op.period - 1;
     } else {
-      s.aopi(ti) = f;
+      k.aopi[th] = f;
     }
     return false;
   }
@@ -222,20 +226,20 @@ struct PeExec {
   KOKKOS_INLINE_FUNCTION void stream_gemm(const Op& op, std::int32_t& i, PeFlags& f) const {
     const std::int32_t tokens = arg(op.len);
     const std::int32_t rows = arg(op.rows);
-    if (s.opk(p) == 0) {
+    if (k.opk == 0) {
       // Non-zeros of this output's weight column: the sparse format's column pointer.
       std::int32_t cnt = rows;
       if (op.zero_threshold != 0) {
         const std::uint32_t r0 = static_cast<std::uint32_t>(arg(op.row0));
         const std::uint32_t col = static_cast<std::uint32_t>(arg(op.col0) + i);
         cnt = 0;
-        for (std::int32_t k = 0; k < rows; ++k)
-          cnt += weight_is_zero(r0 + static_cast<std::uint32_t>(k), col, op.seed, op.zero_threshold) ? 0 : 1;
+        for (std::int32_t j = 0; j < rows; ++j)
+          cnt += weight_is_zero(r0 + static_cast<std::uint32_t>(j), col, op.seed, op.zero_threshold) ? 0 : 1;
       }
-      s.opk(p) = cnt + 1;
+      k.opk = cnt + 1;
     }
-    const std::int32_t cnt = s.opk(p) - 1;
-    const std::int32_t j = s.opj(p);
+    const std::int32_t cnt = k.opk - 1;
+    const std::int32_t j = k.opj;
     float v = 0.0f;
     std::int32_t t = 0;
     if (j < cnt) {
@@ -245,8 +249,8 @@ struct PeExec {
       }
       pop(op.cin, v, t);
       if (Check) {
-        const std::int32_t k = t % rows;
-        for (std::int32_t tt = 0; tt < tokens; ++tt) mem(op.c + tt) += mem(op.a + tt * rows + k) * v;
+        const std::int32_t kk = t % rows;
+        for (std::int32_t tt = 0; tt < tokens; ++tt) mem(op.c + tt) += mem(op.a + tt * rows + kk) * v;
       }
       std::int32_t work = (tokens + s.cfg.simd - 1) / s.cfg.simd;
       if (work < s.cfg.read_cycles) work = s.cfg.read_cycles;
@@ -275,10 +279,10 @@ struct PeExec {
     f.moved = true;
     if (j + 1 >= cnt + tokens) {
       ++i;
-      s.opj(p) = 0;
-      s.opk(p) = 0;
+      k.opj = 0;
+      k.opk = 0;
     } else {
-      s.opj(p) = j + 1;
+      k.opj = j + 1;
     }
   }
 
@@ -297,7 +301,7 @@ struct PeExec {
     const std::int32_t batch = i / rows;
     const std::int32_t nz = nonzeros(op, static_cast<std::uint32_t>(arg(op.row0) + j), len);
     if (Check)
-      for (std::int32_t k = 0; k < len; ++k) mem(op.c + batch * len + k) += v * mem(op.a + j * len + k);
+      for (std::int32_t q = 0; q < len; ++q) mem(op.c + batch * len + q) += v * mem(op.a + j * len + q);
     std::int32_t work = (nz + s.cfg.simd - 1) / s.cfg.simd;
     if (work < s.cfg.read_cycles) work = s.cfg.read_cycles;
     work += (op.flags & kPerWavelet) ? s.cfg.task_overhead : 0;
@@ -319,7 +323,7 @@ struct PeExec {
           work += batch * vector_cycles(nz);
           if (Check)
             for (std::int32_t b = 0; b < batch; ++b)
-              for (std::int32_t k = 0; k < len; ++k) mem(op.c + b * len + k) += mem(x + b * n + j) * mem(w + j * len + k);
+              for (std::int32_t q = 0; q < len; ++q) mem(op.c + b * len + q) += mem(x + b * n + j) * mem(w + j * len + q);
         }
         break;
       }
@@ -329,9 +333,9 @@ struct PeExec {
         if (Check) {
           const std::int32_t a = addr_a(op), b = addr_b(op);
           for (std::int32_t r = 0; r < n; ++r)
-            for (std::int32_t k = 0; k < rows; ++k) {
-              const float x = mem(a + r * rows + k);
-              for (std::int32_t q = 0; q < len; ++q) mem(op.c + r * len + q) += x * mem(b + k * len + q);
+            for (std::int32_t kk = 0; kk < rows; ++kk) {
+              const float x = mem(a + r * rows + kk);
+              for (std::int32_t q = 0; q < len; ++q) mem(op.c + r * len + q) += x * mem(b + kk * len + q);
             }
         }
         break;
@@ -340,7 +344,7 @@ struct PeExec {
         const std::int32_t n = arg(op.n);
         work = vector_cycles(n);
         if (Check)
-          for (std::int32_t k = 0; k < n; ++k) mem(addr_a(op) + k) = 0.0f;
+          for (std::int32_t q = 0; q < n; ++q) mem(addr_a(op) + q) = 0.0f;
         break;
       }
       default: work = arg(op.len);
@@ -352,7 +356,7 @@ struct PeExec {
   }
 
   KOKKOS_INLINE_FUNCTION void exec(const Op& op, PeFlags& f) const {
-    std::int32_t i = s.opi(p);
+    std::int32_t i = k.opi;
     bool done = false;
     switch (op.kind) {
       case kRecvFmac: {
@@ -380,53 +384,52 @@ struct PeExec {
         s.busy_left(p) = wait;
       }
     }
-    s.opi(p) = i;
+    k.opi = i;
     if (done) advance();
   }
 
   // ---- threads -----------------------------------------------------------------------------
   KOKKOS_INLINE_FUNCTION bool threads_idle() const {
     for (int t = 0; t < kThreads; ++t)
-      if (s.apc(thread(t)) != kThreadIdle) return false;
+      if (k.apc[t] != kThreadIdle) return false;
     return true;
   }
 
   KOKKOS_INLINE_FUNCTION void step_thread(int th, PeFlags& f) const {
-    const std::size_t ti = thread(th);
-    const int apc = s.apc(ti);
+    const int apc = k.apc[th];
     if (apc == kThreadIdle) return;
-    const Op& op = s.ops(op_base() + apc);
+    const Op& op = op_at(apc);
     bool done = false;
     if (op.kind == kInject) {
       done = inject(op, th);
-    } else if (s.abusy(ti) > 0) {
-      s.abusy(ti) -= 1;
+    } else if (k.abusy[th] > 0) {
+      k.abusy[th] -= 1;
       f.moved = true;
     } else {
-      std::int32_t i = s.aopi(ti);
+      std::int32_t i = k.aopi[th];
       std::int32_t wait = 0;
       done = move(op, i, f, wait);
-      s.aopi(ti) = i;
-      s.abusy(ti) = wait;
+      k.aopi[th] = i;
+      k.abusy[th] = wait;
     }
-    if (done && s.abusy(ti) == 0) s.apc(ti) = kThreadIdle;
+    if (done && k.abusy[th] == 0) k.apc[th] = kThreadIdle;
   }
 
   // Control instructions take one cycle each (a loop branch or a timer read on the CE).
   KOKKOS_INLINE_FUNCTION bool control(const Op& op, PeFlags& f) const {
     switch (op.kind) {
       case kFor:
-        counter(op.ctr) = 0;
+        k.loop[op.ctr] = 0;
         if (arg(op.n) <= 0) jump(op.b);
         else advance();
         break;
       case kNext:
-        counter(op.ctr) += op.step;
-        if (counter(op.ctr) < arg(op.n)) jump(op.a);
+        k.loop[op.ctr] += op.step;
+        if (k.loop[op.ctr] < arg(op.n)) jump(op.a);
         else advance();
         break;
       case kTimer:
-        if (counter(0) == arg(op.n)) s.t_start(p) = cycle;
+        if (k.loop[0] == arg(op.n)) k.t_start = cycle;
         advance();
         break;
       case kWait:
@@ -445,22 +448,20 @@ struct PeExec {
       f.moved = true;
       return;
     }
-    const std::size_t base = op_base();
     // Predicated-off instructions are skipped in no time.
     for (int guard = 0; guard < kMaxOps; ++guard) {
-      const Op& op = s.ops(base + s.pc(p));
+      const Op& op = op_at(k.pc);
       if (op.kind == kEnd || enabled(op)) break;
       advance();
     }
-    const Op& op = s.ops(base + s.pc(p));
+    const Op& op = op_at(k.pc);
     if (op.kind == kEnd || control(op, f)) return;
     if (op.flags & kAsync) {
       for (int t = 0; t < kThreads; ++t) {
-        const std::size_t ti = thread(t);
-        if (s.apc(ti) != kThreadIdle) continue;
-        s.apc(ti) = s.pc(p);
-        s.aopi(ti) = 0;
-        s.abusy(ti) = 0;
+        if (k.apc[t] != kThreadIdle) continue;
+        k.apc[t] = k.pc;
+        k.aopi[t] = 0;
+        k.abusy[t] = 0;
         advance();
         f.moved = true;
         return;
@@ -468,12 +469,12 @@ struct PeExec {
       f.blocked_out = true;
       return;
     }
-    if (!s.act(p) && (op.flags & kActivate)) {
+    if (!k.act && (op.flags & kActivate)) {
       if ((op.flags & kOnData) && !can_pop(op.cin)) {
         f.blocked_in = true;
         return;
       }
-      s.act(p) = 1;
+      k.act = 1;
       if (s.cfg.task_overhead > 0) {
         s.busy_left(p) = s.cfg.task_overhead - 1;
         f.moved = true;
@@ -483,61 +484,88 @@ struct PeExec {
     exec(op, f);
   }
 
-  KOKKOS_INLINE_FUNCTION void step() const {
-    if (cycle < s.launch(p)) return;  // the launch has not reached this PE yet
-    PeFlags f;
-    for (int t = 0; t < kThreads; ++t) step_thread(t, f);
-    step_main(f);
-    if (s.busy_left(p) == 0 && threads_idle() && s.ops(op_base() + s.pc(p)).kind == kEnd) s.finish(p) = cycle;
-    if (f.moved) s.busy(p) += 1;
-    else if (f.blocked_out) s.stall_out(p) += 1;
-    else if (f.blocked_in) s.stall_in(p) += 1;
-  }
-};
-
-// Whether PE p can change state in the cycle after `cycle` (false) or is provably quiet (true).
-KOKKOS_INLINE_FUNCTION bool pe_quiet(const FabricState& s, int p, int pp, std::int32_t cycle) {
-  const int C = s.cfg.colours;
-  for (int c = 0; c < C; ++c)
-    if (s.rq(static_cast<std::size_t>(p) * C + c)) return false;
-  for (int d = 0; d < kDirections; ++d)
-    if (s.out(pp * kDirections + d) | s.cret(pp * kDirections + d)) return false;
-  if (s.finish(p) >= 0) return true;
-  if (s.launch(p) > cycle) return false;  // still to start
-  if (s.busy_left(p) > 0) return false;
-  const std::size_t base = static_cast<std::size_t>(s.prog_id(p)) * kMaxOps;
-  auto empty = [&](int c) { return c < 0 || s.pq(static_cast<std::size_t>(p) * C + c) == 0; };
-  // A thread on `op` at progress i waits for a wavelet on a queue that is empty.
-  auto waiting = [&](const Op& op, std::int32_t i) {
+  // ---- the fast path's view of the PE --------------------------------------------------------
+  // The PE queue a thread on `op` at progress i waits for, when that queue is empty and nothing
+  // else can happen to the thread; -1 otherwise.
+  KOKKOS_INLINE_FUNCTION int waits_on(const Op& op, std::int32_t i) const {
     if (op.kind == kStreamGemm) {
-      if (s.opk(p) == 0) return false;
-      const int in = s.opj(p) < s.opk(p) - 1 ? op.cin : op.cin2;
-      return in >= 0 && empty(in);
+      if (k.opk == 0) return -1;
+      const int in = k.opj < k.opk - 1 ? op.cin : op.cin2;
+      return in >= 0 && empty(in) ? in : -1;
     }
-    if (op.cin < 0 || !empty(op.cin)) return false;
+    if (op.cin < 0 || !empty(op.cin)) return -1;
     switch (op.kind) {
       case kRecvFmac:
       case kRecv:
       case kStreamAdd:
       case kRelay:
-      case kChainAdd: return i < s.arg(p, op.n);  // a microthread past its last wavelet ends next cycle
-      default: return false;
+      case kChainAdd: return i < arg(op.n) ? op.cin : -1;  // a microthread past its last wavelet ends next cycle
+      default: return -1;
     }
-  };
-  int active = 0;
-  for (int t = 0; t < kThreads; ++t) {
-    const std::size_t ti = static_cast<std::size_t>(p) * kThreads + t;
-    const int apc = s.apc(ti);
-    if (apc == kThreadIdle) continue;
-    ++active;
-    if (s.abusy(ti) > 0 || !waiting(s.ops(base + apc), s.aopi(ti))) return false;
   }
-  const Op& op = s.ops(base + s.pc(p));
-  if (op.pred != kAlways) return false;  // may be skipped next cycle
-  if (op.kind == kEnd || op.kind == kWait) return active > 0;  // only microthreads are left, and they wait
-  if (op.flags & kAsync) return false;
-  if (!s.act(p) && (op.flags & kActivate)) return (op.flags & kOnData) && empty(op.cin);
-  return waiting(op, s.opi(p));
-}
+
+  // Sets the PE's mode after its step (PeMode): kModeWait exactly when the PE is provably quiet
+  // apart from its router (every thread waits for a wavelet on an empty PE queue), kModeBusy when
+  // only the main thread's busy count moves, kModeRun otherwise.
+  KOKKOS_INLINE_FUNCTION void settle() const {
+    ColourMask mask = 0;
+    int threads = 0;
+    std::uint8_t mode = kModeRun;
+    for (int t = 0; t < kThreads; ++t) {
+      const int apc = k.apc[t];
+      if (apc == kThreadIdle) continue;
+      ++threads;
+      const int c = k.abusy[t] > 0 ? -1 : waits_on(op_at(apc), k.aopi[t]);
+      if (c < 0) {
+        s.mode(p) = kModeRun;
+        return;
+      }
+      mask = static_cast<ColourMask>(mask | colour_bit(c));
+    }
+    if (s.busy_left(p) > 0) {
+      mode = kModeBusy;
+    } else {
+      const Op& op = op_at(k.pc);
+      int c = -1;
+      if (op.pred != kAlways || (op.flags & kAsync)) {
+        c = -1;  // a predicate may skip the op next cycle; an async op starts a microthread
+      } else if (op.kind == kEnd || op.kind == kWait) {
+        if (threads > 0) mode = kModeWait;  // only microthreads are left, and they wait
+      } else if (!k.act && (op.flags & kActivate)) {
+        // A data task waits for its first wavelet (forever without an input colour).
+        if ((op.flags & kOnData) && empty(op.cin)) {
+          mode = kModeWait;
+          c = op.cin;
+        }
+      } else {
+        c = waits_on(op, k.opi);
+        if (c >= 0) mode = kModeWait;
+      }
+      if (c >= 0) mask = static_cast<ColourMask>(mask | colour_bit(c));
+    }
+    s.mode(p) = mode;
+    s.wait_mask(p) = mask;
+  }
+
+  // The end of a PE's cycle: done when nothing is left to run; then its mode for the next cycle.
+  KOKKOS_INLINE_FUNCTION void close() const {
+    if (s.busy_left(p) == 0 && threads_idle() && op_at(k.pc).kind == kEnd) {
+      s.finish(p) = cycle;
+      return;
+    }
+    settle();
+  }
+
+  // One interpreted cycle (the PE is launched and unfinished).
+  KOKKOS_INLINE_FUNCTION void step() const {
+    PeFlags f;
+    for (int t = 0; t < kThreads; ++t) step_thread(t, f);
+    step_main(f);
+    if (f.moved) s.busy(p) += 1;
+    else if (f.blocked_out) s.stall_out(p) += 1;
+    else if (f.blocked_in) s.stall_in(p) += 1;
+    close();
+  }
+};
 
 }  // namespace wb::kernels::fabric

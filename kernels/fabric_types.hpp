@@ -11,6 +11,14 @@
 #include <Kokkos_Core.hpp>
 #include <cstdint>
 
+// Loops over the PEs of a block row carry no dependence between iterations (each PE writes only
+// its own state); telling GCC so lets it vectorise them. Other compilers ignore the hint.
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
+#define WB_FABRIC_IVDEP _Pragma("GCC ivdep")
+#else
+#define WB_FABRIC_IVDEP
+#endif
+
 namespace wb::kernels::fabric {
 
 // Ports. Directions are numbered so that opposite(d) = (d + 2) % 4. Row 0 is the north edge.
@@ -39,10 +47,22 @@ inline constexpr int kThreads = 4;
 inline constexpr std::uint8_t kThreadIdle = 0xFF;
 // Loop counters per PE: counter 0 for the repeats of a kernel, counter 1 for its steps.
 inline constexpr int kCounters = 2;
-// Activity blocks: the cycle loop skips blocks of PEs that are provably quiet.
-inline constexpr int kBlockWidth = 16;
-inline constexpr int kBlockHeight = 8;
-inline constexpr int kBlockPes = kBlockWidth * kBlockHeight;
+// Activity blocks: the cycle loop skips blocks of PEs that are provably quiet. A block is a few
+// rows of a wide run of PEs: each row of a block is one vector loop over its PEs, and the cycles
+// of an epoch sweep the fabric block row by block row (a wavefront), so a band of a few block
+// rows stays in cache while it advances several cycles.
+inline constexpr int kBlockWidth = 64;
+inline constexpr int kBlockHeight = 4;
+
+// What a PE's threads will do next cycle unless a wavelet arrives (the engine's fast path; the
+// instruction interpreter runs only for kModeRun):
+//   kModeRun   anything: interpret the threads and the main thread;
+//   kModeBusy  the main thread counts down its busy cycles and every active microthread waits
+//              for a wavelet on an empty PE queue;
+//   kModeWait  nothing changes but a stall on input: every thread waits on an empty PE queue (or
+//              the main thread at kEnd/kWait has only waiting microthreads left).
+// In kModeBusy and kModeWait the PE's wait mask names the PE queues whose first wavelet wakes it.
+enum PeMode : std::uint8_t { kModeRun = 0, kModeBusy, kModeWait };
 
 // Static route of one colour at one router: the port it receives from and the set it transmits
 // to. rx < 0 marks a colour the router does not carry.

@@ -1,12 +1,16 @@
 #pragma once
 // The cycle-driven mesh engine: runs a fabric program (routes + PE programs, see
 // kernels/fabric_types.hpp) on a 2-D mesh split into blocks, one per MPI rank (MPI_Cart_create).
-// Every cycle the boundary link registers and credit returns go to the four neighbours with
-// non-blocking messages while the interior PEs take their inputs; blocks whose PEs are provably
-// quiet are skipped. Cycle counts, counters and values are identical for any number of ranks.
+// Each rank also simulates `halo_depth` rows and columns of ghost PEs beyond every side it shares
+// with another rank, whose full state it receives every halo_depth cycles (sim/mesh_halo.hpp):
+// a wavelet moves one hop per cycle, so the rank's own PEs evolve exactly in between. The cycles
+// of such an epoch sweep the rank's PEs block row by block row, each row a few cycles ahead of the
+// next (a wavefront), so a band of rows stays in cache; blocks whose PEs are provably quiet are
+// skipped. Cycle counts, counters and values are identical for any number of ranks and any halo
+// depth.
 //
 // The engine knows nothing of GEMMs: a program generator (suite/wafer) describes each PE through
-// the `setup` callback, called for the PEs of this rank only.
+// the `setup` callback, called for the PEs this rank simulates (its own and its ghosts).
 #include <mpi.h>
 
 #include <array>
@@ -17,6 +21,7 @@
 #include <vector>
 
 #include "kernels/fabric_state.hpp"
+#include "sim/mesh_halo.hpp"
 
 namespace wb::sim {
 
@@ -39,7 +44,13 @@ struct MeshProgram {
   std::vector<std::array<fk::Op, fk::kMaxOps>> programs;
   std::function<void(int gx, int gy, PeSetup&)> setup;
   bool skip_quiet = true;  // skip provably quiet blocks (false: step every PE, for testing)
+  // Cycles between halo exchanges, and ghost PEs per shared side: a power of two up to 64 (the
+  // termination test's period); 0 takes kDefaultHaloDepth. Smaller when a rank's part is narrower.
+  // With one rank, the cycles each wavefront sweep advances.
+  int halo_depth = 0;
 };
+
+inline constexpr int kDefaultHaloDepth = 8;
 
 struct MeshStats {
   std::int64_t cycles = 0;          // last cycle any PE worked, + 1
@@ -49,11 +60,12 @@ struct MeshStats {
   std::int64_t span_sum = 0;        // sum over program PEs of (finish + 1 - timer start): PE timers' mean
   std::int64_t start_min = 0;       // earliest timer start of a program PE (the first PE's start)
   std::int64_t busy = 0, stall_in = 0, stall_out = 0, idle = 0;  // PE-cycles, summed
-  std::int64_t block_steps = 0;     // active blocks stepped, summed over cycles and ranks
+  std::int64_t block_steps = 0;     // active blocks stepped, summed over cycles and ranks (ghost blocks too)
   std::int64_t edge_out = 0;        // wavelets that left the fabric
   double wall_s = 0;                // wall time of the cycle loop (max over ranks)
   int ranks = 1;
   std::array<int, 2> dims{1, 1};    // rank grid (rows, columns)
+  int halo_depth = 1;               // cycles per halo exchange (epoch)
 };
 
 class MeshEngine {
@@ -77,33 +89,30 @@ class MeshEngine {
       const std::function<bool(int gx, int gy)>& select) const;
 
   int rank() const { return rank_; }
-  int local_pes() const { return s_.npe(); }
+  int local_pes() const { return s_.nx * s_.ny; }
+  int halo_depth() const { return depth_; }
 
-  // One exchange of the boundary link registers with the four neighbours (pack, send, receive,
-  // unpack), as every cycle does; for benchmarks. Collective.
+  // One exchange of the ghost PEs' state with the neighbours, as every epoch starts with; for
+  // benchmarks. Collective.
   void exchange_halo();
 
   // The first few unfinished PEs of this rank with their thread and queue state (diagnostics).
   std::string describe_unfinished(int max_items) const;
 
  private:
-  void cycle(std::int32_t t);
   template <bool Check>
-  void cycle_impl(std::int32_t t);
-  std::int32_t compact(int which, const fk::View<std::int32_t>& list);
-  int post_halo(std::array<MPI_Request, 8>& req);
-  void finish_halo(std::array<MPI_Request, 8>& req, int nreq);
+  void epoch(std::int32_t t0, std::int32_t t1, bool force);
+  std::int64_t owned_active_blocks(std::int32_t t) const;
 
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0, ranks_ = 1;
   std::array<int, 2> dims_{1, 1};
   std::array<int, 4> neighbour_{MPI_PROC_NULL, MPI_PROC_NULL, MPI_PROC_NULL, MPI_PROC_NULL};
   bool has_neighbours_ = false;
+  int depth_ = 1;
+  fk::FabricArena arena_;
   fk::FabricState s_;
-  std::int32_t n_active_ = 0;
-  std::int64_t block_steps_ = 0;
-  std::array<fk::View<std::uint32_t>, 4> send_, recv_;
-  std::array<std::vector<std::uint32_t>, 4> send_host_, recv_host_;
+  MeshHalo halo_;
   std::int64_t end_cycle_ = 0;
   bool skip_quiet_ = true;
 };

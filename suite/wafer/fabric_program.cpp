@@ -169,6 +169,7 @@ FabricProgram build_fabric_program(const FabricCaseSpec& spec, const WaferSpec& 
   mesh.config.simd = static_cast<int>(chip.simd_fp16);
   mesh.config.check = spec.check;
   mesh.skip_quiet = spec.skip_quiet;
+  mesh.halo_depth = spec.halo_depth;
   prog.sram_bytes_max = sram_bytes_of(spec);
   prog.zero_threshold = zero_threshold_of(spec.sparsity);
   prog.seed_x = spec.seed * 2U + 1U;

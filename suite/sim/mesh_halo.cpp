@@ -1,0 +1,68 @@
+#include "sim/mesh_halo.hpp"
+
+namespace wb::sim {
+
+namespace {
+
+using Range = Kokkos::RangePolicy<fk::ExecSpace, Kokkos::IndexType<std::int64_t>>;
+
+}  // namespace
+
+MeshHalo::MeshHalo(MPI_Comm comm, const fk::FabricState& s, const std::array<int, 4>& neighbour, int depth)
+    : comm_(comm), neighbour_(neighbour), fields_(fk::halo_fields(s)) {
+  const int k = depth;
+  // East-west: the owned rows; north-south: every local column, ghosts included.
+  send_rect_[fk::kWest] = {s.ox0, s.oy0, k, s.ny};
+  recv_rect_[fk::kWest] = {s.ox0 - k, s.oy0, k, s.ny};
+  send_rect_[fk::kEast] = {s.ox0 + s.nx - k, s.oy0, k, s.ny};
+  recv_rect_[fk::kEast] = {s.ox0 + s.nx, s.oy0, k, s.ny};
+  send_rect_[fk::kNorth] = {0, s.oy0, s.ex, k};
+  recv_rect_[fk::kNorth] = {0, s.oy0 - k, s.ex, k};
+  send_rect_[fk::kSouth] = {0, s.oy0 + s.ny - k, s.ex, k};
+  recv_rect_[fk::kSouth] = {0, s.oy0 + s.ny, s.ex, k};
+  for (int d = 0; d < fk::kDirections; ++d) {
+    const bool on = neighbour_[static_cast<std::size_t>(d)] != MPI_PROC_NULL;
+    const std::size_t ds = static_cast<std::size_t>(d);
+    send_[ds] = fk::View<std::uint32_t>("Fabric::halo_send", on ? fk::halo_words(fields_, send_rect_[ds]) : 0);
+    recv_[ds] = fk::View<std::uint32_t>("Fabric::halo_recv", on ? fk::halo_words(fields_, recv_rect_[ds]) : 0);
+    send_host_[ds] = Kokkos::create_mirror_view(send_[ds]);
+    recv_host_[ds] = Kokkos::create_mirror_view(recv_[ds]);
+  }
+}
+
+std::size_t MeshHalo::bytes_sent() const {
+  std::size_t bytes = 0;
+  for (const auto& b : send_) bytes += b.extent(0) * sizeof(std::uint32_t);
+  return bytes;
+}
+
+void MeshHalo::stage(const fk::FabricState& s, int d0, int d1) {
+  std::array<MPI_Request, 4> req;
+  int n = 0;
+  for (int d : {d0, d1}) {
+    const std::size_t ds = static_cast<std::size_t>(d);
+    if (neighbour_[ds] == MPI_PROC_NULL) continue;
+    Kokkos::parallel_for("Fabric::halo_pack", Range(0, send_rect_[ds].h),
+                         fk::FabricHaloCopy<true>{s, fields_, send_rect_[ds], send_[ds]});
+    Kokkos::deep_copy(send_host_[ds], send_[ds]);
+    MPI_Irecv(recv_host_[ds].data(), static_cast<int>(recv_host_[ds].extent(0)), MPI_UINT32_T, neighbour_[ds],
+              fk::opposite(d), comm_, &req[static_cast<std::size_t>(n++)]);
+    MPI_Isend(send_host_[ds].data(), static_cast<int>(send_host_[ds].extent(0)), MPI_UINT32_T, neighbour_[ds], d, comm_,
+              &req[static_cast<std::size_t>(n++)]);
+  }
+  MPI_Waitall(n, req.data(), MPI_STATUSES_IGNORE);
+  for (int d : {d0, d1}) {
+    const std::size_t ds = static_cast<std::size_t>(d);
+    if (neighbour_[ds] == MPI_PROC_NULL) continue;
+    Kokkos::deep_copy(recv_[ds], recv_host_[ds]);
+    Kokkos::parallel_for("Fabric::halo_unpack", Range(0, recv_rect_[ds].h),
+                         fk::FabricHaloCopy<false>{s, fields_, recv_rect_[ds], recv_[ds]});
+  }
+}
+
+void MeshHalo::exchange(const fk::FabricState& s) {
+  stage(s, fk::kWest, fk::kEast);
+  stage(s, fk::kNorth, fk::kSouth);
+}
+
+}  // namespace wb::sim
