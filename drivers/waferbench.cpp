@@ -93,7 +93,7 @@ bool launcher_stderr_is_terminal() {
 int cmd_run(const RunArgs& a) {
   wb::io::BroadcastFiles files(MPI_COMM_WORLD);
   auto text = files.read(a.study);
-  if (!text) throw wb::io::InputError(a.study + ": cannot read the study file");
+  if (!text) throw wb::io::InputError(a.study + ": no such study file");
   wb::study::Catalog catalog(wb::study::resolve_inputs_dir(a.inputs, a.study), files);
   wb::study::Study study = wb::study::load_study(*text, a.study, catalog);
   if (!a.fabric_cache.empty()) {
