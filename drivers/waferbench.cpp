@@ -27,6 +27,7 @@
 #include "io/build_info.hpp"
 #include "io/error.hpp"
 #include "io/file_source.hpp"
+#include "io/hdf5_file.hpp"
 #include "model/transformer.hpp"
 #include "study/catalog.hpp"
 #include "study/compare_runs.hpp"
@@ -388,6 +389,12 @@ int main(int argc, char** argv) {
       std::cerr << "waferbench: internal error on rank " << g_rank << ": " << e.what() << "\n" << std::flush;
       MPI_Abort(MPI_COMM_WORLD, 1);
     }
+  }
+  if (wb::io::hdf5_unclosed_file()) {
+    // A write failed so badly that HDF5 could not close the file; MPI_Finalize finalises HDF5,
+    // which would crash on that handle. The message is out; leave with its status.
+    std::fflush(nullptr);
+    std::_Exit(status);
   }
   MPI_Finalize();
   return status;
