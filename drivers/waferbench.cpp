@@ -28,6 +28,7 @@
 #include "io/error.hpp"
 #include "io/file_source.hpp"
 #include "io/hdf5_file.hpp"
+#include "io/output_lock.hpp"
 #include "model/transformer.hpp"
 #include "study/catalog.hpp"
 #include "study/compare_runs.hpp"
@@ -119,6 +120,9 @@ int cmd_run(const RunArgs& a) {
     }
     MPI_Barrier(MPI_COMM_WORLD);
   }
+  // One run per output, from here to the end of the run, however it ends.
+  const wb::io::OutputLock lock(MPI_COMM_WORLD, output);
+  if (g_rank == 0) std::cerr << lock.notes() << std::flush;
   wb::study::RunOptions options;
   options.output_path = output;
   options.overwrite = a.force;
@@ -227,6 +231,8 @@ struct MergeArgs {
 };
 
 int cmd_merge(const MergeArgs& a) {
+  const wb::io::OutputLock lock(MPI_COMM_WORLD, a.output);
+  if (g_rank == 0) std::cerr << lock.notes() << std::flush;
   const auto summary = wb::study::merge_slices(MPI_COMM_WORLD, a.parts, a.output, a.force);
   const std::string what = summary.fabric_cases > 0 ? std::to_string(summary.fabric_cases) + " fabric cases"
                                                     : std::to_string(summary.scenarios) + " scenarios";

@@ -11,11 +11,9 @@
 
 #include "io/error.hpp"
 #include "io/hdf5_file.hpp"
+#include "mpi_test_main.hpp"
 
 namespace {
-
-std::string g_out = "collective";
-int g_rank = 0, g_ranks = 1;
 
 // Rank r contributes r rows; row k of rank r holds value 1000 r + k.
 wb::io::Table rows_of_rank(int r) {
@@ -197,25 +195,4 @@ TEST(Hdf5Collective, WhatIsNotAResultFileIsNamed) {
   } catch (const wb::io::IoError& e) {
     EXPECT_NE(std::string(e.what()).find(": is a directory; -o names the result file"), std::string::npos) << e.what();
   }
-}
-
-int main(int argc, char** argv) {
-  MPI_Init(&argc, &argv);
-  MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &g_ranks);
-  ::testing::InitGoogleTest(&argc, argv);
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a.rfind("--out=", 0) == 0) g_out = a.substr(6);
-  }
-  if (g_rank != 0) {
-    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
-    delete listeners.Release(listeners.default_result_printer());
-  }
-  int failed = RUN_ALL_TESTS();
-  // The job fails if any rank failed.
-  int any = 0;
-  MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  MPI_Finalize();
-  return any;
 }
