@@ -95,6 +95,31 @@ struct FabricState {
   }
 };
 
+// Bytes allocate_fabric() takes for a local block of nx x ny PEs (every View below, one term
+// each), to ask whether it fits before allocating it.
+inline double fabric_state_bytes(int nx, int ny, const FabricConfig& cfg, int n_routes, int n_programs) {
+  const double n = static_cast<double>(nx) * ny, np = static_cast<double>(nx + 2) * (ny + 2);
+  const double C = cfg.colours;
+  const double nb = static_cast<double>((nx + kBlockWidth - 1) / kBlockWidth) * ((ny + kBlockHeight - 1) / kBlockHeight);
+  const double tables = static_cast<double>(n_routes) * kMaxColours * sizeof(Route) +
+                        static_cast<double>(n_programs) * kMaxOps * sizeof(Op);
+  const double per_pe = 2 * sizeof(std::uint8_t) + kSlots * sizeof(std::int32_t)  // route_id, prog_id, slots
+                        + (2 + kDirections) * C * sizeof(std::uint8_t)               // rq, pq, credit
+                        + 2 * sizeof(std::uint8_t) + 4 * sizeof(std::int32_t)       // pc, act, opi, opj, opk, busy_left
+                        + kThreads * (sizeof(std::uint8_t) + 2 * sizeof(std::int32_t))  // apc, aopi, abusy
+                        + kCounters * sizeof(std::int32_t)                           // loop
+                        + 4 * sizeof(std::int32_t) + 3 * sizeof(std::uint32_t);     // launch .. last, busy .. stall_out
+  const double per_padded = kDirections * (sizeof(std::uint8_t) + sizeof(ColourMask));  // out, cret
+  double check = 0;
+  if (cfg.check) {
+    const double D = cfg.queue_depth, Dp = cfg.pe_queue_depth;
+    check = n * (C * D * (sizeof(float) + sizeof(std::int32_t)) + C * Dp * (sizeof(float) + sizeof(std::int32_t)) +
+                 2 * C * sizeof(std::uint8_t) + static_cast<double>(cfg.sram_words) * sizeof(float)) +
+            np * kDirections * (sizeof(float) + sizeof(std::int32_t));
+  }
+  return tables + n * per_pe + np * per_padded + 2 * sizeof(std::int64_t) + check + nb * (4 + 3 * sizeof(std::int32_t));
+}
+
 // Allocates every View of a local block (zero-initialised; credits and op state are set by the
 // engine afterwards). Host-side; never called inside a parallel region.
 inline FabricState allocate_fabric(int nx, int ny, int gx0, int gy0, int gw, int gh, const FabricConfig& cfg,

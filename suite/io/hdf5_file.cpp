@@ -9,16 +9,15 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <functional>
 #include <mutex>
-#include <thread>
 
 #include "io/error.hpp"
 #include "io/file_source.hpp"
+#include "io/first_error.hpp"
 #include "io/units.hpp"
 
 namespace wb::io {
@@ -221,38 +220,15 @@ std::int64_t ResultFileWriter::checked(std::int64_t result, const std::string& w
 }
 
 void ResultFileWriter::agree() {
-  int ranks = 1;
-  MPI_Comm_size(comm_, &ranks);
-  const int mine = error_.empty() ? ranks : rank_;
-  int first = ranks;
-  MPI_Request request;
-  MPI_Iallreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm_, &request);
-  if (error_.empty()) {
-    MPI_Wait(&request, MPI_STATUS_IGNORE);
-  } else {
-    // HDF5 may leave the other ranks inside one of its own collective calls after a failure
-    // here; then nobody arrives. End the job with this rank's reason instead of hanging.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kStuckRanksTimeout_s);
-    for (int done = 0; !done;) {
-      MPI_Test(&request, &done, MPI_STATUS_IGNORE);
-      if (done) break;
-      if (std::chrono::steady_clock::now() > deadline) {
-        std::fprintf(stderr,
-                     "waferbench: error on rank %d: %s; the other ranks did not return from HDF5 after it, ending "
-                     "the job\n",
-                     rank_, error_.c_str());
-        std::fflush(stderr);
-        MPI_Abort(comm_, 2);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  }
-  if (first == ranks) return;
-  std::string why = error_;
-  std::uint64_t n = why.size();
-  MPI_Bcast(&n, 1, MPI_UINT64_T, first, comm_);
-  why.resize(n);
-  if (n > 0) MPI_Bcast(why.data(), static_cast<int>(n), MPI_CHAR, first, comm_);
+  // HDF5 may leave the other ranks inside one of its own collective calls after a failure here;
+  // then nobody arrives. The failing rank ends the job with its reason instead of hanging.
+  const std::string why = first_error(comm_, error_, kStuckRanksTimeout_s, [this] {
+    std::fprintf(stderr, "waferbench: error on rank %d: %s; the other ranks did not return from HDF5 after it, ending the job\n",
+                 rank_, error_.c_str());
+    std::fflush(stderr);
+    MPI_Abort(comm_, 2);
+  });
+  if (why.empty()) return;
   if (error_.empty()) error_ = why;
   throw IoError(why);
 }

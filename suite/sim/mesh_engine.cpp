@@ -8,6 +8,7 @@
 
 #include "kernels/fabric_cycle.hpp"
 #include "kernels/fabric_halo.hpp"
+#include "sim/memory_budget.hpp"
 
 namespace wb::sim {
 
@@ -69,6 +70,12 @@ MeshEngine::MeshEngine(MPI_Comm comm, const MeshProgram& program) {
 
   const auto [gy0, ny] = split(program.height, coords[0], dims_[0]);
   const auto [gx0, nx] = split(program.width, coords[1], dims_[1]);
+  // A fabric too large for the nodes' memory says so here, before anything is allocated.
+  require_memory(comm_,
+                 fk::fabric_state_bytes(nx, ny, cfg, static_cast<int>(program.routes.size()),
+                                        static_cast<int>(program.programs.size())),
+                 "the state of the " + std::to_string(program.width) + "x" + std::to_string(program.height) +
+                     " PE fabric" + (cfg.check ? " (check mode)" : ""));
   s_ = fk::allocate_fabric(nx, ny, gx0, gy0, program.width, program.height, cfg,
                            static_cast<int>(program.routes.size()), static_cast<int>(program.programs.size()));
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kernels/adam.hpp"
+#include "kernels/fabric_state.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/half_bits.hpp"
 #include "kernels/stream.hpp"
@@ -266,4 +267,28 @@ TEST(GemmKernel, MatchesTheTripleLoopOnRaggedSizes) {
 
 TEST(GemmKernel, EmptyInnerDimensionScalesC) {
   check_gemm<double>(7, 9, 0, 2.0, 3.0, 1e-15);
+}
+
+// The memory a fabric block takes is known before it is allocated (sim::require_memory asks
+// with it): fabric_state_bytes() equals the bytes of every View allocate_fabric() makes.
+TEST(FabricState, BytesAreKnownBeforeAllocating) {
+  namespace fk = wb::kernels::fabric;
+  for (const bool check : {false, true}) {
+    fk::FabricConfig cfg;
+    cfg.colours = 5;
+    cfg.queue_depth = 3;
+    cfg.pe_queue_depth = 2;
+    cfg.sram_words = 48;
+    cfg.check = check;
+    const fk::FabricState s = fk::allocate_fabric(37, 21, 0, 0, 37, 21, cfg, 3, 4);
+    double allocated = 0;
+    const auto add = [&](const auto& view) { allocated += static_cast<double>(view.span() * sizeof(typename std::decay_t<decltype(view)>::value_type)); };
+    add(s.routes), add(s.ops), add(s.route_id), add(s.prog_id), add(s.slots), add(s.rq), add(s.credit), add(s.pq);
+    add(s.out), add(s.cret), add(s.pc), add(s.act), add(s.opi), add(s.opj), add(s.opk), add(s.busy_left), add(s.apc);
+    add(s.aopi), add(s.abusy), add(s.loop), add(s.launch), add(s.t_start), add(s.finish), add(s.last), add(s.busy);
+    add(s.stall_in), add(s.stall_out), add(s.edge_out), add(s.errors), add(s.rqv), add(s.rqt), add(s.rqh), add(s.pqv);
+    add(s.pqt), add(s.pqh), add(s.outv), add(s.outt), add(s.sram), add(s.active), add(s.need), add(s.ghost_in);
+    add(s.boundary), add(s.list_active), add(s.list_inner), add(s.list_outer);
+    EXPECT_DOUBLE_EQ(fk::fabric_state_bytes(37, 21, cfg, 3, 4), allocated) << (check ? "check mode" : "timing mode");
+  }
 }
