@@ -1,6 +1,7 @@
 #include "io/hdf5_file.hpp"
 
 #include <hdf5.h>
+#include <zlib.h>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 
 #include "io/error.hpp"
 #include "io/file_source.hpp"
@@ -157,6 +159,32 @@ constexpr std::uint64_t kChunkBytes = 256 * 1024;
 hsize_t chunk_elements(std::uint64_t total, std::uint64_t element_bytes) {
   const std::uint64_t target = std::max<std::uint64_t>(1, kChunkBytes / std::max<std::uint64_t>(element_bytes, 1));
   return static_cast<hsize_t>(std::max<std::uint64_t>(1, std::min(total, target)));
+}
+
+// CRC-32 (zlib's, ISO 3309) of n bytes, in pieces that fit zlib's length type.
+std::uint32_t crc32_of(std::uint32_t crc, const void* data, std::uint64_t n) {
+  const auto* p = static_cast<const Bytef*>(data);
+  for (std::uint64_t done = 0; done < n;) {
+    const auto len = static_cast<uInt>(std::min<std::uint64_t>(n - done, std::uint64_t{1} << 30));
+    crc = static_cast<std::uint32_t>(crc32(crc, p + done, len));
+    done += len;
+  }
+  return crc;
+}
+
+// Collective: the CRC-32 of the ranks' bytes concatenated in rank order, on every rank.
+std::uint32_t global_crc32(MPI_Comm comm, const void* data, std::uint64_t n) {
+  int ranks = 1;
+  MPI_Comm_size(comm, &ranks);
+  const std::uint64_t mine[2] = {crc32_of(0, data, n), n};
+  std::vector<std::uint64_t> all(2 * static_cast<std::size_t>(ranks));
+  MPI_Allgather(mine, 2, MPI_UINT64_T, all.data(), 2, MPI_UINT64_T, comm);
+  std::uint32_t crc = 0;
+  for (int r = 0; r < ranks; ++r) {
+    const auto piece = static_cast<uLong>(all[2 * static_cast<std::size_t>(r)]);
+    crc = static_cast<std::uint32_t>(crc32_combine64(crc, piece, static_cast<z_off64_t>(all[2 * static_cast<std::size_t>(r) + 1])));
+  }
+  return crc;
 }
 
 }  // namespace
@@ -351,8 +379,15 @@ void ResultFileWriter::write_table(const std::string& group, const Table& local)
                    "create dataset " + where),
                 H5Dclose);
     agree();
+    const void* data = c.type == ColumnType::f64   ? static_cast<const void*>(c.f64.data())
+                       : c.type == ColumnType::i64 ? static_cast<const void*>(c.i64.data())
+                                                   : static_cast<const void*>(packed.data());
+    // Fletcher32 cannot tell a chunk of zeros (a lost write) or one inverted whole from the
+    // original; a CRC of the whole column, kept in its (checksummed) header, can.
+    const std::uint32_t crc = global_crc32(comm_, data, local_rows * element_bytes);
     write_string_attribute(dset, "units", c.units, where, ok);
     if (!c.description.empty()) write_string_attribute(dset, "description", c.description, where, ok);
+    write_attribute(dset, "crc32", H5T_NATIVE_UINT32, &crc, where, ok);
     agree();
     if (total == 0) continue;
 
@@ -366,9 +401,6 @@ void ResultFileWriter::write_table(const std::string& group, const Table& local)
       ok(H5Sselect_none(mspace), "select no memory rows");
     }
     agree();
-    const void* data = c.type == ColumnType::f64   ? static_cast<const void*>(c.f64.data())
-                       : c.type == ColumnType::i64 ? static_cast<const void*>(c.i64.data())
-                                                   : static_cast<const void*>(packed.data());
     ok(H5Dwrite(dset, type, mspace, fspace, dxpl, data), "write dataset " + where);
     agree();
   }
@@ -447,15 +479,30 @@ class ReadFile {
   [[noreturn]] void fail(const std::string& object, const std::string& action) const {
     const int err = errno;
     const std::vector<std::string> stack = hdf5_error_stack();
-    if (checksum_failed(stack))
-      throw IoError(path_ + ": " + object + " is damaged: its checksum does not match, so its bytes changed after "
-                    "waferbench wrote them (copy the file again, or rerun the study)");
+    if (checksum_failed(stack)) damaged(object);
     const std::string cause = hdf5_cause(stack, err);
     throw IoError(path_ + ": cannot " + action + " " + object + (cause.empty() ? std::string() : ": " + cause));
   }
   std::int64_t check(std::int64_t result, const std::string& object, const std::string& action) const {
     if (result < 0) fail(object, action);
     return result;
+  }
+  [[noreturn]] void damaged(const std::string& object) const {
+    throw IoError(path_ + ": " + object + " is damaged: its checksum does not match, so its bytes changed after "
+                  "waferbench wrote them (copy the file again, or rerun the study)");
+  }
+  // The CRC-32 of its values a dataset was written with (none in files from before it was).
+  std::optional<std::uint32_t> stored_crc32(hid_t dataset, const std::string& where) const {
+    const htri_t has = H5Aexists(dataset, "crc32");
+    check(has, where, "look up the crc32 of");
+    if (has == 0) return std::nullopt;
+    Handle a(check(H5Aopen(dataset, "crc32", H5P_DEFAULT), where, "open the crc32 of"), H5Aclose);
+    std::uint32_t v = 0;
+    check(H5Aread(a, H5T_NATIVE_UINT32, &v), where, "read the crc32 of");
+    return v;
+  }
+  void check_crc32(std::optional<std::uint32_t> stored, std::uint32_t actual, const std::string& where) const {
+    if (stored && *stored != actual) damaged(where);
   }
 
  private:
@@ -470,6 +517,8 @@ std::string read_string_attribute(const ReadFile& f, hid_t attr, const std::stri
   if (variable > 0) {
     Handle mem(f.check(H5Tcopy(H5T_C_S1), what, "copy the string type of"), H5Tclose);
     f.check(H5Tset_size(mem, H5T_VARIABLE), what, "size the string of");
+    // HDF5 converts between ASCII and UTF-8 in neither direction: read in the file's own set.
+    f.check(H5Tset_cset(mem, H5Tget_cset(type)), what, "set the character set of");
     char* s = nullptr;
     f.check(H5Aread(attr, mem, &s), what, "read");
     std::string out = s ? s : "";
@@ -602,16 +651,19 @@ Table read_table(const std::string& path, const std::string& group) {
       Handle a(f.check(H5Aopen(d, attr, H5P_DEFAULT), what, "open"), H5Aclose);
       (std::string(attr) == "units" ? c.units : c.description) = read_string_attribute(f, a, what);
     }
+    const std::optional<std::uint32_t> crc = f.stored_crc32(d, where);
     switch (H5Tget_class(type)) {
       case H5T_FLOAT:
         c.type = ColumnType::f64;
         c.f64.resize(n);
         if (n) f.check(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.f64.data()), where, "read");
+        f.check_crc32(crc, crc32_of(0, c.f64.data(), n * sizeof(double)), where);
         break;
       case H5T_INTEGER:
         c.type = ColumnType::i64;
         c.i64.resize(n);
         if (n) f.check(H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.i64.data()), where, "read");
+        f.check_crc32(crc, crc32_of(0, c.i64.data(), n * sizeof(std::int64_t)), where);
         break;
       case H5T_STRING: {
         c.type = ColumnType::str;
@@ -621,6 +673,7 @@ Table read_table(const std::string& path, const std::string& group) {
         if (variable > 0) {
           Handle mem(f.check(H5Tcopy(H5T_C_S1), where, "copy the string type of"), H5Tclose);
           f.check(H5Tset_size(mem, H5T_VARIABLE), where, "size the strings of");
+          f.check(H5Tset_cset(mem, H5Tget_cset(type)), where, "set the character set of");
           std::vector<char*> ptrs(n, nullptr);
           if (n) f.check(H5Dread(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), where, "read");
           for (hsize_t i = 0; i < n; ++i) c.str[i] = ptrs[i] ? ptrs[i] : "";
@@ -630,6 +683,7 @@ Table read_table(const std::string& path, const std::string& group) {
           if (width == 0) f.fail(where, "get the string width of");
           std::vector<char> buf(n * width + 1, '\0');
           if (n) f.check(H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), where, "read");
+          f.check_crc32(crc, crc32_of(0, buf.data(), n * width), where);
           for (hsize_t i = 0; i < n; ++i) c.str[i] = std::string(&buf[i * width], strnlen(&buf[i * width], width));
         }
         break;
@@ -685,6 +739,8 @@ void verify_datasets(const std::string& path) {
     std::uint64_t row = element;
     for (std::size_t k = 1; k < dims.size(); ++k) row *= dims[k];
     const hsize_t rows_per_slab = static_cast<hsize_t>(std::max<std::uint64_t>(1, kSlabBytes / std::max<std::uint64_t>(row, 1)));
+    const std::optional<std::uint32_t> stored = f.stored_crc32(d, where);
+    std::uint32_t crc = 0;
     std::vector<char> buf;
     for (hsize_t first = 0; first < dims[0] || (ndims == 0 && first == 0); first += rows_per_slab) {
       std::vector<hsize_t> start(dims.size(), 0), count = dims;
@@ -699,8 +755,10 @@ void verify_datasets(const std::string& path) {
                 "select rows of");
       f.check(H5Dread(d, type, mspace, space, H5P_DEFAULT, buf.data()), where, "read");
       if (vlen > 0 || vstr > 0) f.check(H5Dvlen_reclaim(type, mspace, H5P_DEFAULT, buf.data()), where, "release");
+      else crc = crc32_of(crc, buf.data(), buf.size());
       if (ndims == 0) break;
     }
+    if (vlen <= 0 && vstr <= 0) f.check_crc32(stored, crc, where);
   }
 }
 

@@ -2,8 +2,10 @@
 // Result files in HDF5. Writing is collective over an MPI communicator: every rank passes its own
 // rows of a table and they land one after another in rank order (offsets from MPI_Exscan), one
 // global 1-D dataset per column, as openPMD and h5bench do. Every dataset is chunked with HDF5's
-// Fletcher32 checksum filter, so a reader notices bytes changed after writing (parallel HDF5
-// writes filtered datasets collectively since 1.10.2).
+// Fletcher32 checksum filter (parallel HDF5 writes filtered datasets collectively since 1.10.2)
+// and carries a `crc32` attribute, the CRC-32 of its values: Fletcher32's one's-complement sums
+// cannot tell a chunk of zeros (a lost write) or an inverted chunk from the original, a CRC can.
+// A reader so notices bytes changed after writing.
 //
 // Nothing is lost when a write fails (a full disk, a quota, an I/O error on one rank): every HDF5
 // return value is checked, every rank's verdict is collected after each collective step, and all
