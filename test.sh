@@ -13,10 +13,14 @@ set -euo pipefail
 cd "$(dirname "$0")"
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=$(nproc)
+START=$SECONDS
+stage_done() { echo "=== $1 done after $(( (SECONDS - START) / 60 )) min $(( (SECONDS - START) % 60 )) s"; }
 ./run.sh --build-only
+stage_done "install and build"
 
 echo "=== 1/3 tests (Release build)"
 (cd "$BUILD_DIR" && ctest --output-on-failure -j "$JOBS" "$@")
+stage_done "1/3"
 if [ "${WB_TEST_QUICK:-0}" = "1" ] || [ $# -gt 0 ]; then
   exit 0
 fi
@@ -29,10 +33,12 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$JOBS" -L unit)
 # ... but not in MPI processes: Open MPI's dlopen'ed components leak by design at finalize.
 (cd build-asan && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -j "$JOBS" -LE unit)
+stage_done "2/3"
 
 echo "=== 3/3 fuzzing (clang libFuzzer, ${WB_FUZZ_SECONDS:-30}s per target)"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DWB_FUZZ=ON -DWB_BUILD_TESTS=OFF -DWB_BUILD_BENCHMARKS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build-fuzz -j "$JOBS"
 tests/fuzz/run_fuzzers.sh build-fuzz "${WB_FUZZ_SECONDS:-30}"
+stage_done "3/3"
 echo "=== all tests passed"

@@ -11,7 +11,7 @@
 #include "measure/calibration.hpp"
 #include "measure/calibration_yaml.hpp"
 #include "measure/host_info.hpp"
-#include "study/catalog.hpp"
+#include "study/plan/catalog.hpp"
 #include "text_file.hpp"
 
 namespace wb::driver {
@@ -57,12 +57,12 @@ void agree(bool ok_on_root, const std::string& message_on_root) {
 int run_calibrate(const CalibrateArgs& a, const std::string& command_line) {
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  const std::string inputs = study::resolve_inputs_dir(a.inputs, "");
+  const std::string inputs = study::plan::resolve_inputs_dir(a.inputs, "");
   io::BroadcastFiles files(MPI_COMM_WORLD);
-  study::Catalog catalog(inputs, files);
-  const study::System& base = catalog.system(a.base);
+  study::plan::Catalog catalog(inputs, files);
+  const study::plan::System& base = catalog.system(a.base);
   if (!base.node())
-    throw io::InputError("--base " + a.base + ": a " + std::string(study::to_string(base.kind)) +
+    throw io::InputError("--base " + a.base + ": a " + std::string(study::plan::to_string(base.kind)) +
                          " system; name a node file (waferbench list systems shows the kinds)");
 
   std::string output = a.output;
@@ -95,7 +95,7 @@ int run_calibrate(const CalibrateArgs& a, const std::string& command_line) {
     // The file must be one the loader accepts: parse it as a study would, resolving the GPU in
     // the same inputs directory.
     io::LocalFiles local;
-    study::Catalog check(inputs, local);
+    study::plan::Catalog check(inputs, local);
     const std::string stem = fs::path(output).stem().string();
     const io::YamlValue doc = io::parse_yaml(text, output);
     io::YamlMap root(doc);

@@ -19,8 +19,8 @@
 
 #include "io/error.hpp"
 #include "io/file_source.hpp"
-#include "study/catalog.hpp"
-#include "study/study.hpp"
+#include "study/plan/catalog.hpp"
+#include "study/plan/study.hpp"
 #include "wafer/fabric_run.hpp"
 
 namespace {
@@ -55,8 +55,8 @@ int fit(const std::string& study_path, const std::string& inputs, int t_lo, int 
   wb::io::BroadcastFiles files(MPI_COMM_WORLD);
   auto text = files.read(study_path);
   if (!text) throw wb::io::InputError(study_path + ": no such study file");
-  wb::study::Catalog catalog(wb::study::resolve_inputs_dir(inputs, study_path), files);
-  const wb::study::Study study = wb::study::load_study(*text, study_path, catalog);
+  wb::study::plan::Catalog catalog(wb::study::plan::resolve_inputs_dir(inputs, study_path), files);
+  const wb::study::plan::Study study = wb::study::plan::load_study(*text, study_path, catalog);
   double overall = INFINITY;
   int best_t = t_lo, best_r = r_lo;
   double best_l = 0;

@@ -10,10 +10,14 @@
 #include "gpu/strategy.hpp"
 #include "io/error.hpp"
 #include "io/hdf5_file.hpp"
+#include "study/schema/scenarios.hpp"
 
 namespace wb::driver {
 
 namespace {
+
+namespace col = study::schema::scenarios;
+using study::schema::get;
 
 // One /scenarios row, as the export reads it.
 struct Row {
@@ -23,27 +27,27 @@ struct Row {
 };
 
 bool is_gpu_training(const io::Table& sc, std::size_t i) {
-  const io::Column* placement = sc.find("placement");
-  return sc.at("task").str[i] == "train" && (!placement || placement->str[i].empty());
+  const io::Column* placement = study::schema::find(sc, col::placement);
+  return get(sc, col::task).str[i] == "train" && (!placement || placement->str[i].empty());
 }
 
 Row row_at(const io::Table& sc, std::size_t i, const std::string& path) {
   Row r;
-  r.id = sc.at("id").str[i];
+  r.id = get(sc, col::id).str[i];
   try {
-    r.strategy = gpu::parse_strategy(sc.at("strategy").str[i]);
+    r.strategy = gpu::parse_strategy(get(sc, col::strategy).str[i]);
   } catch (const std::invalid_argument& e) {
-    throw io::IoError(path + ": scenario " + r.id + ": strategy '" + sc.at("strategy").str[i] + "': " + e.what());
+    throw io::IoError(path + ": scenario " + r.id + ": strategy '" + get(sc, col::strategy).str[i] + "': " + e.what());
   }
-  const auto count = [&](const char* c) { return sc.at(c).i64[i]; };
-  r.dp = count("dp");
-  r.tp = count("tp");
-  r.pp = count("pp");
-  r.zero_stage = count("zero_stage");
-  r.micro_batch = count("micro_batch");
-  r.grad_accum = count("grad_accum");
-  r.global_batch = count("global_batch");
-  r.seq_len = count("seq_len");
+  const auto count = [&](const study::schema::ColumnSpec& c) { return get(sc, c).i64[i]; };
+  r.dp = count(col::dp);
+  r.tp = count(col::tp);
+  r.pp = count(col::pp);
+  r.zero_stage = count(col::zero_stage);
+  r.micro_batch = count(col::micro_batch);
+  r.grad_accum = count(col::grad_accum);
+  r.global_batch = count(col::global_batch);
+  r.seq_len = count(col::seq_len);
   return r;
 }
 
@@ -58,23 +62,24 @@ std::string megatron_refuses(const Row& r) {
 // The scenario named, else the fitting GPU training scenario the framework can run that trains
 // fastest (time to train, else step time).
 Row choose(const std::string& path, const std::string& framework, const std::string& wanted) {
-  const io::Table sc = io::read_table(path, "/scenarios");
-  const auto& ids = sc.at("id").str;
-  const char* metric = sc.find("time_to_train_s") ? "time_to_train_s" : "step_time_s";
+  const io::Table sc = io::read_table(path, col::table().path());
+  const auto& ids = get(sc, col::id).str;
+  const study::schema::ColumnSpec& metric =
+      study::schema::find(sc, col::time_to_train_s) ? col::time_to_train_s : col::step_time_s;
   std::optional<Row> best;
   double best_s = std::numeric_limits<double>::infinity();
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (!wanted.empty() && ids[i] != wanted) continue;
     if (!wanted.empty() && !is_gpu_training(sc, i)) throw io::InputError("--scenario " + wanted + ": not a GPU training scenario");
-    if (!wanted.empty() && sc.at("fits").i64[i] != 1)
+    if (!wanted.empty() && get(sc, col::fits).i64[i] != 1)
       throw io::InputError("--scenario " + wanted + ": does not fit; there is no layout to export");
-    if (!is_gpu_training(sc, i) || sc.at("fits").i64[i] != 1) continue;
+    if (!is_gpu_training(sc, i) || get(sc, col::fits).i64[i] != 1) continue;
     Row r = row_at(sc, i, path);
     if (framework == "megatron" && !megatron_refuses(r).empty()) {
       if (!wanted.empty()) throw io::InputError("--export megatron: " + megatron_refuses(r));
       continue;
     }
-    const double t = sc.find(metric) ? sc.at(metric).f64[i] : std::nan("");
+    const double t = study::schema::find(sc, metric) ? get(sc, metric).f64[i] : std::nan("");
     if (!best || (std::isfinite(t) && t < best_s)) {
       best = r;
       best_s = std::isfinite(t) ? t : best_s;

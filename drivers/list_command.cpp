@@ -11,9 +11,11 @@
 #include "io/file_source.hpp"
 #include "io/units.hpp"
 #include "io/yaml_reader.hpp"
+#include "model/model_yaml.hpp"
 #include "model/transformer.hpp"
-#include "study/catalog.hpp"
-#include "study/table_output.hpp"
+#include "study/plan/catalog.hpp"
+#include "study/plan/study.hpp"
+#include "study/record/table_output.hpp"
 #include "wafer/wafer_strategy.hpp"
 
 namespace wb::driver {
@@ -23,6 +25,7 @@ CLI::App* add_list_command(CLI::App& app, ListArgs& a) {
                                  "List the models, systems, studies or frameworks the inputs directory holds, or the "
                                  "words strategies are written with.\n"
                                  "Example: waferbench list systems --long\n"
+                                 "Example: waferbench list studies --keys\n"
                                  "Example: waferbench list models --format json");
   cmd->add_option("what", a.what, "models | systems | studies | frameworks | strategies")
       ->required()
@@ -31,6 +34,9 @@ CLI::App* add_list_command(CLI::App& app, ListArgs& a) {
   cmd->add_flag("--long", a.long_form,
                 "More columns: for systems what a count counts (GPUs, nodes, wafer systems), memory, peak FP16 "
                 "FLOP/s and bandwidths per device, network and host memory; for models the shapes");
+  cmd->add_flag("--keys", a.keys,
+                "The keys a file of this category is written with (models, systems, frameworks, studies): path, "
+                "type and unit, whether required, meaning; as the parsers declare them");
   cmd->add_option("--format", a.format, "text (default) | json (numbers in SI units, null where none)")
       ->check(CLI::IsMember({"text", "json"}));
   return cmd;
@@ -43,7 +49,7 @@ using Json = nlohmann::ordered_json;
 // A column of a listing: its JSON key (SI unit in the name) and how the text table shows it.
 struct Field {
   const char* key;
-  const char* header;                 // ">" right-aligns (study::print_aligned)
+  const char* header;                 // ">" right-aligns (study::record::print_aligned)
   std::optional<io::Dim> dim;         // numbers shown with their unit; none: as written
 };
 
@@ -63,7 +69,7 @@ std::string cell(const Json& v, const Field& f) {
 
 Json or_null(double v) { return v > 0 ? Json(v) : Json(nullptr); }
 
-Listing models(study::Catalog& catalog, bool long_form) {
+Listing models(study::plan::Catalog& catalog, bool long_form) {
   Listing l;
   l.fields = {{"name", "name", {}}, {"model", "model", {}}, {"params", ">params", {}}, {"layers", ">layers", {}},
               {"d_model", ">d_model", {}}, {"heads", ">heads", {}}};
@@ -81,8 +87,8 @@ Listing models(study::Catalog& catalog, bool long_form) {
 }
 
 // Per device: one GPU, or one wafer; per count: what `counts:` in a study multiplies.
-Json system_row(const std::string& name, const study::System& s) {
-  Json r = {{"name", name}, {"kind", study::to_string(s.kind)}, {"system", s.display_name()}};
+Json system_row(const std::string& name, const study::plan::System& s) {
+  Json r = {{"name", name}, {"kind", study::plan::to_string(s.kind)}, {"system", s.display_name()}};
   if (const auto* g = s.gpu()) {
     r.update({{"counted_in", "GPUs"}, {"devices_per_count", 1}, {"memory_bytes", g->memory_bytes},
               {"peak_fp16_flops_per_s", g->peak_fp16_flops}, {"memory_bandwidth_bytes_per_s", g->memory_bandwidth},
@@ -104,7 +110,7 @@ Json system_row(const std::string& name, const study::System& s) {
   return r;
 }
 
-Listing systems(study::Catalog& catalog, bool long_form) {
+Listing systems(study::plan::Catalog& catalog, bool long_form) {
   Listing l;
   l.fields = {{"name", "name", {}}, {"kind", "kind", {}}};
   if (long_form)
@@ -120,7 +126,7 @@ Listing systems(study::Catalog& catalog, bool long_form) {
   return l;
 }
 
-Listing studies(study::Catalog& catalog, io::FileSource& files) {
+Listing studies(study::plan::Catalog& catalog, io::FileSource& files) {
   Listing l;
   l.fields = {{"name", "name", {}}, {"title", "title", {}}};
   for (const auto& name : catalog.names("studies")) {
@@ -137,7 +143,7 @@ Listing studies(study::Catalog& catalog, io::FileSource& files) {
   return l;
 }
 
-Listing frameworks(study::Catalog& catalog) {
+Listing frameworks(study::plan::Catalog& catalog) {
   Listing l;
   l.fields = {{"name", "name", {}}, {"accounting", "accounting", {}}, {"framework", "framework", {}}};
   for (const auto& name : catalog.names("frameworks")) {
@@ -156,6 +162,26 @@ Listing strategies() {
   return l;
 }
 
+// The keys of one kind of input file, as its parser declares them.
+void add_keys(Listing& l, const std::string& file, const io::KeyTable& keys) {
+  for (const io::KeySpec& k : keys)
+    l.rows.push_back({{"file", file}, {"key", k.path}, {"value", io::value_text(k)},
+                      {"required", k.required}, {"meaning", k.meaning}});
+}
+
+Listing keys(const std::string& what) {
+  Listing l;
+  l.fields = {{"file", "file", {}}, {"key", "key", {}}, {"value", "value", {}}, {"required", "required", {}},
+              {"meaning", "meaning", {}}};
+  if (what == "models") add_keys(l, "model", model::model_keys());
+  if (what == "systems")
+    for (auto kind : {study::plan::SystemKind::gpu, study::plan::SystemKind::node, study::plan::SystemKind::wafer})
+      add_keys(l, std::string("system, kind: ") + study::plan::to_string(kind), study::plan::system_keys(kind));
+  if (what == "frameworks") add_keys(l, "framework", gpu::framework_keys());
+  if (what == "studies") add_keys(l, "study", study::plan::study_keys());
+  return l;
+}
+
 void print(const Listing& l, const std::string& format) {
   if (format == "json") {
     std::cout << Json(l.rows).dump(2) << "\n";
@@ -168,16 +194,19 @@ void print(const Listing& l, const std::string& format) {
     rows.emplace_back();
     for (const auto& f : l.fields) rows.back().push_back(cell(r.contains(f.key) ? r[f.key] : Json(nullptr), f));
   }
-  study::print_aligned(std::cout, header, rows);
+  study::record::print_aligned(std::cout, header, rows);
 }
 
 }  // namespace
 
 int run_list(const ListArgs& a) {
   io::BroadcastFiles files(MPI_COMM_WORLD);
-  study::Catalog catalog(study::resolve_inputs_dir(a.inputs, ""), files);
+  study::plan::Catalog catalog(study::plan::resolve_inputs_dir(a.inputs, ""), files);
+  if (a.keys && a.what == "strategies")
+    throw io::InputError("list strategies --keys: strategies are words, not files; `waferbench list strategies` lists them");
   Listing l;
-  if (a.what == "models") l = models(catalog, a.long_form);
+  if (a.keys) l = keys(a.what);
+  else if (a.what == "models") l = models(catalog, a.long_form);
   else if (a.what == "systems") l = systems(catalog, a.long_form);
   else if (a.what == "studies") l = studies(catalog, files);
   else if (a.what == "frameworks") l = frameworks(catalog);

@@ -11,6 +11,7 @@ struct ListArgs {
   std::string inputs;
   std::string format = "text";  // text | json
   bool long_form = false;       // systems: memory, peak FLOP/s, bandwidths, what a count counts
+  bool keys = false;            // the keys the files are written with, instead of the files
 };
 
 CLI::App* add_list_command(CLI::App& app, ListArgs& args);

@@ -7,6 +7,7 @@
 #include "io/build_info.hpp"
 #include "io/error.hpp"
 #include "io/hdf5_file.hpp"
+#include "study/schema/timeline.hpp"
 #include "text_file.hpp"
 
 namespace wb::driver {
@@ -32,20 +33,22 @@ Json metadata(const char* what, std::int64_t pid, int tid, const std::string& na
 }  // namespace
 
 TraceSummary write_timeline_trace(const std::string& result_path, const std::string& scenario, const std::string& out_path) {
-  if (!io::has_group(result_path, "/timeline"))
+  namespace col = study::schema::timeline;
+  using study::schema::get;
+  if (!io::has_group(result_path, col::table().path()))
     throw io::InputError(result_path + ": no /timeline (a training study writes one with `time: {timeline: true}`)");
-  const io::Table tl = io::read_table(result_path, "/timeline");
-  const auto& ids = tl.at("scenario_id").str;
+  const io::Table tl = io::read_table(result_path, col::table().path());
+  const auto& ids = get(tl, col::scenario_id).str;
   TraceSummary s;
   s.scenario = scenario.empty() && !ids.empty() ? ids.front() : scenario;
   if (std::find(ids.begin(), ids.end(), s.scenario) == ids.end())
     throw io::InputError("--scenario " + s.scenario + ": no /timeline rows for it in " + result_path);
 
-  const auto& device = tl.at("device").i64;
-  const auto& stream = tl.at("stream").str;
-  const auto& kind = tl.at("kind").str;
-  const auto& start = tl.at("start_s").f64;
-  const auto& end = tl.at("end_s").f64;
+  const auto& device = get(tl, col::device).i64;
+  const auto& stream = get(tl, col::stream).str;
+  const auto& kind = get(tl, col::kind).str;
+  const auto& start = get(tl, col::start_s).f64;
+  const auto& end = get(tl, col::end_s).f64;
   Json events = Json::array();
   std::map<std::int64_t, std::map<int, std::string>> tracks;  // device -> stream index -> name
   for (std::size_t i = 0; i < ids.size(); ++i) {

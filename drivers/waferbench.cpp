@@ -30,12 +30,14 @@
 #include "io/hdf5_file.hpp"
 #include "io/output_lock.hpp"
 #include "model/transformer.hpp"
-#include "study/catalog.hpp"
-#include "study/compare_runs.hpp"
-#include "study/merge.hpp"
-#include "study/report.hpp"
-#include "study/runner.hpp"
-#include "study/study.hpp"
+#include "study/plan/catalog.hpp"
+#include "study/record/compare_runs.hpp"
+#include "study/record/merge.hpp"
+#include "study/record/report.hpp"
+#include "study/run/dealing.hpp"
+#include "study/run/evaluator.hpp"
+#include "study/run/runner.hpp"
+#include "study/plan/study.hpp"
 
 namespace {
 
@@ -96,11 +98,12 @@ int cmd_run(const RunArgs& a) {
   wb::io::BroadcastFiles files(MPI_COMM_WORLD);
   auto text = files.read(a.study);
   if (!text) throw wb::io::InputError(a.study + ": no such study file");
-  wb::study::Catalog catalog(wb::study::resolve_inputs_dir(a.inputs, a.study), files);
-  wb::study::Study study = wb::study::load_study(*text, a.study, catalog);
+  wb::study::plan::Catalog catalog(wb::study::plan::resolve_inputs_dir(a.inputs, a.study), files);
+  wb::study::plan::Study study = wb::study::plan::load_study(*text, a.study, catalog);
+  wb::study::run::validate(study);
   if (!a.fabric_cache.empty()) {
     try {
-      wb::study::use_fabric_cache(study, a.fabric_cache);
+      wb::study::plan::use_fabric_cache(study, a.fabric_cache);
     } catch (const std::invalid_argument& e) {
       throw wb::io::InputError("--fabric-cache: " + std::string(e.what()));
     }
@@ -123,7 +126,7 @@ int cmd_run(const RunArgs& a) {
   // One run per output, from here to the end of the run, however it ends.
   const wb::io::OutputLock lock(MPI_COMM_WORLD, output);
   if (g_rank == 0) std::cerr << lock.notes() << std::flush;
-  wb::study::RunOptions options;
+  wb::study::run::RunOptions options;
   options.output_path = output;
   options.overwrite = a.force;
   options.progress = a.progress || (!a.quiet && (isatty(STDERR_FILENO) || launcher_stderr_is_terminal()));
@@ -139,22 +142,22 @@ int cmd_run(const RunArgs& a) {
   if (!a.quiet) {
     const auto n = static_cast<std::int64_t>(study.scenarios.size());
     const std::string what =
-        study.kind == wb::study::StudyKind::fabric
+        study.kind == wb::study::plan::StudyKind::fabric
             ? (sliced ? "slice " + a.slice + ": " +
-                            std::to_string(wb::study::block_of(static_cast<std::int64_t>(study.fabric_cases.size()),
+                            std::to_string(wb::study::run::block_of(static_cast<std::int64_t>(study.fabric_cases.size()),
                                                                slice.first, slice.second).second) + " of " : std::string()) +
                   std::to_string(study.fabric_cases.size()) + " fabric cases"
-        : sliced ? "slice " + a.slice + ": " + std::to_string(wb::study::block_of(n, slice.first, slice.second).second) +
+        : sliced ? "slice " + a.slice + ": " + std::to_string(wb::study::run::block_of(n, slice.first, slice.second).second) +
                        " of " + std::to_string(n) + " scenarios"
                  : std::to_string(n) + " scenarios";
     say("waferbench: study " + study.name + ", " + what + " on " + std::to_string(ranks) + " rank(s)\n");
   }
-  const wb::study::RunSummary summary = wb::study::run_study(MPI_COMM_WORLD, study, options);
+  const wb::study::run::RunSummary summary = wb::study::run::run_study(MPI_COMM_WORLD, study, options);
 
   int failed = 0;
   if (g_rank == 0) {
     std::ostringstream os;
-    const auto counts = a.quiet ? wb::study::print_reference(os, summary.path) : wb::study::print_report(os, summary.path);
+    const auto counts = a.quiet ? wb::study::record::print_reference(os, summary.path) : wb::study::record::print_report(os, summary.path);
     failed = static_cast<int>(counts.failed);
     std::cout << os.str() << "Results: " << summary.path << "\n" << std::flush;
   }
@@ -194,13 +197,13 @@ int report_scenario(const ReportArgs& a) {
 
 int cmd_report(const ReportArgs& a) {
   if (!a.export_framework.empty() || !a.timeline_trace.empty()) return report_scenario(a);
-  wb::study::ReportOptions options;
-  options.format = wb::study::parse_format(a.format);
+  wb::study::record::ReportOptions options;
+  options.format = wb::study::record::parse_format(a.format);
   options.table = a.table;
   if (g_rank == 0) {
     // Whole output at once: an unreadable file prints one error and nothing else.
     std::ostringstream os;
-    wb::study::print_report(os, a.path, options);
+    wb::study::record::print_report(os, a.path, options);
     std::cout << os.str() << std::flush;
   }
   return 0;
@@ -215,10 +218,10 @@ struct CompareArgs {
 
 // Every rank reads the two files (so all fail alike on a bad one); rank 0 prints.
 int cmd_compare(const CompareArgs& a) {
-  const wb::study::RunComparison c = wb::study::compare_runs(a.a, a.b, a.tolerance);
+  const wb::study::record::RunComparison c = wb::study::record::compare_runs(a.a, a.b, a.tolerance);
   if (g_rank == 0) {
     std::ostringstream os;
-    wb::study::print_comparison(os, c, wb::study::parse_format(a.format), a.max_rows);
+    wb::study::record::print_comparison(os, c, wb::study::record::parse_format(a.format), a.max_rows);
     std::cout << os.str() << std::flush;
   }
   return c.changed() ? 3 : 0;
@@ -233,7 +236,7 @@ struct MergeArgs {
 int cmd_merge(const MergeArgs& a) {
   const wb::io::OutputLock lock(MPI_COMM_WORLD, a.output);
   if (g_rank == 0) std::cerr << lock.notes() << std::flush;
-  const auto summary = wb::study::merge_slices(MPI_COMM_WORLD, a.parts, a.output, a.force);
+  const auto summary = wb::study::record::merge_slices(MPI_COMM_WORLD, a.parts, a.output, a.force);
   const std::string what = summary.fabric_cases > 0 ? std::to_string(summary.fabric_cases) + " fabric cases"
                                                     : std::to_string(summary.scenarios) + " scenarios";
   say("waferbench: merged " + std::to_string(summary.parts) + " slice(s), " + what + ", into " + summary.path + "\n");

@@ -14,14 +14,14 @@
 #include "bench_context.hpp"
 #include "io/file_source.hpp"
 #include "sim/mesh_engine.hpp"
-#include "study/catalog.hpp"
+#include "study/plan/catalog.hpp"
 #include "wafer/fabric_run.hpp"
 
 namespace {
 
 const wb::wafer::WaferSpec& cs2() {
   static wb::io::LocalFiles files;
-  static wb::study::Catalog catalog(WB_BENCH_INPUTS_DIR, files);
+  static wb::study::plan::Catalog catalog(WB_BENCH_INPUTS_DIR, files);
   return *catalog.system("cs-2").wafer();
 }
 

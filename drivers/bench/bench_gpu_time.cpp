@@ -15,15 +15,15 @@
 #include "gpu/search.hpp"
 #include "gpu/time_model.hpp"
 #include "io/file_source.hpp"
-#include "study/catalog.hpp"
-#include "study/evaluate.hpp"
-#include "study/study.hpp"
+#include "study/plan/catalog.hpp"
+#include "study/run/evaluator.hpp"
+#include "study/plan/study.hpp"
 
 namespace {
 
-wb::study::Catalog& catalog() {
+wb::study::plan::Catalog& catalog() {
   static wb::io::LocalFiles files;
-  static wb::study::Catalog c(WB_BENCH_INPUTS_DIR, files);
+  static wb::study::plan::Catalog c(WB_BENCH_INPUTS_DIR, files);
   return c;
 }
 
@@ -105,9 +105,11 @@ void BM_SeedFinetune(benchmark::State& state) {
   const std::string path = catalog().path("studies", "seed_finetune");
   const auto text = files.read(path);
   for (auto _ : state) {
-    const auto study = wb::study::load_study(*text, path, catalog());
+    auto study = wb::study::plan::load_study(*text, path, catalog());
+    wb::study::run::validate(study);
     double sink = 0;
-    for (const auto& sc : study.scenarios) sink += wb::study::evaluate(study, sc).row.number("step_time_s");
+    for (const auto& sc : study.scenarios)
+      sink += wb::study::run::evaluate(study, sc).row.number(wb::study::schema::scenarios::step_time_s);
     benchmark::DoNotOptimize(sink);
   }
 }

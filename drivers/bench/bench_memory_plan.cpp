@@ -9,7 +9,7 @@
 #include "bench_context.hpp"
 #include "gpu/memory_plan.hpp"
 #include "io/file_source.hpp"
-#include "study/catalog.hpp"
+#include "study/plan/catalog.hpp"
 
 namespace {
 
@@ -19,7 +19,7 @@ struct Case {
   wb::gpu::Strategy strategy;
 };
 
-std::vector<Case> make_cases(wb::study::Catalog& catalog) {
+std::vector<Case> make_cases(wb::study::plan::Catalog& catalog) {
   std::vector<Case> cases;
   const char* models[] = {"cerebras-gpt-2.7b", "cerebras-gpt-1.3b", "cerebras-gpt-6.7b", "cerebras-gpt-13b", "megatron-145b"};
   const char* strategies[] = {"zero0+mb1", "zero1+mb2", "zero2+offload+mb1+recompute-full", "zero3+tp8+mb4+recompute-selective",
@@ -34,7 +34,7 @@ std::vector<Case> make_cases(wb::study::Catalog& catalog) {
 
 void BM_MemoryPlan(benchmark::State& state) {
   wb::io::LocalFiles files;
-  wb::study::Catalog catalog(WB_BENCH_INPUTS_DIR, files);
+  wb::study::plan::Catalog catalog(WB_BENCH_INPUTS_DIR, files);
   const auto cases = make_cases(catalog);
   const auto& framework = catalog.framework("deepspeed");
   wb::model::Workload w;

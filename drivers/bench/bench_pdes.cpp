@@ -14,7 +14,7 @@
 #include "bench_context.hpp"
 #include "gpu/cluster_sim.hpp"
 #include "io/file_source.hpp"
-#include "study/catalog.hpp"
+#include "study/plan/catalog.hpp"
 
 namespace {
 
@@ -22,7 +22,7 @@ int g_ranks = 1;
 
 void BM_Pdes13BZero3(benchmark::State& state) {
   wb::io::LocalFiles files;
-  wb::study::Catalog catalog(WB_BENCH_INPUTS_DIR, files);
+  wb::study::plan::Catalog catalog(WB_BENCH_INPUTS_DIR, files);
   const auto& m = catalog.model("cerebras-gpt-13b");
   const auto& node = *catalog.system("dgx-a100-80gb").node();
   const auto cluster = wb::gpu::make_node_cluster(node, state.range(0) / node.gpus);

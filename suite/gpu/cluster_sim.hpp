@@ -1,16 +1,10 @@
 #pragma once
-// The GPU cluster on the PDES engine (sim/pdes.hpp). Logical processes:
-//   one per GPU          runs its stage's Program (step_program.hpp): streams, dependencies,
-//                        its straggler factor;
-//   four per node        host CPU (processor-sharing over the node's cores: CPU-Adam of all the
-//                        node's ranks), PCIe (one shared uplink per PCIe switch and direction),
-//                        NVSwitch (coordinates collectives inside the node) and NIC
-//                        (coordinates collectives that cross nodes: the network).
-// LPs are dealt to ranks by node, so only inter-node messages cross ranks; the lookahead is half
-// the network latency (a GPU reaches a remote coordinator in alpha/2 and hears back after the
-// collective's cost minus alpha/2, which is at least alpha/2).
+// The GPU cluster on the PDES engine (sim/pdes.hpp): its logical processes (one per GPU, four
+// per node) are in cluster_lps.hpp. LPs are dealt to ranks by node, so only inter-node messages
+// cross ranks; the lookahead is the smallest delay that crosses nodes (half a cross-node
+// collective's cost or a cross-node pipeline transfer).
 //
-// Two ways to run the same step:
+// Three ways to run the same step:
 //   full     every GPU and node, over an MPI communicator (any rank count, identical results);
 //   reduced  one representative GPU per pipeline stage (data-parallel replica 0, tensor rank 0)
 //            with the nodes that host them, serially. Members of a symmetric group all issue a

@@ -10,8 +10,10 @@
 //                 ZeRO-3 prefetch, CUDA context and host process overhead.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "gpu/perf_spec.hpp"
+#include "gpu/strategy.hpp"
 #include "io/figure.hpp"
 #include "io/yaml_reader.hpp"
 
@@ -19,6 +21,16 @@ namespace wb::gpu {
 
 enum class Accounting { zero_paper, ds_estimator, runtime };
 const char* to_string(Accounting a);
+
+// What a framework can run (`supports:` of its file; all of it when the file says nothing): the
+// strategy search ranks nothing else.
+struct FrameworkSupport {
+  std::vector<int> zero_stages{0, 1, 2, 3};
+  int pipeline_max_zero = 1;  // highest ZeRO stage together with pipeline parallelism
+  bool tensor_parallel = true;
+  bool pipeline = true;
+  bool offload = true;        // optimizer (and, under ZeRO-3, parameter) offload to the host
+};
 
 struct FrameworkSpec {
   std::string name;
@@ -34,10 +46,17 @@ struct FrameworkSpec {
   double max_live_parameters = 0;          // ZeRO-3 parameters kept gathered before release
   double host_buffer_factor = 1.0;         // multiplies host-resident states
   double host_process_bytes = 0;           // host memory of one training/inference process
+  FrameworkSupport support;
   std::optional<FrameworkTime> time;       // `time_model:` block, needed by the time model
   io::Provenance provenance;
 };
 
+// Empty when the framework can run the strategy; otherwise the reason, naming the framework.
+std::string unsupported(const FrameworkSpec& f, const Strategy& s);
+
 FrameworkSpec parse_framework(const io::YamlValue& document, const std::string& name);
+
+// The keys of a framework file (`waferbench list frameworks --keys`).
+const io::KeyTable& framework_keys();
 
 }  // namespace wb::gpu

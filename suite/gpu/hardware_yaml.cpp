@@ -88,4 +88,71 @@ NodeSpec parse_node(io::YamlMap& root, const std::string& name, const std::strin
   return n;
 }
 
+const io::KeyTable& gpu_system_keys() {
+  using V = io::KeyValue;
+  static const io::KeyTable keys = [] {
+    io::KeyTable k = {
+        {"schema_version", V::integer, Dim::count, true, "input schema version (1)"},
+        {"kind", V::word, Dim::count, true, "gpu"},
+        {"name", V::text, Dim::count, true, "the GPU's name as its maker gives it"},
+        {"memory", V::figure, Dim::bytes, true, "HBM capacity"},
+        {"memory_bandwidth", V::figure, Dim::bytes_per_s, true, "HBM bandwidth"},
+        {"peak_fp16", V::figure, Dim::flops_per_s, true, "dense FP16/BF16 tensor-core peak"},
+        {"peak_fp16_sparse", V::figure, Dim::flops_per_s, false, "tensor-core peak with 2:4 structured sparsity"},
+        {"peak_fp32", V::figure, Dim::flops_per_s, true, "non-tensor FP32 peak"},
+        {"nvlink_bandwidth", V::figure, Dim::bytes_per_s, false, "NVLink bandwidth per direction per GPU (none: no NVLink)"},
+        {"pcie_bandwidth", V::figure, Dim::bytes_per_s, true, "host link bandwidth per direction"},
+        {"tdp", V::figure, Dim::watts, true, "thermal design power"},
+        {"performance", V::block, Dim::count, false, "kernel-level figures of the time model (needed to time training)"},
+    };
+    io::append(k, io::under("performance", gpu_perf_keys()));
+    return k;
+  }();
+  return keys;
+}
+
+const io::KeyTable& node_system_keys() {
+  using V = io::KeyValue;
+  static const io::KeyTable keys = [] {
+    io::KeyTable k = {
+        {"schema_version", V::integer, Dim::count, true, "input schema version (1)"},
+        {"kind", V::word, Dim::count, true, "node"},
+        {"name", V::text, Dim::count, true, "the node's name as its maker gives it"},
+        {"gpu", V::word, Dim::count, true, "the GPU system file (kind: gpu) the node holds"},
+        {"gpus", V::integer, Dim::count, true, "GPUs per node"},
+        {"host_memory", V::figure, Dim::bytes, true, "host memory per node"},
+        {"cpu", V::block, Dim::count, true, "the host CPUs"},
+        {"cpu.model", V::text, Dim::count, true, "CPU model"},
+        {"cpu.sockets", V::integer, Dim::count, true, "CPU sockets"},
+        {"cpu.cores_per_socket", V::integer, Dim::count, true, "cores per socket"},
+        {"cpu.memory_bandwidth", V::figure, Dim::bytes_per_s, true,
+         "host memory bandwidth of the node (datasheet peak, or STREAM triad when measured)"},
+        {"cpu.adam_params_per_s_per_core", V::figure, Dim::count, false,
+         "measured mixed-precision Adam update rate of one core, all cores busy (parameters/s)"},
+        {"cpu.gemm_fp32", V::figure, Dim::flops_per_s, false, "measured fp32 GEMM rate of the whole node"},
+        {"links", V::block, Dim::count, true, "links inside the node"},
+        {"links.pcie", V::figure, Dim::bytes_per_s, true, "PCIe bandwidth per GPU and direction"},
+        {"links.gpu_to_gpu", V::figure, Dim::bytes_per_s, true,
+         "GPU-to-GPU bandwidth inside the node (NVSwitch/NVLink) per GPU and direction"},
+        {"links.host_p2p_latency", V::figure, Dim::seconds, false, "measured latency between two ranks on one node"},
+        {"links.host_p2p_bandwidth", V::figure, Dim::bytes_per_s, false, "measured bandwidth between two ranks on one node"},
+        {"links.host_allreduce_latency", V::figure, Dim::seconds, false, "measured all-reduce latency of the node's ranks"},
+        {"links.host_allreduce_bandwidth", V::figure, Dim::bytes_per_s, false,
+         "measured all-reduce bandwidth of the node's ranks"},
+        {"network", V::block, Dim::count, true, "the links between nodes"},
+        {"network.nics", V::integer, Dim::count, true, "network interfaces per node"},
+        {"network.nic_bandwidth", V::figure, Dim::bytes_per_s, true, "bandwidth of one NIC per direction"},
+        {"network.p2p_latency", V::figure, Dim::seconds, false, "measured latency between ranks on two nodes"},
+        {"network.p2p_bandwidth", V::figure, Dim::bytes_per_s, false, "measured bandwidth between ranks on two nodes"},
+        {"network.allreduce_latency", V::figure, Dim::seconds, false, "measured all-reduce latency, one rank per node"},
+        {"network.allreduce_bandwidth", V::figure, Dim::bytes_per_s, false,
+         "measured all-reduce bandwidth, one rank per node"},
+        {"performance", V::block, Dim::count, false, "node-level figures of the time model (needed to time training)"},
+    };
+    io::append(k, io::under("performance", node_perf_keys()));
+    return k;
+  }();
+  return keys;
+}
+
 }  // namespace wb::gpu

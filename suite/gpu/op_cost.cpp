@@ -75,6 +75,15 @@ double OpCost::gemm_efficiency(double m, double n, double k, double batch) const
   return g.flops / ((g.gpu_s - perf_.kernel_gap_s) * peak_);
 }
 
+KernelSeq OpCost::flash_attention(double flops, bool backward) const {
+  KernelSeq out;
+  out.kernels = 1;
+  out.flops = flops;
+  const double eff = backward ? fw_.flash_backward_efficiency : fw_.flash_forward_efficiency;
+  out.gpu_s = flops / (peak_ * eff) + perf_.kernel_gap_s;
+  return out;
+}
+
 KernelSeq OpCost::stream(double bytes, std::int64_t kernels) const {
   KernelSeq out;
   out.kernels = kernels;
@@ -118,10 +127,7 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
     core += c.stream(e * 4.0 * T * qt);              // context back to [s, b, h]
   } else {
     // FlashAttention (Dao et al. 2022): one kernel, causal half of the scores, no s^2 traffic.
-    KernelSeq fa = c.gemm(s, s, 2.0 * dh, b * at);
-    fa.gpu_s = (fa.gpu_s - c.perf().kernel_gap_s) * 0.5 + c.perf().kernel_gap_s;
-    fa.flops *= 0.5;
-    core += fa;
+    core += c.flash_attention(0.5 * 2.0 * s * s * 2.0 * dh * b * at, false);  // QK^T and PV, causal half
   }
   af += core;
   af += c.weight_gemm(T, h, qt);
@@ -154,10 +160,8 @@ LayerKernels layer_kernels(const OpCost& c, const model::TransformerConfig& m, s
     ab += c.gemm(s, dh, s, b * at);                  // dK
     ab += c.stream(4.0 * T * (qt + 2.0 * kvt));      // gradients back to [s, b, 3h]
   } else {
-    KernelSeq fb = c.gemm(s, s, 5.0 * dh, b * at);   // FlashAttention backward recomputes scores
-    fb.gpu_s = (fb.gpu_s - c.perf().kernel_gap_s) * 0.5 + c.perf().kernel_gap_s;
-    fb.flops *= 0.5;
-    ab += fb;
+    // Backward: recomputed scores, dV, dP, dQ, dK (five s x s x dh products), causal half.
+    ab += c.flash_attention(0.5 * 2.0 * s * s * 5.0 * dh * b * at, true);
   }
   ab += c.weight_gemm(T, h, qt + 2.0 * kvt);         // QKV dgrad
   ab += c.gemm(h, qt + 2.0 * kvt, T);                // QKV wgrad
@@ -215,22 +219,6 @@ KernelSeq gpu_adam(const OpCost& c, double params) {
   // Multi-tensor fused Adam (Apex/DeepSpeed): one pass over the parameters' states; a few
   // launches per parameter group.
   return c.stream(c.framework().gpu_optimizer_bytes_per_param * params, 4);
-}
-
-double matmul_flops_per_sequence(const model::TransformerConfig& m, std::int64_t seq, bool recompute_full) {
-  const model::ParamCounts pc = model::count_params(m);
-  const double s = static_cast<double>(seq);
-  const double q = static_cast<double>(m.heads * m.d_head);
-  const double h = static_cast<double>(m.d_model);
-  // Weight matrices of one layer (biases and norms excluded) and the attention products.
-  const double kv = static_cast<double>(m.kv_heads * m.d_head);
-  const double f = static_cast<double>(m.d_ffn);
-  const double layer_weights = h * (q + 2.0 * kv) + q * h + (m.mlp == model::Mlp::swiglu ? 3.0 : 2.0) * h * f;
-  (void)pc;
-  const double layer_fwd = s * (2.0 * layer_weights + 4.0 * s * q);
-  const double logits_fwd = s * 2.0 * h * static_cast<double>(m.vocab);
-  const double layers = static_cast<double>(m.layers);
-  return (recompute_full ? 4.0 : 3.0) * layers * layer_fwd + 3.0 * logits_fwd;
 }
 
 }  // namespace wb::gpu

@@ -50,6 +50,9 @@ class OpCost {
   double sparse_weight_speedup() const { return sparse_speedup_; }
   // Fraction of peak a GEMM of this shape reaches (for tests and docs).
   double gemm_efficiency(double m, double n, double k, double batch = 1) const;
+  // FlashAttention (Dao et al. 2022), one fused kernel over the causal half of the scores:
+  // `flops` at the framework's achieved fraction of the peak (forward or backward).
+  KernelSeq flash_attention(double flops, bool backward) const;
   // A memory-bound kernel moving `bytes` through HBM.
   KernelSeq stream(double bytes, std::int64_t kernels = 1) const;
   // Wall time of a kernel sequence on the compute stream: the GPU time, or the host's launch
@@ -95,10 +98,5 @@ EdgeKernels edge_kernels(const OpCost& cost, const model::TransformerConfig& m, 
 // Fused Adam step on the GPU over `params` parameters (memory bound).
 KernelSeq gpu_adam(const OpCost& cost, double params);
 
-// FLOPs of the matrix products of one training step for one sequence of length seq:
-// forward, backward (2x) and, with full recomputation, the forward again; the logits are never
-// recomputed. Equals Narayanan et al. SC'21 eq. 3 for d_ffn = 4h (96 B s l h^2 (1 + s/6h +
-// V/16lh) with recomputation, 72 ... without).
-double matmul_flops_per_sequence(const model::TransformerConfig& m, std::int64_t seq, bool recompute_full);
 
 }  // namespace wb::gpu

@@ -79,6 +79,10 @@ FrameworkTime parse_framework_time(io::YamlMap& m, io::Provenance& p) {
     if (s == "unfused") t.attention = Attention::unfused;
     else if (s == "flash") t.attention = Attention::flash;
     else v.fail("unknown attention '" + s + "'; expected unfused or flash");
+    if (t.attention == Attention::flash) {
+      t.flash_forward_efficiency = p.add(io::read_figure(m, "flash_forward_efficiency", Dim::count));
+      t.flash_backward_efficiency = p.add(io::read_figure(m, "flash_backward_efficiency", Dim::count));
+    }
   }
   {
     const io::YamlValue v = m.required("grad_reduce");
@@ -86,7 +90,8 @@ FrameworkTime parse_framework_time(io::YamlMap& m, io::Provenance& p) {
     if (s == "overlapped") t.grad_reduce = GradReduce::overlapped;
     else if (s == "after-backward") t.grad_reduce = GradReduce::after_backward;
     else if (s == "overlapped-without-pipeline") t.grad_reduce = GradReduce::overlapped_without_pipeline;
-    else v.fail("unknown grad_reduce '" + s + "'; expected overlapped, after-backward or overlapped-without-pipeline");
+    else if (s == "per-module") t.grad_reduce = GradReduce::per_module;
+    else v.fail("unknown grad_reduce '" + s + "'; expected overlapped, after-backward, overlapped-without-pipeline or per-module");
   }
   t.grad_bytes_per_param = p.add(io::read_figure(m, "grad_bytes_per_param", Dim::count));
   t.gpu_optimizer_bytes_per_param = p.add(io::read_figure(m, "gpu_optimizer_bytes_per_param", Dim::count));
@@ -96,6 +101,67 @@ FrameworkTime parse_framework_time(io::YamlMap& m, io::Provenance& p) {
   t.microbatch_overhead_s = p.add(io::read_figure(m, "microbatch_overhead", Dim::seconds, false));
   m.done();
   return t;
+}
+
+const io::KeyTable& gpu_perf_keys() {
+  using V = io::KeyValue;
+  static const io::KeyTable keys = {
+      {"sm_count", V::figure, Dim::count, true, "streaming multiprocessors (wave quantization of GEMM tiles)"},
+      {"l2_bandwidth", V::figure, Dim::bytes_per_s, true, "L2 to SM bandwidth: bounds small GEMM tiles"},
+      {"gemm_efficiency", V::figure, Dim::count, true, "fraction of peak FP16 a large GEMM reaches in full waves"},
+      {"gemm_k_overhead", V::figure, Dim::count, true, "per-tile prologue/epilogue in K elements: efficiency K/(K+k0)"},
+      {"memory_efficiency", V::figure, Dim::count, true, "fraction of HBM bandwidth streaming kernels reach"},
+      {"kernel_gap", V::figure, Dim::seconds, true, "idle time of the GPU between two dependent kernels"},
+  };
+  return keys;
+}
+
+const io::KeyTable& node_perf_keys() {
+  using V = io::KeyValue;
+  static const io::KeyTable keys = {
+      {"adam_params_per_s_per_core", V::figure, Dim::count, false,
+       "DeepSpeed CPU-Adam update rate of one core, parameters/s (required unless cpu.adam_params_per_s_per_core)"},
+      {"host_stream_bandwidth", V::figure, Dim::bytes_per_s, false,
+       "achievable host memory bandwidth of the node (required unless cpu.memory_bandwidth is measured)"},
+      {"pcie_achievable", V::figure, Dim::bytes_per_s, true, "pinned host-device copy bandwidth of one GPU"},
+      {"gpus_per_pcie_switch", V::figure, Dim::count, true, "GPUs sharing one uplink to the CPU"},
+      {"pcie_latency", V::figure, Dim::seconds, true, "setup of one host-device copy"},
+      {"intra_latency", V::figure, Dim::seconds, true, "latency of one collective step inside the node"},
+      {"intra_efficiency", V::figure, Dim::count, true, "fraction of the GPU-to-GPU bandwidth collectives reach in the node"},
+      {"net_latency", V::figure, Dim::seconds, false,
+       "latency of one collective step between nodes (required unless network.p2p_* and network.allreduce_*)"},
+      {"net_efficiency", V::figure, Dim::count, false,
+       "fraction of the NIC bandwidth collectives reach between nodes (required unless network.p2p_* and network.allreduce_*)"},
+      {"gpu_mtbf", V::figure, Dim::seconds, false, "mean time between failures of one GPU (none: GPUs never fail)"},
+      {"node_mtbf", V::figure, Dim::seconds, false, "mean time between failures of one node (none: nodes never fail)"},
+      {"straggler_cv", V::figure, Dim::count, false, "coefficient of variation of per-device speed"},
+      {"checkpoint_write_bandwidth", V::figure, Dim::bytes_per_s, false, "checkpoint write bandwidth per node"},
+      {"restart", V::figure, Dim::seconds, false, "time from a failure to resumed training"},
+      {"storage_read_bandwidth", V::figure, Dim::bytes_per_s, false, "checkpoint read bandwidth for inference"},
+  };
+  return keys;
+}
+
+const io::KeyTable& framework_time_keys() {
+  using V = io::KeyValue;
+  static const io::KeyTable keys = {
+      {"cpu_dispatch", V::figure, Dim::seconds, true, "host time to launch one kernel (eager framework)"},
+      {"attention", V::word, Dim::count, true, "unfused or flash"},
+      {"grad_reduce", V::word, Dim::count, true, "overlapped, after-backward, overlapped-without-pipeline or per-module"},
+      {"flash_forward_efficiency", V::figure, Dim::count, false,
+       "fraction of the dense FP16 peak FlashAttention's forward kernel reaches (required with attention: flash)"},
+      {"flash_backward_efficiency", V::figure, Dim::count, false,
+       "fraction of the dense FP16 peak FlashAttention's backward kernel reaches (required with attention: flash)"},
+      {"grad_bytes_per_param", V::figure, Dim::count, true, "bytes per gradient element in the data-parallel reduction"},
+      {"gpu_optimizer_bytes_per_param", V::figure, Dim::count, true, "HBM traffic of the fused Adam step per parameter"},
+      {"cpu_optimizer_bytes_per_param", V::figure, Dim::count, true,
+       "host memory traffic of CPU-Adam and gradient clipping per parameter"},
+      {"offload_grad_bytes_per_param", V::figure, Dim::count, true, "bytes per gradient element copied device to host"},
+      {"step_overhead", V::figure, Dim::seconds, true, "per-iteration work outside the model (loader, logging)"},
+      {"microbatch_overhead", V::figure, Dim::seconds, true,
+       "host work per micro-batch and stage (batch fetch, loss, schedule)"},
+  };
+  return keys;
 }
 
 }  // namespace wb::gpu

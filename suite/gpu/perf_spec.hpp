@@ -15,6 +15,7 @@
 #include <string>
 
 #include "io/figure.hpp"
+#include "io/key_spec.hpp"
 #include "io/yaml_reader.hpp"
 
 namespace wb::gpu {
@@ -51,11 +52,18 @@ struct NodePerf {
 };
 
 enum class Attention { unfused, flash };
-enum class GradReduce { overlapped, after_backward, overlapped_without_pipeline };
+// overlapped: buckets reduced during the backward pass (DeepSpeed, PyTorch DDP); after_backward:
+// one reduction after the pipeline (Megatron local DDP); per_module: each module's gradients
+// reduce-scattered as soon as its backward ends, every micro-batch (PyTorch FSDP).
+enum class GradReduce { overlapped, after_backward, overlapped_without_pipeline, per_module };
 
 struct FrameworkTime {
   double cpu_dispatch_s = 0;              // host time to launch one kernel (eager framework)
   Attention attention = Attention::unfused;
+  // FlashAttention: the fraction of the dense FP16/BF16 peak its fused kernel reaches, forward and
+  // backward (the kernel is bound by its softmax and on-chip traffic, not by a GEMM's tiles).
+  double flash_forward_efficiency = 0;
+  double flash_backward_efficiency = 0;
   GradReduce grad_reduce = GradReduce::overlapped;
   double grad_bytes_per_param = 0;            // bytes per gradient element in the data-parallel reduction
   double gpu_optimizer_bytes_per_param = 0;   // HBM traffic of the fused Adam step, per parameter
@@ -78,5 +86,10 @@ struct NodePerfSuperseded {
 GpuPerf parse_gpu_perf(io::YamlMap& block, io::Provenance& prov);
 NodePerf parse_node_perf(io::YamlMap& block, io::Provenance& prov, const NodePerfSuperseded& superseded = {});
 FrameworkTime parse_framework_time(io::YamlMap& block, io::Provenance& prov);
+
+// The keys of those blocks, below the block (`waferbench list systems|frameworks --keys`).
+const io::KeyTable& gpu_perf_keys();
+const io::KeyTable& node_perf_keys();
+const io::KeyTable& framework_time_keys();
 
 }  // namespace wb::gpu

@@ -20,8 +20,18 @@ std::vector<std::int64_t> divisors(std::int64_t n) {
 
 }  // namespace
 
+bool allows(const SearchConstraints& c, const Strategy& s) {
+  if (!c.zero_stages.empty() && std::find(c.zero_stages.begin(), c.zero_stages.end(), s.zero_stage) == c.zero_stages.end())
+    return false;
+  if (c.tp_max > 0 && s.tp > c.tp_max) return false;
+  if (c.pp_max > 0 && s.pp > c.pp_max) return false;
+  if (!c.offload && (s.offload_optimizer || s.offload_params)) return false;
+  return true;
+}
+
 std::vector<Strategy> enumerate_strategies(const model::TransformerConfig& m, const ClusterSpec& cluster,
-                                           const model::Workload& w) {
+                                           const model::Workload& w, const FrameworkSpec* f,
+                                           const SearchConstraints& c) {
   std::vector<Strategy> out;
   const std::int64_t gpus = cluster.total_gpus();
   const std::int64_t node = cluster.gpus_per_node;
@@ -51,6 +61,8 @@ std::vector<Strategy> enumerate_strategies(const model::TransformerConfig& m, co
             s.pp = pp;
             s.micro_batch = mb;
             s.recompute = rc;
+            if (f && !unsupported(*f, s).empty()) continue;
+            if (!allows(c, s)) continue;
             out.push_back(s);
           }
         }
@@ -62,13 +74,14 @@ std::vector<Strategy> enumerate_strategies(const model::TransformerConfig& m, co
 
 std::vector<SearchResult> search_strategies(const model::TransformerConfig& m, const ClusterSpec& cluster,
                                             const model::Workload& w, const FrameworkSpec& f, double train_tokens,
-                                            const TimeOptions& opt, SearchStats* stats) {
+                                            const TimeOptions& opt, SearchStats* stats,
+                                            const SearchConstraints& allowed) {
   std::vector<SearchResult> out;
   TimeOptions o = opt;
   o.timeline = false;
   o.distributed = false;
   SearchStats local;
-  for (const Strategy& s : enumerate_strategies(m, cluster, w)) {
+  for (const Strategy& s : enumerate_strategies(m, cluster, w, &f, allowed)) {
     ++local.enumerated;
     MemoryPlan plan;
     try {
@@ -97,7 +110,8 @@ std::vector<SearchResult> search_strategies(const model::TransformerConfig& m, c
 }
 
 BestStrategy search_best(const model::TransformerConfig& m, const ClusterSpec& cluster, const model::Workload& w,
-                         const FrameworkSpec& f, double train_tokens, const TimeOptions& opt) {
+                         const FrameworkSpec& f, double train_tokens, const TimeOptions& opt,
+                         const SearchConstraints& allowed) {
   BestStrategy r;
   TimeOptions o = opt;
   o.timeline = false;
@@ -111,7 +125,7 @@ BestStrategy search_best(const model::TransformerConfig& m, const ClusterSpec& c
   };
   std::vector<Candidate> candidates;
   double smallest_bytes = 0;
-  for (const Strategy& s : enumerate_strategies(m, cluster, w)) {
+  for (const Strategy& s : enumerate_strategies(m, cluster, w, &f, allowed)) {
     ++r.stats.enumerated;
     MemoryPlan plan;
     try {

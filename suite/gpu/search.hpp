@@ -7,9 +7,10 @@
 //
 // Enumeration rules (what real frameworks accept): tensor parallelism divides the heads and
 // stays inside a node (Megatron-LM practice, Narayanan et al. SC'21 Sec. 3.2); pipeline stages
-// divide the layers evenly; DeepSpeed's pipeline engine takes ZeRO stage 1 at most; offload
-// needs ZeRO >= 1 and parameter offload ZeRO-3; micro-batches are powers of two that divide the
-// global batch per data-parallel rank when the workload fixes it.
+// divide the layers evenly; offload needs ZeRO >= 1 and parameter offload ZeRO-3; micro-batches
+// are powers of two that divide the global batch per data-parallel rank when the workload fixes
+// it; and the framework must run the layout (its `supports:`: Megatron-LM no ZeRO-2/3 nor
+// offload, DeepSpeed's pipeline engine ZeRO-1 at most, FSDP no tensor or pipeline parallelism).
 #include <cstdint>
 #include <vector>
 
@@ -21,6 +22,16 @@
 #include "model/workload.hpp"
 
 namespace wb::gpu {
+
+// What the user allows the search (a study's `search:` constraints), on top of what the
+// framework supports: the best layout *their* setup can run.
+struct SearchConstraints {
+  std::vector<int> zero_stages;   // empty: any the framework supports
+  std::int64_t tp_max = 0;        // 0: no limit
+  std::int64_t pp_max = 0;        // 0: no limit
+  bool offload = true;            // false: no optimizer or parameter offload
+};
+bool allows(const SearchConstraints& c, const Strategy& s);
 
 struct SearchResult {
   Strategy strategy;
@@ -34,14 +45,17 @@ struct SearchStats {
   std::int64_t timed = 0;        // step simulated (search_best skips those its bound rules out)
 };
 
-// All valid training strategies for the model on the cluster (unranked, unfiltered).
+// All valid training strategies for the model on the cluster (unranked, not filtered by memory);
+// with a framework, only those it supports, and only those the constraints allow.
 std::vector<Strategy> enumerate_strategies(const model::TransformerConfig& m, const ClusterSpec& cluster,
-                                           const model::Workload& w);
+                                           const model::Workload& w, const FrameworkSpec* f = nullptr,
+                                           const SearchConstraints& c = {});
 
 // Enumerates, filters by memory, times and ranks (fastest first; ties by canonical string).
 std::vector<SearchResult> search_strategies(const model::TransformerConfig& m, const ClusterSpec& cluster,
                                             const model::Workload& w, const FrameworkSpec& f, double train_tokens,
-                                            const TimeOptions& opt, SearchStats* stats = nullptr);
+                                            const TimeOptions& opt, SearchStats* stats = nullptr,
+                                            const SearchConstraints& c = {});
 
 // The fastest strategy only, found without timing every candidate: each layout that fits gets a
 // lower bound on its step (the busiest stage's compute stream, whose tasks run one after another:
@@ -57,6 +71,7 @@ struct BestStrategy {
   SearchStats stats;
 };
 BestStrategy search_best(const model::TransformerConfig& m, const ClusterSpec& cluster, const model::Workload& w,
-                         const FrameworkSpec& f, double train_tokens, const TimeOptions& opt);
+                         const FrameworkSpec& f, double train_tokens, const TimeOptions& opt,
+                         const SearchConstraints& c = {});
 
 }  // namespace wb::gpu

@@ -149,9 +149,6 @@ inline bool operator==(const GroupShape& a, const GroupShape& b) {
 StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& cluster, const Strategy& s,
                           const model::Workload& w, const FrameworkSpec& f, double straggler_cv, std::uint64_t seed);
 
-// The program of one pipeline stage.
-Program build_program(const StepSetup& setup, std::int64_t stage);
-
 // A lower bound on the simulated step (picoseconds), without building the programs: the busiest
 // stage's compute stream — its tasks run one after another — with the tensor-parallel
 // all-reduces it waits for between them. Stragglers only lengthen tasks, so it bounds those runs

@@ -7,6 +7,7 @@
 
 #include "gpu/op_cost.hpp"
 #include "io/figure.hpp"
+#include "model/training_run.hpp"
 #include "sim/reliability.hpp"
 
 namespace wb::gpu {
@@ -34,6 +35,22 @@ TimeOptions parse_time_options(io::YamlMap& m) {
     o.sources.push_back(f.key + " = " + f.text + " (" + f.source + (f.assumption ? "; assumption" : "") + ")");
   m.done();
   return o;
+}
+
+const io::KeyTable& time_option_keys() {
+  using V = io::KeyValue;
+  static const io::KeyTable keys = {
+      {"engine", V::word, Dim::count, false,
+       "auto (the exact fast path where it applies, else the full simulation), fast or pdes"},
+      {"distributed", V::flag, Dim::count, false, "spread every scenario's full simulation over all ranks"},
+      {"timeline", V::flag, Dim::count, false, "write each step's tasks to /timeline"},
+      {"stragglers", V::flag, Dim::count, false, "per-device slowdowns from the node's straggler_cv (default true)"},
+      {"seed", V::integer, Dim::count, false, "seed of the per-device random draws"},
+      {"checkpoint_interval", V::figure, Dim::seconds, false, "time between checkpoints (default: Daly's optimum)"},
+      {"storage_read_bandwidth", V::figure, Dim::bytes_per_s, false, "inference: checkpoint read bandwidth, instead of the node's"},
+      {"checkpoint_bytes_per_param", V::figure, Dim::count, false, "inference: bytes per parameter of the stored checkpoint (default 4)"},
+  };
+  return keys;
 }
 
 namespace {
@@ -81,9 +98,10 @@ TrainingTime training_time(const model::TransformerConfig& m, const ClusterSpec&
   const double tokens_per_step = static_cast<double>(st.global_batch * st.seq);
   r.tokens_per_s = tokens_per_step / r.step_time_s;
   const double gb = static_cast<double>(st.global_batch);
-  r.tflops_per_device = matmul_flops_per_sequence(m, st.seq, s.recompute == model::Recompute::full) * gb / r.step_time_s /
-                        devices / 1e12;
-  r.mfu = matmul_flops_per_sequence(m, st.seq, false) * gb / r.step_time_s / devices / cluster.gpu.peak_fp16_flops;
+  r.tflops_per_device =
+      model::matmul_flops_per_sequence(m, st.seq, s.recompute == model::Recompute::full) * gb / r.step_time_s / devices / 1e12;
+  r.mfu = model::mfu(model::matmul_flops_per_sequence(m, st.seq, false) * gb / r.step_time_s, devices,
+                     cluster.gpu.peak_fp16_flops);
 
   if (train_tokens > 0) {
     const double work = train_tokens / tokens_per_step * r.step_time_s;

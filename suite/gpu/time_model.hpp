@@ -16,6 +16,7 @@
 #include "gpu/framework.hpp"
 #include "gpu/hardware.hpp"
 #include "gpu/strategy.hpp"
+#include "io/key_spec.hpp"
 #include "io/yaml_reader.hpp"
 #include "model/transformer.hpp"
 #include "model/workload.hpp"
@@ -38,6 +39,8 @@ struct TimeOptions {
 };
 
 TimeOptions parse_time_options(io::YamlMap& block);
+// Its keys, below the block (`waferbench list studies --keys`).
+const io::KeyTable& time_option_keys();
 
 struct TrainingTime {
   double step_time_s = 0, tokens_per_s = 0, tflops_per_device = 0, mfu = 0;

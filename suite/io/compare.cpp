@@ -7,14 +7,6 @@
 
 namespace wb::io {
 
-const std::set<std::string>& run_attributes() {
-  // mpi_ranks and created_utc change with every run; slice_* mark one slice of a study and
-  // merged_parts a file merged from slices (waferbench run --slice, waferbench merge).
-  static const std::set<std::string> names{"mpi_ranks", "created_utc", "slice_index", "slice_count",
-                                           "study_scenarios", "merged_parts"};
-  return names;
-}
-
 bool same_value(const Column& a, std::size_t i, const Column& b, std::size_t j) {
   switch (a.type) {
     case ColumnType::f64: {

@@ -16,10 +16,6 @@ struct Difference {
   std::string b;
 };
 
-// Root attributes that describe one run (how and when it ran) rather than its results: two runs
-// of the same study may differ in these and nothing else (docs/results.md).
-const std::set<std::string>& run_attributes();
-
 // Whether row i of column a holds the same value as row j of column b: floats bit for bit (NaN
 // equal to NaN), integers and strings exactly. The columns must have the same type.
 bool same_value(const Column& a, std::size_t i, const Column& b, std::size_t j);

@@ -8,6 +8,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "io/key_spec.hpp"
 #include "io/text_check.hpp"
 
 namespace wb::io {
@@ -115,6 +116,7 @@ std::string YamlMap::child_key(const std::string& key) const {
 }
 
 bool YamlMap::has(const std::string& key) const {
+  if (const KeyObserver observe = key_observer()) observe(child_key(key));
   for (const auto& kv : value_.node())
     if (kv.first.Scalar() == key) return true;
   return false;
@@ -122,6 +124,7 @@ bool YamlMap::has(const std::string& key) const {
 
 std::optional<YamlValue> YamlMap::optional(const std::string& key) {
   asked_.insert(key);
+  if (const KeyObserver observe = key_observer()) observe(child_key(key));
   for (const auto& kv : value_.node()) {
     if (kv.first.Scalar() == key) {
       if (kv.second.IsNull())

@@ -49,6 +49,47 @@ std::string quoted(const std::string& text) {
 
 }  // namespace
 
+const io::KeyTable& model_keys() {
+  using io::Dim;
+  using V = io::KeyValue;
+  static const io::KeyTable keys = {
+      {"schema_version", V::integer, Dim::count, true, "input schema version (1)"},
+      {"name", V::text, Dim::count, true, "the model's name as published (\"Cerebras-GPT 13B\")"},
+      {"source", V::text, Dim::count, true, "where the configuration is published"},
+      {"architecture", V::block, Dim::count, true, "the shapes"},
+      {"architecture.layers", V::integer, Dim::count, true, "decoder layers"},
+      {"architecture.encoder_layers", V::integer, Dim::count, false,
+       "encoder layers of an encoder-decoder model (T5); decoder layers then also carry cross-attention"},
+      {"architecture.d_model", V::integer, Dim::count, true, "hidden size"},
+      {"architecture.heads", V::integer, Dim::count, true, "attention heads"},
+      {"architecture.kv_heads", V::integer, Dim::count, false, "key/value heads (grouped-query attention); default heads"},
+      {"architecture.d_head", V::integer, Dim::count, false, "size of one head; default d_model / heads"},
+      {"architecture.d_ffn", V::integer, Dim::count, true, "MLP hidden size"},
+      {"architecture.vocab", V::integer, Dim::count, true, "vocabulary size"},
+      {"architecture.max_positions", V::integer, Dim::count, true, "context length the model is built for"},
+      {"architecture.position_embedding", V::word, Dim::count, true, "learned, alibi, rotary or relative"},
+      {"architecture.relative_buckets", V::integer, Dim::count, false,
+       "relative position buckets per stack (required with position_embedding: relative)"},
+      {"architecture.position_rows", V::integer, Dim::count, false,
+       "rows of a learned position table when more than max_positions (OPT keeps 2 more)"},
+      {"architecture.norms_per_layer", V::integer, Dim::count, false,
+       "norms per layer, 1 or 2 (default 2; 1 where a parallel block shares one)"},
+      {"architecture.mlp", V::word, Dim::count, true, "gelu, relu or swiglu"},
+      {"architecture.norm", V::word, Dim::count, true, "layernorm or rmsnorm"},
+      {"architecture.tied_embeddings", V::flag, Dim::count, true, "the LM head shares the token embedding's weights"},
+      {"architecture.biases", V::flag, Dim::count, true, "linear layers have biases"},
+      {"architecture.dropout", V::flag, Dim::count, true, "dropout layers in training (their masks are activations)"},
+      {"training", V::block, Dim::count, false, "the published pre-training run"},
+      {"training.tokens", V::quantity, Dim::count, true, "tokens trained on, as the model card gives them"},
+      {"training.global_batch", V::integer, Dim::count, false, "sequences per optimizer step"},
+      {"training.steps", V::integer, Dim::count, false,
+       "optimizer steps; with global_batch and seq_len they count the tokens to train on (model::tokens_to_train)"},
+      {"training.seq_len", V::integer, Dim::count, false, "training sequence length; default max_positions"},
+      {"training.source", V::text, Dim::count, true, "where the run is published"},
+  };
+  return keys;
+}
+
 TransformerConfig parse_model(const io::YamlValue& document, const std::string& name) {
   io::YamlMap root(document);
   io::check_schema_version(root);

@@ -77,16 +77,26 @@ double forward_flops_per_sequence(const TransformerConfig& m, std::int64_t seq) 
          unembed;
 }
 
+double matmul_flops_per_sequence(const TransformerConfig& m, std::int64_t seq, bool recompute_full) {
+  const double s = static_cast<double>(seq);
+  const double q = static_cast<double>(m.heads * m.d_head);
+  const double h = static_cast<double>(m.d_model);
+  // Weight matrices of one layer (biases and norms excluded) and the attention products.
+  const double kv = static_cast<double>(m.kv_heads * m.d_head);
+  const double f = static_cast<double>(m.d_ffn);
+  const double layer_weights = h * (q + 2.0 * kv) + q * h + (m.mlp == Mlp::swiglu ? 3.0 : 2.0) * h * f;
+  const double layer_fwd = s * (2.0 * layer_weights + 4.0 * s * q);
+  const double logits_fwd = s * 2.0 * h * static_cast<double>(m.vocab);
+  const double layers = static_cast<double>(m.layers);
+  return (recompute_full ? 4.0 : 3.0) * layers * layer_fwd + 3.0 * logits_fwd;
+}
+
 double train_flops_per_token(const TransformerConfig& m, std::int64_t seq, FlopConvention c) {
   switch (c) {
     case FlopConvention::chinchilla:
       return 3.0 * forward_flops_per_sequence(m, seq) / static_cast<double>(seq);
     case FlopConvention::six_n: return 6.0 * static_cast<double>(count_params(m).total);
-    case FlopConvention::megatron: {
-      const double l = static_cast<double>(m.layers), h = static_cast<double>(m.d_model);
-      const double s = static_cast<double>(seq), v = static_cast<double>(m.vocab);
-      return 72.0 * l * h * h * (1.0 + s / (6.0 * h) + v / (16.0 * l * h));
-    }
+    case FlopConvention::megatron: return matmul_flops_per_sequence(m, seq, false) / static_cast<double>(seq);
   }
   return 0.0;
 }

@@ -74,8 +74,8 @@ enum class FlopConvention {
   chinchilla,
   // Kaplan et al. 2020: 6 N per token, N the total parameter count.
   six_n,
-  // Narayanan et al. SC'21 eq. 3: 72 s l h^2 (1 + s/6h + V/16lh) per sequence without
-  // recomputation (96 with full recomputation); assumes d_ffn = 4h.
+  // Narayanan et al. SC'21 eq. 3: the matrix products only (matmul_flops_per_sequence without
+  // recomputation, per token); 72 l h^2 (1 + s/6h + V/16lh) per token for d_ffn = 4h.
   megatron,
 };
 
@@ -83,6 +83,14 @@ const char* to_string(FlopConvention c);
 
 // Training FLOPs per token (forward + backward, no recomputation) at sequence length seq.
 double train_flops_per_token(const TransformerConfig& m, std::int64_t seq, FlopConvention c);
+
+// FLOPs of the matrix products of one training step for one sequence of length seq: forward,
+// backward (2x) and, with full recomputation, the forward again; the logits are never
+// recomputed. Narayanan et al. SC'21 eq. 3 generalised to any d_ffn, grouped-query attention and
+// SwiGLU: 96 s l h^2 (1 + s/6h + V/16lh) with recomputation, 72 ... without, for d_ffn = 4h.
+// Without recomputation these are the model FLOPs of MFU (PaLM App. B: 6N + 12 L H Q T per token,
+// N the weight matrices' parameters with the unembedding; training_run.hpp).
+double matmul_flops_per_sequence(const TransformerConfig& m, std::int64_t seq, bool recompute_full);
 
 // Forward FLOPs of one sequence of length seq (Chinchilla counting).
 double forward_flops_per_sequence(const TransformerConfig& m, std::int64_t seq);

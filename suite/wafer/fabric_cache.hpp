@@ -1,10 +1,11 @@
 #pragma once
-// Read API for simulated per-layer cycle counts (the "fabric cache"): the /fabric group of a
-// result file written by a fabric study, typically
+// Lookup of simulated per-layer cycle counts (the "fabric cache"): the /fabric rows of a result
+// file written by a fabric study, typically
 //   waferbench run inputs/studies/fabric_layer_cache.yaml -o results/fabric_layer_cache.h5
-// A row is keyed by chip, mapping, GEMM shape y[batch, n] = x[batch, m] W[m, n], PE rectangle
-// and weight sparsity; its value is `cycles` (launch overhead included; for weight streaming the
-// last PE done). The key and the file format are described in docs/fabric-model.md.
+// which the study layer reads (study/plan/fabric_cache.hpp) and hands over as entries. A row is
+// keyed by chip, mapping, GEMM shape y[batch, n] = x[batch, m] W[m, n], PE rectangle and weight
+// sparsity; its value is `cycles` (launch overhead included; for weight streaming the last PE
+// done). The key and the file format are described in docs/fabric-model.md.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -34,10 +35,8 @@ struct FabricCacheEntry {
 
 class FabricCache {
  public:
-  // Reads every /fabric row of a result file; throws io::IoError when the file or group is missing.
-  explicit FabricCache(const std::string& path);
   FabricCache() = default;
-  // A cache of given rows (tests, tools); `path` only names it.
+  // A cache of the given rows; `path` only names where they came from.
   explicit FabricCache(std::vector<FabricCacheEntry> entries, std::string path = "")
       : path_(std::move(path)), entries_(std::move(entries)) {}
 

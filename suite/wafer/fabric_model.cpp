@@ -33,4 +33,18 @@ FabricModel parse_fabric_model(io::YamlMap& root, io::Provenance& provenance) {
   return m;
 }
 
+const io::KeyTable& fabric_model_keys() {
+  using V = io::KeyValue;
+  using io::Dim;
+  static const io::KeyTable keys = {
+      {"queue_depth", V::figure, Dim::count, true, "router input queue per colour, wavelets (1-255)"},
+      {"pe_queue_depth", V::figure, Dim::count, true, "PE input queue per colour, wavelets (1-255)"},
+      {"task_overhead", V::figure, Dim::count, true, "cycles from a task's trigger to its first instruction"},
+      {"read_cycles", V::figure, Dim::count, true, "cycles an instruction spends per wavelet it reads from the fabric"},
+      {"launch_overhead", V::figure, Dim::count, true, "fixed cycles per kernel outside the simulated fabric"},
+      {"fit", V::text, Dim::count, true, "how the values were obtained (one line)"},
+  };
+  return keys;
+}
+
 }  // namespace wb::wafer

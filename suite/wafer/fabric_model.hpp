@@ -8,6 +8,7 @@
 #include <string>
 
 #include "io/figure.hpp"
+#include "io/key_spec.hpp"
 #include "io/yaml_reader.hpp"
 
 namespace wb::wafer {
@@ -24,5 +25,7 @@ struct FabricModel {
 
 // Reads the optional `fabric_model:` block of a wafer system file; figures go to `provenance`.
 FabricModel parse_fabric_model(io::YamlMap& root, io::Provenance& provenance);
+// Its keys, below `fabric_model` (`waferbench list systems --keys`).
+const io::KeyTable& fabric_model_keys();
 
 }  // namespace wb::wafer

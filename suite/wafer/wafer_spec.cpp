@@ -94,4 +94,60 @@ WaferSpec parse_wafer(io::YamlMap& root, const std::string& name, const std::str
   return w;
 }
 
+const io::KeyTable& wafer_system_keys() {
+  using V = io::KeyValue;
+  static const io::KeyTable keys = [] {
+    io::KeyTable k = {
+        {"schema_version", V::integer, Dim::count, true, "input schema version (1)"},
+        {"kind", V::word, Dim::count, true, "wafer"},
+        {"name", V::text, Dim::count, true, "the system's name as its maker gives it"},
+        {"pes", V::figure, Dim::count, true, "processing elements (cores) of the wafer"},
+        {"fabric", V::block, Dim::count, true, "the PE mesh programs see"},
+        {"fabric.width", V::figure, Dim::count, true, "PE columns"},
+        {"fabric.height", V::figure, Dim::count, true, "PE rows"},
+        {"fabric.bandwidth", V::figure, Dim::bytes_per_s, true, "fabric bandwidth of the wafer"},
+        {"sram_per_pe", V::figure, Dim::bytes, true, "SRAM of one PE"},
+        {"sram", V::figure, Dim::bytes, true, "SRAM of the whole wafer"},
+        {"simd_fp16_lanes", V::figure, Dim::count, true, "FP16 lanes per PE"},
+        {"clock", V::figure, Dim::hertz, true, "PE clock"},
+        {"memory_bandwidth", V::figure, Dim::bytes_per_s, true, "SRAM bandwidth of the wafer"},
+        {"peak_fp16_dense", V::figure, Dim::flops_per_s, true, "dense FP16 peak (MFU is against it)"},
+        {"io_bandwidth", V::figure, Dim::bytes_per_s, true, "system I/O to MemoryX and SwarmX, each direction"},
+        {"max_systems", V::figure, Dim::count, true, "largest cluster of this system"},
+        {"mapping", V::block, Dim::count, true, "the analytic PE mapping's constants"},
+        {"mapping.task_overhead_cycles", V::figure, Dim::count, true, "PE cycles to start one vector task"},
+        {"mapping.reduce_cycles_per_element", V::figure, Dim::count, true,
+         "PE cycles per partial sum received, added and forwarded in a chain"},
+        {"mapping.values_per_wavelet", V::figure, Dim::count, true, "16-bit values one 32-bit wavelet carries"},
+        {"mapping.hop_cycles", V::figure, Dim::count, true, "cycles for a wavelet to move one PE"},
+        {"mapping.sram_reserved_per_pe", V::figure, Dim::bytes, true, "SRAM per PE held by code, stacks and routing tables"},
+        {"memoryx", V::block, Dim::count, false, "the external parameter store weights stream from (none: layer-pipelined only)"},
+        {"memoryx.capacity", V::figure, Dim::bytes, true, "parameter store capacity"},
+        {"memoryx.bandwidth", V::figure, Dim::bytes_per_s, true, "bandwidth MemoryX feeds and absorbs per system stream"},
+        {"memoryx.update_bandwidth", V::figure, Dim::bytes_per_s, true, "optimizer-state traffic during the update"},
+        {"memoryx.update_bytes_per_param", V::figure, Dim::bytes, true, "optimizer-state bytes read and written per parameter and update"},
+        {"memoryx.state_bytes_per_param", V::figure, Dim::bytes, true, "bytes stored per parameter (master weights and optimizer)"},
+        {"memoryx.checkpoint_bandwidth", V::figure, Dim::bytes_per_s, true, "bandwidth to durable storage"},
+        {"swarmx", V::block, Dim::count, false, "the interconnect joining systems (required when max_systems > 1)"},
+        {"swarmx.link_bandwidth", V::figure, Dim::bytes_per_s, true, "bandwidth per system port, each direction"},
+        {"swarmx.fanout", V::figure, Dim::count, true, "children per tree node (at least 2)"},
+        {"swarmx.hop_latency", V::figure, Dim::seconds, true, "latency per tree level, each way"},
+        {"format", V::block, Dim::count, true, "number formats"},
+        {"format.weight", V::figure, Dim::bytes, true, "streamed weight precision"},
+        {"format.gradient", V::figure, Dim::bytes, true, "streamed gradient precision"},
+        {"format.accumulator", V::figure, Dim::bytes, true, "on-wafer partial sums"},
+        {"format.sparse_index", V::figure, Dim::bytes, true, "index carried with each non-zero in the sparse stream"},
+        {"format.pipelined_state_per_param", V::figure, Dim::bytes, true,
+         "weights, gradients and optimizer states held on the wafer per parameter (layer-pipelined)"},
+        {"reliability", V::block, Dim::count, true, "failures"},
+        {"reliability.mtbf", V::figure, Dim::seconds, true, "mean time between failures of one system"},
+        {"reliability.restart", V::figure, Dim::seconds, true, "time from a failure until training resumes from the last checkpoint"},
+        {"fabric_model", V::block, Dim::count, false, "the cycle-driven fabric simulator's constants (needed by fabric studies)"},
+    };
+    io::append(k, io::under("fabric_model", fabric_model_keys()));
+    return k;
+  }();
+  return keys;
+}
+
 }  // namespace wb::wafer

@@ -83,4 +83,7 @@ struct WaferSpec {
 
 WaferSpec parse_wafer(io::YamlMap& root, const std::string& name, const std::string& file);
 
+// The keys of a wafer system file (`waferbench list systems --keys`).
+const io::KeyTable& wafer_system_keys();
+
 }  // namespace wb::wafer

@@ -1,7 +1,8 @@
 // libFuzzer target: any bytes given as a study, model, system or framework file must end in a
 // result or in one InputError (a message with file and line) - never another exception, a crash
 // or undefined behaviour. The first byte picks which loader sees the rest; names inside studies
-// resolve against the bundled inputs.
+// resolve against the bundled inputs. A study is planned as `waferbench run` plans it (loaded,
+// then every spec checked by its evaluator), which computes nothing, so each input is fast.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -11,8 +12,9 @@
 #include "io/file_source.hpp"
 #include "io/yaml_reader.hpp"
 #include "model/model_yaml.hpp"
-#include "study/catalog.hpp"
-#include "study/study.hpp"
+#include "study/plan/catalog.hpp"
+#include "study/plan/study.hpp"
+#include "study/run/evaluator.hpp"
 
 namespace {
 
@@ -39,10 +41,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const int which = data[0] % 4;
   const std::string text(reinterpret_cast<const char*>(data + 1), size - 1);
   FuzzFiles files(text);
-  wb::study::Catalog catalog(WB_FUZZ_INPUTS_DIR, files);
+  wb::study::plan::Catalog catalog(WB_FUZZ_INPUTS_DIR, files);
   try {
     switch (which) {
-      case 0: wb::study::load_study(text, "fuzzed.yaml", catalog); break;
+      case 0: {
+        wb::study::plan::Study study = wb::study::plan::load_study(text, "fuzzed.yaml", catalog);
+        wb::study::run::validate(study);
+        break;
+      }
       case 1: catalog.model(std::string("fuzzed")); break;
       case 2: catalog.system(std::string("fuzzed")); break;
       case 3: catalog.framework(std::string("fuzzed")); break;

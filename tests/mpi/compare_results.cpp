@@ -11,6 +11,8 @@
 
 #include "io/compare.hpp"
 #include "io/error.hpp"
+#include "study/schema/result_file.hpp"
+#include "study/schema/scenarios.hpp"
 
 int main(int argc, char** argv) {
   std::set<std::string> ignore_columns;
@@ -37,9 +39,11 @@ int main(int argc, char** argv) {
   }
   int status = 0;
   try {
-    ignore_columns.insert("/scenarios/sim_wall_s");
+    namespace col = wb::study::schema::scenarios;
+    ignore_columns.insert(col::table().path() + "/" + col::sim_wall_s.name);
     for (std::size_t i = 1; i < files.size(); ++i) {
-      const auto diffs = wb::io::compare_result_files(files[0], files[i], wb::io::run_attributes(), 50, ignore_columns);
+      const auto diffs =
+          wb::io::compare_result_files(files[0], files[i], wb::study::schema::run_attributes(), 50, ignore_columns);
       if (diffs.empty()) {
         std::cout << files[i] << ": identical to " << files[0] << "\n";
         continue;

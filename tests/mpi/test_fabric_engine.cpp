@@ -12,7 +12,7 @@
 #include "io/file_source.hpp"
 #include "kernels/fabric_types.hpp"
 #include "sim/mesh_engine.hpp"
-#include "study/catalog.hpp"
+#include "study/plan/catalog.hpp"
 #include "wafer/fabric_run.hpp"
 
 namespace {
@@ -23,7 +23,7 @@ using wb::wafer::FabricMapping;
 
 wb::wafer::WaferSpec chip(const char* name) {
   static wb::io::LocalFiles files;
-  static wb::study::Catalog catalog(WB_TEST_INPUTS_DIR, files);
+  static wb::study::plan::Catalog catalog(WB_TEST_INPUTS_DIR, files);
   return *catalog.system(name).wafer();
 }
 

@@ -16,15 +16,15 @@
 #include "io/file_source.hpp"
 #include "sim/pdes.hpp"
 #include "sim/random.hpp"
-#include "study/catalog.hpp"
+#include "study/plan/catalog.hpp"
 
 namespace {
 
 int g_rank = 0, g_ranks = 1;
 
-wb::study::Catalog& catalog() {
+wb::study::plan::Catalog& catalog() {
   static wb::io::LocalFiles files;
-  static wb::study::Catalog c(WB_TEST_INPUTS_DIR, files);
+  static wb::study::plan::Catalog c(WB_TEST_INPUTS_DIR, files);
   return c;
 }
 

@@ -15,7 +15,7 @@
 #include "measure/fit.hpp"
 #include "sim/memory_budget.hpp"
 #include "measure/host_info.hpp"
-#include "study/catalog.hpp"
+#include "study/plan/catalog.hpp"
 #include "test_catalog.hpp"
 
 using namespace wb;

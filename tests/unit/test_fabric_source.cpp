@@ -10,8 +10,8 @@
 
 #include "io/error.hpp"
 #include "io/file_source.hpp"
-#include "study/catalog.hpp"
-#include "study/study.hpp"
+#include "study/plan/catalog.hpp"
+#include "study/plan/study.hpp"
 #include "wafer/cycle_model.hpp"
 #include "wafer/fabric_cycle_source.hpp"
 #include "wafer/fabric_program.hpp"
@@ -141,7 +141,7 @@ sweeps:
     workload: {task: train, seq_len: 2048, global_batch: 120, tokens: 1e9}
 )";
   try {
-    study::load_study(text, "s.yaml", catalog());
+    test::plan_study(text, "s.yaml");
     FAIL() << "a missing cache file was accepted";
   } catch (const io::InputError& e) {
     const std::string what = e.what();

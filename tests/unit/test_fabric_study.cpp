@@ -7,8 +7,7 @@
 
 #include "io/error.hpp"
 #include "io/file_source.hpp"
-#include "study/fabric_runner.hpp"
-#include "study/study.hpp"
+#include "study/plan/study.hpp"
 #include "wafer/fabric_program.hpp"
 #include "test_catalog.hpp"
 
@@ -18,7 +17,7 @@ namespace {
 
 using test::catalog;
 
-study::Study load(const std::string& text) { return study::load_study(text, "f.yaml", catalog()); }
+study::plan::Study load(const std::string& text) { return test::plan_study(text, "f.yaml"); }
 
 std::string error_of(const std::string& text) {
   try {
@@ -40,7 +39,7 @@ TEST(FabricStudy, CaseFieldsAndDefaults) {
   - {name: b, system: cs-2, mapping: weight-streaming, rows: 4, cols: 3, m: 24, n: 18, batch: 9, sparsity: 75%,
      sampled_outputs: 4, heatmap: true, check: true}
 )");
-  ASSERT_EQ(st.kind, study::StudyKind::fabric);
+  ASSERT_EQ(st.kind, study::plan::StudyKind::fabric);
   ASSERT_EQ(st.fabric_cases.size(), 2u);
   const auto& a = st.fabric_cases[0];
   EXPECT_EQ(a.spec.mapping, wafer::FabricMapping::allreduce);
@@ -130,16 +129,4 @@ TEST(FabricStudy, SparsityPatternFraction) {
     EXPECT_NEAR(static_cast<double>(zeros) / static_cast<double>(total), s, 0.01) << s;
   }
   EXPECT_EQ(wafer::zero_threshold_of(0.0), 0u);
-}
-
-// docs/results.md documents every column of /fabric and /fabric_heatmap.
-TEST(FabricStudy, SchemaIsDocumented) {
-  std::ifstream in(WB_TEST_SOURCE_DIR "/docs/results.md");
-  ASSERT_TRUE(in);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string doc = ss.str();
-  for (const auto& t : {study::fabric_table_schema(), study::fabric_heatmap_schema()})
-    for (const auto& c : t.columns)
-      EXPECT_NE(doc.find("`" + c.name + "`"), std::string::npos) << c.name << " is not in docs/results.md";
 }

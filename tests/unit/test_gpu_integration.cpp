@@ -18,9 +18,9 @@
 #include "gpu/time_model.hpp"
 #include "io/error.hpp"
 #include "io/file_source.hpp"
-#include "study/catalog.hpp"
-#include "study/evaluate.hpp"
-#include "study/study.hpp"
+#include "study/plan/catalog.hpp"
+#include "study/run/evaluator.hpp"
+#include "study/plan/study.hpp"
 #include "test_catalog.hpp"
 
 namespace {
@@ -99,6 +99,42 @@ TEST(SearchBest, ReportsWhenNoLayoutFitsOrExists) {
     EXPECT_GE(gpu::plan_memory(big, one, s, w, deepspeed()).device.total(), plan.device.total()) << s.canonical();
 }
 
+TEST(SearchFramework, RanksOnlyLayoutsTheFrameworkRunsAndTheUserAllows) {
+  const auto& m = catalog().model("cerebras-gpt-1.3b");
+  const auto cluster = gpu::make_node_cluster(*catalog().system("dgx-a100-80gb").node(), 2);
+  model::Workload w;
+  w.seq_len = 2048;
+  w.global_batch = 256;
+  const auto& megatron = catalog().framework("megatron-lm");
+  const auto& fsdp = catalog().framework("fsdp");
+  std::int64_t megatron_layouts = 0;
+  for (const auto& s : gpu::enumerate_strategies(m, cluster, w, &megatron)) {
+    ++megatron_layouts;
+    EXPECT_LE(s.zero_stage, 1) << s.canonical();
+    EXPECT_FALSE(s.offload_optimizer) << s.canonical();
+  }
+  EXPECT_GT(megatron_layouts, 0);
+  for (const auto& s : gpu::enumerate_strategies(m, cluster, w, &fsdp)) {
+    EXPECT_EQ(s.tp * s.pp, 1) << s.canonical();
+    EXPECT_NE(s.zero_stage, 1) << s.canonical();
+  }
+  for (const auto& s : gpu::enumerate_strategies(m, cluster, w, &deepspeed()))
+    if (s.pp > 1) EXPECT_LE(s.zero_stage, 1) << s.canonical();
+  // The user's constraints on top: ZeRO-1 only, tensor parallelism at most 2, no offload.
+  gpu::SearchConstraints c;
+  c.zero_stages = {1};
+  c.tp_max = 2;
+  c.offload = false;
+  const gpu::BestStrategy best = gpu::search_best(m, cluster, w, deepspeed(), 1e10, {}, c);
+  ASSERT_TRUE(best.found);
+  EXPECT_EQ(best.best.strategy.zero_stage, 1);
+  EXPECT_LE(best.best.strategy.tp, 2);
+  EXPECT_FALSE(best.best.strategy.offload_optimizer);
+  const gpu::BestStrategy unconstrained = gpu::search_best(m, cluster, w, deepspeed(), 1e10, {});
+  ASSERT_TRUE(unconstrained.found);
+  EXPECT_GE(unconstrained.best.tokens_per_s, best.best.tokens_per_s);
+}
+
 TEST(StepLowerBound, NeverExceedsTheSimulatedStep) {
   gpu::TimeOptions opt;
   opt.stragglers = false;
@@ -154,36 +190,59 @@ references:
     tolerance: 100%
     source: test
 )";
-  const study::Study st = study::load_study(text, "t.yaml", catalog());
+  const study::plan::Study st = test::plan_study(text, "t.yaml");
+  namespace col = study::schema::scenarios;
   ASSERT_EQ(st.scenarios.size(), 3u);
+  // Planning searches nothing: the spec asks for the search, run when it is evaluated.
   EXPECT_EQ(st.scenarios[0].id, "cerebras-gpt-111m@dgx-a100-80gbx1/best");
+  ASSERT_NE(st.scenarios[0].search(), nullptr);
   EXPECT_EQ(st.scenarios[0].workload.global_batch, 120);  // the model card's batch
-  EXPECT_FALSE(st.scenarios[0].no_layout);
-  // 128 GPUs cannot split 120 sequences of a 10-layer, 12-head model.
   EXPECT_EQ(st.scenarios[1].id, "cerebras-gpt-111m@dgx-a100-80gbx16/best");
-  EXPECT_TRUE(st.scenarios[1].no_layout);
-  const auto none = study::evaluate(st, st.scenarios[1]);
-  EXPECT_EQ(none.row.number("fits"), 0);
-  EXPECT_TRUE(std::isnan(none.row.number("time_to_train_s")));
-  const auto best = study::evaluate(st, st.scenarios[0]);
-  EXPECT_EQ(best.row.number("fits"), 1);
-  EXPECT_GT(best.row.number("time_to_train_s"), 0);
-  EXPECT_EQ(best.row.text("strategy"), st.scenarios[0].strategy.canonical());
+  // 128 GPUs cannot split 120 sequences of a 10-layer, 12-head model.
+  const auto none = study::run::evaluate(st, st.scenarios[1]);
+  EXPECT_EQ(none.row.number(col::fits), 0);
+  EXPECT_TRUE(std::isnan(none.row.number(col::time_to_train_s)));
+  ASSERT_EQ(none.notes.size(), 1u);
+  EXPECT_EQ(none.notes[0].find("search (sweep gpu): cerebras-gpt-111m on 16 x"), 0u) << none.notes[0];
+  EXPECT_NE(none.notes[0].find("no layout"), std::string::npos) << none.notes[0];
+  const auto best = study::run::evaluate(st, st.scenarios[0]);
+  EXPECT_EQ(best.row.number(col::fits), 1);
+  EXPECT_GT(best.row.number(col::time_to_train_s), 0);
+  EXPECT_EQ(best.row.text(col::id), st.scenarios[0].id);
+  ASSERT_EQ(best.notes.size(), 1u);
+  EXPECT_NE(best.notes[0].find("fastest " + best.row.text(col::strategy) + " "), std::string::npos) << best.notes[0];
   ASSERT_EQ(st.references.size(), 1u);
   EXPECT_EQ(st.references[0].terms, (std::vector<std::int64_t>{0, 1}));
   EXPECT_EQ(st.references[0].denominator, (std::vector<std::int64_t>{2}));
-  bool logged = false;
-  for (const auto& a : st.assumptions) logged = logged || a.find("search (sweep gpu): cerebras-gpt-111m on 16 x") == 0;
-  EXPECT_TRUE(logged);
   // Two best searches of one setting need their own names.
   std::string twice = text;
   twice.replace(twice.find("  - name: wafer"), 0,
                 "  - name: again\n    models: cerebras-gpt-111m\n    systems: dgx-a100-80gb\n    counts: 1\n    search: best\n"
                 "    workload: {task: train, seq_len: 2048, global_batch: 240}\n");
-  EXPECT_THROW(study::load_study(twice, "t.yaml", catalog()), io::InputError);
+  EXPECT_THROW(test::plan_study(twice, "t.yaml"), io::InputError);
   twice.replace(twice.find("search: best\n    workload: {task: train, seq_len: 2048, global_batch: 240}"), 12, "search: best-b240");
-  const study::Study ok = study::load_study(twice, "t.yaml", catalog());
+  const study::plan::Study ok = test::plan_study(twice, "t.yaml");
   EXPECT_EQ(ok.scenarios[2].id, "cerebras-gpt-111m@dgx-a100-80gbx1/best-b240");
+}
+
+// Planning a study computes nothing: a `search: best` sweep plans one search request per setting
+// (the search runs when the scenario is evaluated), and `search: all` plans the layouts that fit
+// from the memory plan and the step setup alone, each a GPU strategy.
+TEST(StudySearch, PlanningRunsNoSearch) {
+  const std::string scaling = catalog().path("studies", "cerebras_gpt_scaling");
+  const study::plan::Study st = test::plan_study(read_text(scaling), scaling);
+  std::size_t requests = 0;
+  for (const auto& sc : st.scenarios) {
+    if (sc.system->kind == study::plan::SystemKind::wafer) continue;
+    ASSERT_NE(sc.search(), nullptr) << sc.id;
+    EXPECT_EQ(sc.id.substr(sc.id.size() - 5), "/best");
+    ++requests;
+  }
+  EXPECT_EQ(requests, 70u);  // 7 models x 10 node counts
+  const std::string all = catalog().path("studies", "seed_finetune_search");
+  const study::plan::Study listed = test::plan_study(read_text(all), all);
+  EXPECT_EQ(listed.scenarios.size(), 528u + 387u + 220u);  // docs/gpu-time-model.md, section 9
+  for (const auto& sc : listed.scenarios) ASSERT_NE(sc.gpu_strategy(), nullptr) << sc.id;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -260,10 +319,11 @@ TEST(GpuSparsity, UnstructuredIsDenseOnGpusAndTwoFourIsLessThanTwiceFaster) {
 
 TEST(GpuSparsity, TheSparsityStudyShowsTheWaferSpeedUpAndNoneOnUnstructuredGpus) {
   const std::string path = catalog().path("studies", "seed_sparsity");
-  const study::Study st = study::load_study(read_text(path), path, catalog());
-  std::map<std::string, study::ScenarioRow> rows;
-  for (const auto& sc : st.scenarios) rows.emplace(sc.id, study::evaluate(st, sc).row);
-  auto days = [&](const std::string& id) { return rows.at(id).number("time_to_train_s"); };
+  const study::plan::Study st = test::plan_study(read_text(path), path);
+  namespace col = study::schema::scenarios;
+  std::map<std::string, col::Row> rows;
+  for (const auto& sc : st.scenarios) rows.emplace(sc.id, study::run::evaluate(st, sc).row);
+  auto days = [&](const std::string& id) { return rows.at(id).number(col::time_to_train_s); };
   const double wafer_dense = days("cerebras-gpt-1.3b@cs-2x1/weight-streaming");
   const double wafer_half = days("cerebras-gpt-1.3b@cs-2x1/weight-streaming+sparse50");
   const double gpu_dense = days("cerebras-gpt-1.3b@dgx-a100-80gbx1/zero3+mb2");
@@ -272,9 +332,9 @@ TEST(GpuSparsity, TheSparsityStudyShowsTheWaferSpeedUpAndNoneOnUnstructuredGpus)
   const double two_four = gpu_dense / days("cerebras-gpt-1.3b@dgx-a100-80gbx1/zero3+mb2+sparse2:4");
   EXPECT_GT(two_four, 1.05);
   EXPECT_LT(two_four, 2.0);
-  EXPECT_DOUBLE_EQ(rows.at("cerebras-gpt-1.3b@dgx-a100-80gbx1/zero3+mb2+sparse50").number("sparsity"), 0.5);
+  EXPECT_DOUBLE_EQ(rows.at("cerebras-gpt-1.3b@dgx-a100-80gbx1/zero3+mb2+sparse50").number(col::sparsity), 0.5);
   bool stated = false;
-  for (const auto& a : st.assumptions) stated = stated || a.find("GPU sparse<P> (unstructured weight sparsity) is computed as dense") == 0;
+  for (const auto& a : st.method_notes) stated = stated || a.find("GPU sparse<P> (unstructured weight sparsity) is computed as dense") == 0;
   EXPECT_TRUE(stated);
 }
 

@@ -8,12 +8,13 @@
 #include "gpu/collective_cost.hpp"
 #include "gpu/memory_plan.hpp"
 #include "gpu/op_cost.hpp"
+#include "gpu/program_builder.hpp"
 #include "gpu/search.hpp"
 #include "gpu/step_program.hpp"
 #include "gpu/time_model.hpp"
 #include "io/file_source.hpp"
 #include "sim/shared_server.hpp"
-#include "study/catalog.hpp"
+#include "study/plan/catalog.hpp"
 #include "test_catalog.hpp"
 
 namespace {
@@ -59,7 +60,7 @@ TEST(OpCost, MatmulFlopsMatchMegatronFormulaForFourHFfn) {
   const auto& m = catalog().model("megatron-1.7b");
   const double l = 24, h = 2304, s = 2048, v = 51200;
   const double megatron_formula = 96.0 * s * l * h * h * (1 + s / (6 * h) + v / (16 * l * h));
-  EXPECT_NEAR(gpu::matmul_flops_per_sequence(m, 2048, true) / megatron_formula, 1.0, 1e-12);
+  EXPECT_NEAR(model::matmul_flops_per_sequence(m, 2048, true) / megatron_formula, 1.0, 1e-12);
 }
 
 TEST(CollectiveCost, RingFormulasAndTopology) {

@@ -5,7 +5,7 @@
 
 #include "gpu/memory_plan.hpp"
 #include "io/file_source.hpp"
-#include "study/catalog.hpp"
+#include "study/plan/catalog.hpp"
 #include "test_catalog.hpp"
 
 using namespace wb;

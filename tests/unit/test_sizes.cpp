@@ -1,4 +1,4 @@
-// Extreme sizes (issue 8): a 1T-parameter model, 100,000 GPUs, 2,048 wafers, a 128k sequence.
+// Extreme sizes: a 1T-parameter model, 100,000 GPUs, 2,048 wafers, a 128k sequence.
 // Every count must be exact (no int overflow), every byte and FLOP figure finite and positive,
 // and each figure must scale as its formula says (no silent saturation or wrap-around).
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 
 #include "gpu/memory_plan.hpp"
 #include "io/file_source.hpp"
-#include "study/catalog.hpp"
+#include "study/plan/catalog.hpp"
 #include "wafer/cycle_model.hpp"
 #include "wafer/wafer_strategy.hpp"
 #include "wafer/wafer_training.hpp"

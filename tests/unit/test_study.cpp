@@ -1,15 +1,19 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "io/error.hpp"
 #include "io/file_source.hpp"
-#include "study/columns.hpp"
-#include "study/reference.hpp"
-#include "study/runner.hpp"
-#include "study/study.hpp"
+#include "study/plan/study.hpp"
+#include "study/run/dealing.hpp"
+#include "study/schema/reference.hpp"
+#include "study/schema/fabric.hpp"
+#include "study/schema/scenarios.hpp"
+#include "study/schema/timeline.hpp"
+#include "study/schema/wafer_layers.hpp"
 #include "test_catalog.hpp"
 
 using namespace wb;
@@ -20,7 +24,7 @@ using test::catalog;
 
 std::string error_of(const std::string& text) {
   try {
-    study::load_study(text, "s.yaml", catalog());
+    test::plan_study(text, "s.yaml");
   } catch (const io::InputError& e) {
     return e.what();
   }
@@ -45,7 +49,7 @@ references:
 }  // namespace
 
 TEST(Study, ExpandsTheCartesianProductInOrder) {
-  const auto st = study::load_study(kStudy, "inputs/studies/demo.yaml", catalog());
+  const auto st = test::plan_study(kStudy, "inputs/studies/demo.yaml");
   EXPECT_EQ(st.name, "demo");
   ASSERT_EQ(st.scenarios.size(), 8u);
   EXPECT_EQ(st.scenarios[0].id, "cerebras-gpt-111m@dgx-a100-40gbx1/zero1+mb1");
@@ -75,15 +79,18 @@ TEST(Study, ErrorsPointAtTheLineToFix) {
             std::string::npos);
   EXPECT_NE(error_of(std::string(s).replace(s.find("dgx-a100-40gb\n"), 13, "cs-2")).find("is a wafer system"),
             std::string::npos);
-  // tp3 cannot divide 8 GPUs: caught at expansion on every rank alike.
-  EXPECT_NE(error_of(std::string(s).replace(s.find("zero1+mb1,"), 9, "zero1+tp3")).find("cannot be split"), std::string::npos);
+  // tp3 cannot divide 8 GPUs: caught when the plan is checked, on every rank alike (the study
+  // without its references, which name the layout the change removes).
+  const std::string sweeps = s.substr(0, s.find("references:"));
+  EXPECT_NE(error_of(std::string(sweeps).replace(sweeps.find("zero1+mb1,"), 9, "zero1+tp3")).find("cannot be split"),
+            std::string::npos);
 }
 
 TEST(Study, BlocksCoverEveryScenarioOnce) {
   for (int ranks : {1, 2, 3, 7}) {
     std::int64_t next = 0;
     for (int r = 0; r < ranks; ++r) {
-      const auto [first, count] = study::block_of(10, r, ranks);
+      const auto [first, count] = study::run::block_of(10, r, ranks);
       EXPECT_EQ(first, next);
       next += count;
     }
@@ -92,31 +99,37 @@ TEST(Study, BlocksCoverEveryScenarioOnce) {
 }
 
 TEST(Study, ReferenceComparisons) {
-  study::Reference r;
-  r.published = 100;
-  r.tolerance = 0.1;
-  EXPECT_TRUE(study::reference_passes(r, 109));
-  EXPECT_FALSE(study::reference_passes(r, 111));
-  r.compare = study::Compare::at_least;
-  EXPECT_TRUE(study::reference_passes(r, 1000));
-  EXPECT_FALSE(study::reference_passes(r, 80));
-  r.published = 0;
-  r.tolerance = 0;
-  r.compare = study::Compare::within;
-  EXPECT_TRUE(study::reference_passes(r, 0));
-  EXPECT_FALSE(study::reference_passes(r, 1));
-  EXPECT_NEAR(study::relative_error(100, 90), -0.1, 1e-12);
+  namespace rc = study::schema::reference;
+  EXPECT_TRUE(rc::passes(100, rc::Compare::within, 0.1, 109));
+  EXPECT_FALSE(rc::passes(100, rc::Compare::within, 0.1, 111));
+  EXPECT_TRUE(rc::passes(100, rc::Compare::at_least, 0.1, 1000));
+  EXPECT_FALSE(rc::passes(100, rc::Compare::at_least, 0.1, 80));
+  EXPECT_TRUE(rc::passes(0, rc::Compare::within, 0, 0));
+  EXPECT_FALSE(rc::passes(0, rc::Compare::within, 0, 1));
+  EXPECT_FALSE(rc::passes(100, rc::Compare::at_most, 0.1, std::nan("")));
+  EXPECT_NEAR(rc::relative_error_of(100, 90), -0.1, 1e-12);
 }
 
-// docs/results.md documents every /scenarios column.
+// docs/results.md documents every table and column a result file can hold, with the units the
+// declarations derive.
 TEST(Study, ResultsSchemaIsDocumented) {
   std::ifstream in(WB_TEST_SOURCE_DIR "/docs/results.md");
   ASSERT_TRUE(in) << "docs/results.md is missing";
   std::stringstream ss;
   ss << in.rdbuf();
   const std::string doc = ss.str();
-  for (const auto& c : study::scenario_columns())
-    EXPECT_NE(doc.find(std::string("`") + c.name + "`"), std::string::npos) << c.name << " is not in docs/results.md";
+  namespace schema = study::schema;
+  for (const schema::TableSpec* t : {&schema::scenarios::table(), &schema::reference::table(), &schema::timeline::table(),
+                                     &schema::wafer_layers::table(), &schema::fabric::table(),
+                                     &schema::fabric_heatmap::table()}) {
+    EXPECT_NE(doc.find("`" + t->path() + "`"), std::string::npos) << t->path() << " is not in docs/results.md";
+    std::set<std::string> names;
+    for (const auto* c : t->columns()) {
+      EXPECT_TRUE(names.insert(c->name).second) << t->path() << " declares " << c->name << " twice";
+      EXPECT_NE(doc.find(std::string("`") + c->name + "`"), std::string::npos) << c->name << " is not in docs/results.md";
+      EXPECT_EQ(schema::unit_from_string(c->units()), c->unit) << c->name;
+    }
+  }
 }
 
 TEST(Study, EveryBundledStudyLoads) {
@@ -124,7 +137,7 @@ TEST(Study, EveryBundledStudyLoads) {
     io::LocalFiles files;
     const auto text = files.read(catalog().path("studies", name));
     ASSERT_TRUE(text);
-    EXPECT_NO_THROW(study::load_study(*text, catalog().path("studies", name), catalog())) << name;
+    EXPECT_NO_THROW(test::plan_study(*text, catalog().path("studies", name))) << name;
   }
 }
 

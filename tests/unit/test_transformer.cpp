@@ -1,8 +1,9 @@
 #include <gtest/gtest.h>
 
 #include "io/file_source.hpp"
+#include "model/training_run.hpp"
 #include "model/transformer.hpp"
-#include "study/catalog.hpp"
+#include "study/plan/catalog.hpp"
 #include "test_catalog.hpp"
 
 using namespace wb;
@@ -77,6 +78,22 @@ TEST(Transformer, FlopConventionsAgreeWhereTheyShould) {
   EXPECT_NEAR(six_n / meg, 1.0, 0.10);
   // Forward is a third of training in Chinchilla counting.
   EXPECT_DOUBLE_EQ(model::forward_flops_per_sequence(m, 2048) * 3.0 / 2048.0, chin);
+}
+
+// One count of the tokens a run trains on, for GPUs and wafers alike: the workload's, else the
+// published run's steps x batch x sequence (the model card's token column is rounded).
+TEST(Transformer, TokensToTrainCountTheStepsOfThePublishedRun) {
+  const auto& m = catalog().model("cerebras-gpt-13b");
+  model::Workload w;
+  EXPECT_EQ(m.train_tokens, 2.57e11);
+  EXPECT_EQ(model::tokens_to_train(m, w), 174335.0 * 720.0 * 2048.0);
+  w.tokens = 1e9;
+  EXPECT_EQ(model::tokens_to_train(m, w), 1e9);
+  model::TransformerConfig card_only = m;
+  card_only.train_steps = 0;
+  EXPECT_EQ(model::tokens_to_train(card_only, {}), 2.57e11);
+  card_only.train_tokens = 0;
+  EXPECT_EQ(model::tokens_to_train(card_only, {}), 0.0);
 }
 
 TEST(Transformer, ChinchillaCountsByHand) {

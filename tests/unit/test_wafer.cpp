@@ -10,9 +10,9 @@
 
 #include "io/error.hpp"
 #include "io/file_source.hpp"
-#include "study/catalog.hpp"
-#include "study/evaluate.hpp"
-#include "study/study.hpp"
+#include "study/plan/catalog.hpp"
+#include "study/run/evaluator.hpp"
+#include "study/plan/study.hpp"
 #include "wafer/fc_network.hpp"
 #include "wafer/wafer_training.hpp"
 #include "test_catalog.hpp"
@@ -48,7 +48,7 @@ double sum_rows(const wafer::WaferStep& st) {
 
 std::string error_of(const std::string& text) {
   try {
-    study::load_study(text, "s.yaml", catalog());
+    test::plan_study(text, "s.yaml");
   } catch (const io::InputError& e) {
     return e.what();
   }
@@ -279,41 +279,56 @@ references:
   - {ratio: {numerator: cerebras-gpt-1.3b@cs-2x1/weight-streaming, denominator: [cerebras-gpt-1.3b@cs-2x4/weight-streaming]}, metric: time_to_train_s, published: 4, tolerance: 10%, source: y}
   - {scenario: cerebras-gpt-111m@cs-2x1/weight-streaming, within_time: 1h, metric: train_tokens, published: 1e9, tolerance: 10%, source: z}
 )";
-  const auto st = study::load_study(base, "demo.yaml", catalog());
+  const auto st = test::plan_study(base, "demo.yaml");
   ASSERT_EQ(st.scenarios.size(), 8u);
   EXPECT_EQ(st.scenarios[0].id, "cerebras-gpt-111m@cs-2x1/weight-streaming");
   EXPECT_EQ(st.scenarios[1].id, "cerebras-gpt-111m@cs-2x1/auto+sparse50");
   ASSERT_EQ(st.references.size(), 3u);
   EXPECT_EQ(st.references[0].scenario_index, 0);  // the within_time one (scenario 0) sorts first
-  EXPECT_EQ(st.references[1].aggregate, study::Aggregate::sum);
+  EXPECT_EQ(st.references[1].aggregate, study::plan::Aggregate::sum);
   EXPECT_EQ(st.references[1].scenario_id, "both");
   EXPECT_EQ(st.references[1].scenario_index, 6);
-  EXPECT_EQ(st.references[2].aggregate, study::Aggregate::ratio);
+  EXPECT_EQ(st.references[2].aggregate, study::plan::Aggregate::ratio);
   EXPECT_DOUBLE_EQ(st.references[2].published, 4.0);
 
   // One evaluation: the row and its per-layer rows agree.
-  const auto res = study::evaluate(st, st.scenarios[6]);
-  EXPECT_EQ(res.row.text("placement"), "weight-streaming");
-  EXPECT_EQ(res.row.number("systems"), 4);
-  EXPECT_EQ(res.row.number("fits"), 1);
+  const auto res = study::run::evaluate(st, st.scenarios[6]);
+  EXPECT_EQ(res.row.text(study::schema::scenarios::placement), "weight-streaming");
+  EXPECT_EQ(res.row.number(study::schema::scenarios::systems), 4);
+  EXPECT_EQ(res.row.number(study::schema::scenarios::fits), 1);
+  // MFU counts what a GPU row counts: the matrix products without recomputation.
+  {
+    namespace col = study::schema::scenarios;
+    const auto& m = catalog().model("cerebras-gpt-1.3b");
+    const double model_flops_per_s =
+        model::matmul_flops_per_sequence(m, 2048, false) * res.row.number(col::tokens_per_s) / 2048.0;
+    EXPECT_NEAR(res.row.number(col::mfu), model_flops_per_s / (4.0 * cs2().peak_fp16_dense_flops), 1e-12);
+  }
   // /wafer_layers adds up to the step with the SwarmX latency (4 systems: one tree level, down
   // and up) and the exposed MemoryX update.
   const auto& layers = res.tables.at("wafer_layers");
   double sum = 0;
   for (double t : layers.at("time_s").f64) sum += t;
-  EXPECT_NEAR(sum + 2.0 * cs2().swarmx->hop_latency_s + res.row.number("step_cpu_optimizer_s"),
-              res.row.number("step_time_s"), 1e-9);
+  EXPECT_NEAR(sum + 2.0 * cs2().swarmx->hop_latency_s + res.row.number(study::schema::scenarios::step_cpu_optimizer_s),
+              res.row.number(study::schema::scenarios::step_time_s), 1e-9);
   for (std::size_t i = 0; i < layers.rows(); ++i) EXPECT_EQ(layers.at("scenario_index").i64[i], 6);
-  EXPECT_EQ(res.row.number("sparsity"), 0.0);
-  EXPECT_EQ(study::evaluate(st, st.scenarios[7]).row.number("sparsity"), 0.5);
+  EXPECT_EQ(res.row.number(study::schema::scenarios::sparsity), 0.0);
+  EXPECT_EQ(study::run::evaluate(st, st.scenarios[7]).row.number(study::schema::scenarios::sparsity), 0.5);
 
   auto replaced = [&](const std::string& from, const std::string& to) {
     std::string s = base;
     s.replace(s.find(from), from.size(), to);
     return error_of(s);
   };
+  // The same without the references, which name scenarios the change removes: the references
+  // are read before each scenario is checked against its system.
+  auto replaced_sweeps = [&](const std::string& from, const std::string& to) {
+    std::string s = base.substr(0, base.find("references:"));
+    s.replace(s.find(from), from.size(), to);
+    return error_of(s);
+  };
   EXPECT_NE(replaced("auto+sparse50", "zero2").find("is a wafer system"), std::string::npos);
-  EXPECT_NE(replaced("counts: [1, 4]", "counts: [1, 400]").find("at most 192 systems"), std::string::npos);
+  EXPECT_NE(replaced_sweeps("counts: [1, 4]", "counts: [1, 400]").find("at most 192 systems"), std::string::npos);
   EXPECT_NE(replaced("auto+sparse50", "mb200").find("more than the 120 sequences"), std::string::npos);
   EXPECT_NE(replaced("task: train, seq_len: 2048", "task: infer, prompt_tokens: 8, output_tokens: 8")
                 .find("evaluated for training"),
@@ -323,10 +338,10 @@ references:
   EXPECT_NE(replaced("cerebras-gpt-111m@cs-2x1/weight-streaming, within_time", "cerebras-gpt-111m@cs-2x1/weight-streaming, label: q, within_time")
                 .find("label names a sum, min or ratio"),
             std::string::npos);
-  EXPECT_NE(replaced("models: [cerebras-gpt-111m, cerebras-gpt-1.3b]", "models: [jais-13b]").find("no published batch"),
+  EXPECT_NE(replaced_sweeps("models: [cerebras-gpt-111m, cerebras-gpt-1.3b]", "models: [jais-13b]").find("no published batch"),
             std::string::npos);
   // Weight streaming needs MemoryX, which the CS-1 does not have.
-  EXPECT_NE(replaced("systems: cs-2\n    counts: [1, 4]", "systems: cs-1\n    counts: 1").find("no MemoryX"),
+  EXPECT_NE(replaced_sweeps("systems: cs-2\n    counts: [1, 4]", "systems: cs-1\n    counts: 1").find("no MemoryX"),
             std::string::npos);
 }
 

@@ -11,8 +11,8 @@
 #include "io/error.hpp"
 #include "io/figure.hpp"
 #include "io/file_source.hpp"
-#include "study/catalog.hpp"
-#include "study/report.hpp"
+#include "study/plan/catalog.hpp"
+#include "study/record/report.hpp"
 #include "wafer/fc_network.hpp"
 
 namespace {
@@ -36,7 +36,7 @@ int run(const std::string& path, const std::string& inputs) {
   wb::io::check_schema_version(root);
   const std::string title = root.required("title").as_string();
   root.optional("description");
-  wb::study::Catalog catalog(inputs, files);
+  wb::study::plan::Catalog catalog(inputs, files);
   const auto& system = catalog.system(root.required("system"));
   if (!system.wafer()) root.fail("system must be a wafer system");
   wb::io::YamlMap net = root.required_map("network");
@@ -81,7 +81,7 @@ int run(const std::string& path, const std::string& inputs) {
   root.done();
   std::cout << title << " (" << system.name << ", " << fc.layers << " layers of " << fc.width << ", "
             << (fc.training ? "training" : "forward") << ")\n";
-  wb::study::print_aligned(std::cout, {"case", ">published", ">predicted", ">error", "tolerance", "check", "source"}, rows);
+  wb::study::record::print_aligned(std::cout, {"case", ">published", ">predicted", ">error", "tolerance", "check", "source"}, rows);
   std::cout << "Assumptions:\n";
   for (const auto& a : prov.assumptions()) std::cout << "  - " << path << ": " << a.substr(a.find(':') + 2) << "\n";
   for (const auto& a : system.wafer()->provenance.assumptions()) std::cout << "  - " << a << "\n";

@@ -1,0 +1,519 @@
+#include "gpu/program_builder.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <initializer_list>
+#include <vector>
+
+namespace wb::gpu {
+
+namespace {
+
+struct Unit {
+  bool forward;
+  std::int64_t micro;
+  std::int64_t chunk;
+};
+
+// Order of forward/backward units on one stage: 1F1B (Narayanan et al. SOSP'19 PipeDream-Flush,
+// as in Megatron-LM forward_backward_pipelining_without_interleaving) or the interleaved order
+// of forward_backward_pipelining_with_interleaving (SC'21 Sec. 2.2.2).
+std::vector<Unit> schedule(std::int64_t stage, std::int64_t pp, std::int64_t vp, std::int64_t micro) {
+  std::vector<Unit> out;
+  if (pp == 1) {
+    for (std::int64_t i = 0; i < micro; ++i) {
+      out.push_back({true, i, 0});
+      out.push_back({false, i, 0});
+    }
+    return out;
+  }
+  const std::int64_t total = micro * vp;
+  std::int64_t warmup = 0;
+  if (vp == 1) {
+    warmup = std::min(pp - stage - 1, micro);
+  } else {
+    warmup = micro == pp ? total : std::min(total, (pp - stage - 1) * 2 + (vp - 1) * pp);
+  }
+  auto unit_of = [&](std::int64_t k, bool forward) {
+    const std::int64_t group = pp * vp;
+    std::int64_t chunk = (k % group) / pp;
+    if (!forward) chunk = vp - 1 - chunk;
+    const std::int64_t mb = (k / group) * pp + k % pp;
+    return Unit{forward, vp == 1 ? k : mb, vp == 1 ? 0 : chunk};
+  };
+  for (std::int64_t k = 0; k < warmup; ++k) out.push_back(unit_of(k, true));
+  const std::int64_t steady = total - warmup;
+  for (std::int64_t i = 0; i < steady; ++i) {
+    out.push_back(unit_of(warmup + i, true));
+    out.push_back(unit_of(i, false));
+  }
+  for (std::int64_t i = steady; i < total; ++i) out.push_back(unit_of(i, false));
+  return out;
+}
+
+class TaskAdder {
+ public:
+  explicit TaskAdder(Program& p) : p_(p) {}
+  std::uint8_t phase = 0;  // stamped on every task added: 0 forward, 1 backward, 2 optimizer
+  std::uint32_t add(Task t, std::initializer_list<std::int64_t> deps) { return add_range(t, deps); }
+  std::uint32_t add(Task t, const std::vector<std::int64_t>& deps) { return add_range(t, deps); }
+  // Dependencies < 0 mean "none" and are skipped.
+  template <class Deps>
+  std::uint32_t add_range(Task t, const Deps& deps) {
+    t.dep_begin = static_cast<std::uint32_t>(p_.deps.size());
+    std::uint16_t n = 0;
+    for (std::int64_t d : deps)
+      if (d >= 0) {
+        p_.deps.push_back(static_cast<std::uint32_t>(d));
+        ++n;
+      }
+    t.dep_count = n;
+    t.phase = phase;
+    p_.tasks.push_back(t);
+    return static_cast<std::uint32_t>(p_.tasks.size() - 1);
+  }
+  std::uint32_t collective(Task t, GroupKind g, std::initializer_list<std::int64_t> deps) {
+    t.resource = Resource::collective;
+    t.group = g;
+    auto& list = p_.collective_task[static_cast<int>(g)];
+    t.tag = static_cast<std::int64_t>(list.size());
+    const std::uint32_t id = add(t, deps);
+    list.push_back(id);
+    return id;
+  }
+
+ private:
+  Program& p_;
+};
+
+Task compute_task(TaskKind k, SimTime d, std::uint8_t step) {
+  Task t;
+  t.kind = k;
+  t.duration = d;
+  t.stream = Stream::compute;
+  t.resource = Resource::local;
+  t.scales = true;
+  t.step = step;
+  return t;
+}
+
+// One stage's program, built step by step: forward units, backward units (gradient buckets
+// reduced as they fill), the reductions after the pipeline, the optimizer.
+class StageBuilder {
+ public:
+  StageBuilder(const StepSetup& st, std::int64_t stage);
+  Program build();
+
+ private:
+  void forward(const Unit& u);
+  void backward(const Unit& u);
+  void reduce_after_pipeline();
+  void optimizer();
+
+  std::int64_t compute(TaskKind k, SimTime d, std::initializer_list<std::int64_t> extra);
+  void tp_allreduce();
+  void emit_reduce(double elems, std::int64_t after);
+  void add_grads(double elems, bool reducing);
+  std::int64_t gather(double params);
+  std::int64_t receive(TaskKind kind, int direction, const Unit& u);
+  void send(TaskKind kind, int direction, const Unit& u, std::int64_t to, std::int64_t chunk);
+
+  const StepSetup& st_;
+  const Strategy& s_;
+  const FrameworkTime& ft_;
+  const FrameworkSpec& fw_;
+  const std::int64_t stage_, pp_, vp_, m_, chunks_;
+  const int zero_;
+  const bool tp_split_, multi_dp_, zero3_, recompute_full_, recompute_sel_;
+  const double dp_;
+  Program prog_;
+  TaskAdder b_{prog_};
+  // Which micro-batches reduce gradients, with which collective and bucket size.
+  double grad_bytes_ = 0, bucket_elems_ = 0, prefetch_modules_ = 1;
+  bool reduce_each_micro_ = false, reduce_last_micro_ = false, reduce_after_ = false;
+  Collective reduce_kind_ = Collective::all_reduce;
+  TaskKind reduce_task_kind_ = TaskKind::grad_allreduce;
+  // Across steps.
+  std::int64_t prev_step_update_ = -1;  // task the next step's first computation waits for
+  std::int64_t prev_cpu_ = -1;          // previous step's CPU optimizer (delayed update)
+  // Within a step.
+  std::int64_t step_ = 0;
+  std::uint8_t stp_ = 0;
+  std::int64_t last_compute_ = -1;
+  std::vector<std::int64_t> reductions_;  // reduce tasks of this step (and their host copies)
+  std::vector<std::int64_t> host_copies_;
+  double pending_grads_ = 0;
+  std::vector<std::int64_t> gather_issue_after_;  // compute tasks the ZeRO-3 prefetch window slides on
+};
+
+StageBuilder::StageBuilder(const StepSetup& st, std::int64_t stage)
+    : st_(st), s_(st.strategy), ft_(*st.framework->time), fw_(*st.framework), stage_(stage), pp_(st.pp), vp_(st.vp),
+      m_(st.grad_accum), chunks_(st.pp * st.vp), zero_(st.strategy.zero_stage), tp_split_(st.tp > 1),
+      multi_dp_(st.dp > 1), zero3_(st.strategy.zero_stage == 3),
+      recompute_full_(st.strategy.recompute == model::Recompute::full),
+      recompute_sel_(st.strategy.recompute == model::Recompute::selective), dp_(static_cast<double>(st.dp)) {
+  const bool pipelined = pp_ > 1;
+  const bool overlap_ddp = ft_.grad_reduce == GradReduce::overlapped ||
+                           (ft_.grad_reduce == GradReduce::overlapped_without_pipeline && !pipelined);
+  grad_bytes_ = zero_ == 0 ? ft_.grad_bytes_per_param : 2.0;  // ZeRO reduces fp16 gradients
+  if (multi_dp_) {
+    if (zero_ == 0) {
+      if (overlap_ddp) {
+        reduce_last_micro_ = true;
+        bucket_elems_ = fw_.ddp_bucket_bytes / grad_bytes_;
+      } else {
+        reduce_after_ = true;
+      }
+    } else if (ft_.grad_reduce == GradReduce::per_module) {
+      // PyTorch FSDP (Zhao et al. VLDB 2023, Sec. 3.3): each unit's gradients are
+      // reduce-scattered when its backward ends, in every micro-batch.
+      reduce_each_micro_ = true;
+      bucket_elems_ = st_.layer_params;
+    } else if (zero_ == 1) {
+      reduce_last_micro_ = true;
+      bucket_elems_ = fw_.reduce_bucket_elements;
+    } else {
+      reduce_each_micro_ = true;
+      bucket_elems_ = fw_.reduce_bucket_elements;
+    }
+  } else if (st_.offload) {
+    // One GPU with offload still copies each gradient bucket to the host as it is produced.
+    reduce_each_micro_ = true;
+    bucket_elems_ = fw_.reduce_bucket_elements;
+  }
+  if (bucket_elems_ <= 0) bucket_elems_ = 1e30;
+  reduce_kind_ = zero_ == 0 ? Collective::all_reduce : Collective::reduce_scatter;
+  reduce_task_kind_ = zero_ == 0 ? TaskKind::grad_allreduce : TaskKind::grad_reduce;
+  // ZeRO-3 prefetches up to the window DeepSpeed allows (stage3_prefetch_bucket_size, at least
+  // the next module).
+  prefetch_modules_ = std::max(1.0, std::floor(fw_.prefetch_bucket_elements / std::max(1.0, st_.layer_params)));
+}
+
+Program StageBuilder::build() {
+  for (step_ = 0; step_ < st_.steps; ++step_) {
+    stp_ = static_cast<std::uint8_t>(step_);
+    last_compute_ = -1;
+    reductions_.clear();
+    host_copies_.clear();
+    pending_grads_ = 0;
+    gather_issue_after_.clear();
+    b_.phase = 0;
+    if (st_.overhead > 0) compute(TaskKind::overhead, st_.overhead, {});
+    for (const Unit& u : schedule(stage_, pp_, vp_, m_)) {
+      if (u.forward) forward(u);
+      else backward(u);
+    }
+    reduce_after_pipeline();
+    optimizer();
+  }
+  prog_.finish();
+  return std::move(prog_);
+}
+
+std::int64_t StageBuilder::compute(TaskKind k, SimTime d, std::initializer_list<std::int64_t> extra) {
+  std::vector<std::int64_t> deps(extra);
+  if (last_compute_ < 0 && step_ > 0) deps.push_back(prev_step_update_);
+  const std::int64_t id = b_.add(compute_task(k, d, stp_), deps);
+  last_compute_ = id;
+  return id;
+}
+
+void StageBuilder::tp_allreduce() {
+  if (!tp_split_) return;
+  Task t;
+  t.kind = TaskKind::tp_allreduce;
+  t.duration = st_.tp_allreduce;
+  t.coll = Collective::all_reduce;
+  t.work = st_.tp_allreduce_bytes;
+  t.stream = Stream::tp;
+  t.step = stp_;
+  const std::int64_t id = b_.collective(t, GroupKind::tp, {last_compute_});
+  // The next kernels consume the all-reduced activations.
+  Task wait = compute_task(TaskKind::tp_allreduce, 0, stp_);
+  wait.scales = false;
+  last_compute_ = b_.add(wait, {id});
+}
+
+// Gradient buckets: a reduction (and, with offload, the copy of this rank's partition to the
+// host) each time a bucket fills during a reducing backward pass.
+void StageBuilder::emit_reduce(double elems, std::int64_t after) {
+  if (elems <= 0) return;
+  std::int64_t red = after;
+  if (multi_dp_) {
+    Task t;
+    t.kind = reduce_task_kind_;
+    t.stream = Stream::comm;
+    t.step = stp_;
+    t.duration = duration_ps(collective_time(reduce_kind_, elems * grad_bytes_, st_.dp_shape, st_.fabric));
+    t.coll = reduce_kind_;
+    t.work = elems * grad_bytes_;
+    red = b_.collective(t, GroupKind::dp, {after});
+    reductions_.push_back(red);
+  }
+  if (s_.offload_optimizer) {
+    Task c;
+    c.kind = TaskKind::d2h_grads;
+    c.stream = Stream::pcie;
+    c.resource = Resource::pcie;
+    c.to_host = true;
+    c.step = stp_;
+    c.work = elems / dp_ * ft_.offload_grad_bytes_per_param;
+    // With the delayed update the host gradient buffer is free only once the previous step's
+    // CPU-Adam has read it.
+    host_copies_.push_back(b_.add(c, {red, prev_cpu_}));
+  }
+}
+
+void StageBuilder::add_grads(double elems, bool reducing) {
+  if (!reducing) return;
+  pending_grads_ += elems;
+  while (pending_grads_ >= bucket_elems_) {
+    emit_reduce(bucket_elems_, last_compute_);
+    pending_grads_ -= bucket_elems_;
+  }
+}
+
+// ZeRO-3: all-gather a module's parameters before it runs, within the prefetch window.
+std::int64_t StageBuilder::gather(double params) {
+  if (!zero3_ || !multi_dp_) {
+    if (zero3_ && s_.offload_params) {
+      Task h;
+      h.kind = TaskKind::h2d_params;
+      h.stream = Stream::pcie;
+      h.resource = Resource::pcie;
+      h.step = stp_;
+      h.work = 2.0 * params;
+      return b_.add(h, {});
+    }
+    return -1;
+  }
+  std::int64_t window = -1;
+  const auto k = static_cast<std::int64_t>(gather_issue_after_.size());
+  const auto ahead = static_cast<std::int64_t>(prefetch_modules_);
+  if (k >= ahead + 1) window = gather_issue_after_[static_cast<std::size_t>(k - ahead - 1)];
+  std::int64_t src = -1;
+  if (s_.offload_params) {
+    Task h;
+    h.kind = TaskKind::h2d_params;
+    h.stream = Stream::pcie;
+    h.resource = Resource::pcie;
+    h.step = stp_;
+    h.work = 2.0 * params / dp_;
+    src = b_.add(h, {window});
+  }
+  Task t;
+  t.kind = TaskKind::param_allgather;
+  t.stream = Stream::gather;
+  t.step = stp_;
+  t.duration = duration_ps(collective_time(Collective::all_gather, 2.0 * params, st_.dp_shape, st_.fabric));
+  t.coll = Collective::all_gather;
+  t.work = 2.0 * params;
+  return b_.collective(t, GroupKind::dp, {window, src});
+}
+
+std::int64_t StageBuilder::receive(TaskKind kind, int direction, const Unit& u) {
+  Task r;
+  r.kind = kind;
+  r.stream = Stream::p2p;
+  r.resource = Resource::recv;
+  r.step = stp_;
+  r.tag = message_tag(step_, direction, u.micro, u.chunk, m_, vp_);
+  return b_.add(r, {});
+}
+
+void StageBuilder::send(TaskKind kind, int direction, const Unit& u, std::int64_t to, std::int64_t chunk) {
+  const bool same = st_.node_of(st_.device_of(stage_, 0, 0)) == st_.node_of(st_.device_of(to, 0, 0));
+  Task snd;
+  snd.kind = kind;
+  snd.stream = Stream::p2p;
+  snd.resource = Resource::send;
+  snd.step = stp_;
+  snd.peer_stage = static_cast<std::int32_t>(to);
+  snd.duration = same ? st_.p2p_same_node : st_.p2p_cross_node;
+  snd.tag = message_tag(step_, direction, u.micro, chunk, m_, vp_);
+  b_.add(snd, {last_compute_});
+}
+
+void StageBuilder::forward(const Unit& u) {
+  const std::int64_t j = u.chunk * pp_ + stage_;  // virtual stage
+  const std::int64_t layers = st_.stage_layers[static_cast<std::size_t>(j)];
+  const bool first = j == 0, last = j == chunks_ - 1;
+  b_.phase = 0;
+  if (st_.micro_overhead > 0) {
+    const std::int64_t o = compute(TaskKind::overhead, st_.micro_overhead, {});
+    prog_.tasks[static_cast<std::size_t>(o)].scales = false;  // host time
+  }
+  std::int64_t recv = first ? -1 : receive(TaskKind::recv_act, 0, u);
+  if (first) {
+    const std::int64_t g = gather(st_.embedding_params);
+    compute(TaskKind::embed_fwd, st_.embed_fwd, {recv, g});
+    gather_issue_after_.push_back(last_compute_);
+  }
+  for (std::int64_t l = 0; l < layers; ++l) {
+    const std::int64_t g = gather(st_.layer_params);
+    if (tp_split_) {
+      compute(TaskKind::attn_fwd, st_.attn_fwd, {recv, g});
+      tp_allreduce();
+      compute(TaskKind::mlp_fwd, st_.mlp_fwd, {});
+      tp_allreduce();
+    } else {
+      compute(TaskKind::fwd, st_.attn_fwd + st_.mlp_fwd, {recv, g});
+    }
+    gather_issue_after_.push_back(last_compute_);
+    recv = -1;
+  }
+  if (last) {
+    compute(TaskKind::head_fwd, st_.head_fwd, {recv});
+  } else {
+    send(TaskKind::send_act, 0, u, (j + 1) % pp_, (j + 1) / pp_);
+  }
+}
+
+void StageBuilder::backward(const Unit& u) {
+  const std::int64_t j = u.chunk * pp_ + stage_;
+  const std::int64_t layers = st_.stage_layers[static_cast<std::size_t>(j)];
+  const bool first = j == 0, last = j == chunks_ - 1;
+  const bool reducing = reduce_each_micro_ || (reduce_last_micro_ && u.micro == m_ - 1);
+  b_.phase = 1;
+  std::int64_t recv = -1;
+  if (!last) {
+    recv = receive(TaskKind::recv_grad, 1, u);
+  } else {
+    const std::int64_t g = zero3_ && !st_.model->tied_embeddings ? gather(st_.head_params) : -1;
+    compute(TaskKind::head_bwd, st_.head_bwd, {g});
+    if (!st_.model->tied_embeddings || pp_ > 1) add_grads(st_.head_params, reducing);
+  }
+  for (std::int64_t l = 0; l < layers; ++l) {
+    const std::int64_t g = gather(st_.layer_params);
+    if (tp_split_) {
+      if (recompute_full_) {
+        compute(TaskKind::recompute, st_.attn_fwd, {recv, g});
+        tp_allreduce();
+        compute(TaskKind::recompute, st_.mlp_fwd, {});
+        tp_allreduce();
+        recv = -1;
+      }
+      compute(TaskKind::mlp_bwd, st_.mlp_bwd, {recv, recompute_full_ ? -1 : g});
+      tp_allreduce();
+      compute(TaskKind::attn_bwd, st_.attn_bwd + (recompute_sel_ ? st_.core_fwd : 0), {});
+      tp_allreduce();
+    } else {
+      SimTime d = st_.attn_bwd + st_.mlp_bwd;
+      if (recompute_full_) d += st_.attn_fwd + st_.mlp_fwd;
+      if (recompute_sel_) d += st_.core_fwd;
+      compute(TaskKind::bwd, d, {recv, g});
+    }
+    gather_issue_after_.push_back(last_compute_);
+    recv = -1;
+    add_grads(st_.layer_params, reducing);
+  }
+  if (first) {
+    compute(TaskKind::embed_bwd, st_.embed_bwd, {recv});
+    add_grads(st_.embedding_params, reducing);
+  } else {
+    send(TaskKind::send_grad, 1, u, (j - 1 + pp_) % pp_, (j - 1) / pp_);
+  }
+  // The last backward unit of a reducing micro-batch flushes the partial bucket.
+  const bool last_reducing_unit = reducing && (u.chunk == 0 || vp_ == 1) && (reduce_each_micro_ || u.micro == m_ - 1);
+  if (last_reducing_unit && pending_grads_ > 0) {
+    emit_reduce(pending_grads_, last_compute_);
+    pending_grads_ = 0;
+  }
+}
+
+void StageBuilder::reduce_after_pipeline() {
+  if (pending_grads_ > 0) {
+    emit_reduce(pending_grads_, last_compute_);
+    pending_grads_ = 0;
+  }
+  // Megatron's local DDP: one all-reduce of the stage's gradient buffer after the pipeline.
+  const double stage_params = st_.stage_params(stage_);
+  if (reduce_after_) {
+    Task t;
+    t.kind = TaskKind::grad_allreduce;
+    t.stream = Stream::comm;
+    t.step = stp_;
+    t.duration = duration_ps(collective_time(Collective::all_reduce, stage_params * grad_bytes_, st_.dp_shape, st_.fabric));
+    t.coll = Collective::all_reduce;
+    t.work = stage_params * grad_bytes_;
+    reductions_.push_back(b_.collective(t, GroupKind::dp, {last_compute_}));
+  }
+  // Tied embeddings across the pipeline: first and last stage all-reduce the word embedding
+  // gradient (Megatron-LM, SC'21 Sec. 2).
+  if (pp_ > 1 && st_.model->tied_embeddings && (stage_ == 0 || stage_ == pp_ - 1)) {
+    Task t;
+    t.kind = TaskKind::embed_allreduce;
+    t.stream = Stream::comm;
+    t.step = stp_;
+    const double emb = static_cast<double>(st_.model->vocab * st_.model->d_model) / static_cast<double>(st_.tp);
+    t.duration = duration_ps(collective_time(Collective::all_reduce, emb * grad_bytes_, st_.embed_shape, st_.fabric));
+    t.coll = Collective::all_reduce;
+    t.work = emb * grad_bytes_;
+    reductions_.push_back(b_.collective(t, GroupKind::embed, {last_compute_}));
+  }
+}
+
+void StageBuilder::optimizer() {
+  b_.phase = 2;
+  const double stage_params = st_.stage_params(stage_);
+  const double local_params = zero_ >= 1 ? stage_params / dp_ : stage_params;
+  std::vector<std::int64_t> ready = reductions_;
+  ready.insert(ready.end(), host_copies_.begin(), host_copies_.end());
+  ready.push_back(last_compute_);
+  std::int64_t update = -1;
+  if (s_.offload_optimizer) {
+    Task c;
+    c.kind = TaskKind::cpu_adam;
+    c.stream = Stream::cpu;
+    c.resource = Resource::cpu;
+    c.step = stp_;
+    c.work = local_params;
+    b_.add(c, ready);
+    // DeepSpeed's CPU-Adam copies each updated tile to the GPU while it updates the next.
+    Task h;
+    h.kind = TaskKind::h2d_params;
+    h.stream = Stream::pcie;
+    h.resource = Resource::pcie;
+    h.step = stp_;
+    h.work = 2.0 * local_params;
+    const std::int64_t h2d = b_.add(h, ready);
+    // The update ends at the later of the two: the join follows CPU-Adam on the cpu stream.
+    Task join = compute_task(TaskKind::cpu_adam, 0, stp_);
+    join.stream = Stream::cpu;
+    join.scales = false;
+    update = b_.add(join, {h2d});
+    prev_cpu_ = update;
+  } else {
+    Task a = compute_task(TaskKind::gpu_adam, 0, stp_);
+    const OpCost cost(st_.cluster.gpu, *st_.cluster.gpu.perf, ft_);
+    a.duration = duration_ps(cost.wall(gpu_adam(cost, local_params)));
+    update = b_.add(a, ready);
+    last_compute_ = update;
+  }
+  // ZeRO-1/2: every rank all-gathers the updated fp16 partitions (allgather_bucket_size).
+  if (zero_ >= 1 && zero_ <= 2 && multi_dp_) {
+    double left = stage_params;
+    std::int64_t prev = update;
+    while (left > 0) {
+      const double chunk = std::min(left, fw_.allgather_bucket_elements > 0 ? fw_.allgather_bucket_elements : left);
+      Task t;
+      t.kind = TaskKind::param_allgather;
+      t.stream = Stream::gather;
+      t.step = stp_;
+      t.duration = duration_ps(collective_time(Collective::all_gather, 2.0 * chunk, st_.dp_shape, st_.fabric));
+      t.coll = Collective::all_gather;
+      t.work = 2.0 * chunk;
+      prev = b_.collective(t, GroupKind::dp, {update});
+      left -= chunk;
+    }
+    update = prev;
+  }
+  // With the delayed update the next step runs on the previous parameters; otherwise it waits.
+  prev_step_update_ = s_.delayed_update ? last_compute_ : update;
+}
+
+}  // namespace
+
+Program build_program(const StepSetup& st, std::int64_t stage) { return StageBuilder(st, stage).build(); }
+
+}  // namespace wb::gpu

@@ -1,0 +1,248 @@
+#include "study/plan/sweeps.hpp"
+
+#include <cctype>
+#include <stdexcept>
+
+#include "gpu/memory_plan.hpp"
+#include "gpu/search.hpp"
+#include "gpu/step_program.hpp"
+
+namespace wb::study::plan {
+
+namespace {
+
+// `global_batch: published`: each model's published pre-training batch (its `training:` block).
+constexpr std::int64_t kPublishedBatch = -1;
+
+enum class SearchMode { none, all, best };
+
+model::Workload parse_workload(const io::YamlValue& value) {
+  io::YamlMap w(value);
+  model::Workload wl;
+  const io::YamlValue task = w.required("task");
+  const std::string t = task.as_string();
+  if (t == "train") wl.task = model::Task::train;
+  else if (t == "infer") wl.task = model::Task::infer;
+  else task.fail("unknown task '" + t + "'; expected train or infer");
+  if (wl.task == model::Task::train) {
+    wl.seq_len = w.required("seq_len").as_positive_int();
+    if (auto v = w.optional("global_batch"))
+      wl.global_batch = v->as_string() == "published" ? kPublishedBatch : v->as_positive_int();
+    if (auto v = w.optional("tokens")) wl.tokens = v->as_positive_quantity(io::Dim::count);
+  } else {
+    wl.prompt_tokens = w.required("prompt_tokens").as_positive_int();
+    wl.output_tokens = w.required("output_tokens").as_positive_int();
+    if (auto v = w.optional("batch")) wl.batch = v->as_positive_int();
+  }
+  w.done();
+  return wl;
+}
+
+// A sweep's `search:` (best or best-<tag>, all, true = all, false), else the study's
+// `search: true` (all). tag receives the id's strategy part of a best search.
+SearchMode sweep_search_mode(io::YamlMap& sweep, const Study& st, std::string& tag) {
+  tag = "best";
+  const SearchMode study_default = st.search ? SearchMode::all : SearchMode::none;
+  const auto v = sweep.optional("search");
+  if (!v) return study_default;
+  const std::string s = v->as_string();
+  SearchMode mode = SearchMode::none;
+  if (s == "best" || (s.size() > 5 && s.compare(0, 5, "best-") == 0)) mode = SearchMode::best;
+  else if (s == "all" || s == "true") mode = SearchMode::all;
+  else if (s == "false") mode = SearchMode::none;
+  else v->fail("unknown search '" + s + "'; expected best (the fastest layout; best-<tag> names its scenario .../best-<tag>), "
+               "all (every layout that fits) or false");
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+      v->fail("search: '" + s + "' names the scenario; use letters, digits, '-', '_' and '.'");
+  if (mode != SearchMode::none && st.kind != StudyKind::training) v->fail("the strategy search is for studies of kind training");
+  if (mode == SearchMode::best) tag = s;
+  return mode;
+}
+
+// What one model, system and count of a sweep share.
+struct Setting {
+  std::string sweep;
+  const model::TransformerConfig* model;
+  const System* system;
+  std::int64_t count;
+  const System* host;
+  model::Workload workload;
+  const gpu::FrameworkSpec* framework;
+  const io::YamlValue* count_value;
+  const io::YamlValue* workload_value;
+};
+
+class Expansion {
+ public:
+  Expansion(Study& st, std::map<std::string, std::int64_t>& by_id) : st_(st), by_id_(by_id) {}
+
+  // A spec of the setting with this layout, written at `layout_value`; duplicates fail there
+  // with `twice` appended (or are skipped when skip_duplicates).
+  void add(const Setting& s, Layout layout, const std::string& strategy_text, const io::YamlValue& layout_value,
+           const std::string& twice = "", bool skip_duplicates = false) {
+    ScenarioSpec sc;
+    sc.sweep = s.sweep;
+    sc.model = s.model;
+    sc.system = s.system;
+    sc.count = s.count;
+    sc.host = s.host;
+    sc.workload = s.workload;
+    sc.framework = s.framework;
+    sc.layout = std::move(layout);
+    sc.id = scenario_id(s.model->name, s.system->name, s.count, strategy_text);
+    sc.source = std::make_shared<const SpecSource>(SpecSource{*s.count_value, layout_value, *s.workload_value});
+    if (by_id_.count(sc.id)) {
+      if (skip_duplicates) return;
+      layout_value.fail("scenario " + sc.id + " appears twice in the study" + twice);
+    }
+    sc.index = static_cast<std::int64_t>(st_.scenarios.size());
+    by_id_[sc.id] = sc.index;
+    st_.scenarios.push_back(std::move(sc));
+  }
+
+ private:
+  Study& st_;
+  std::map<std::string, std::int64_t>& by_id_;
+};
+
+// `search: all`: every enumerated layout whose memory plan fits and whose step can be set up
+// (the layouts the search would time), one spec each, in enumeration order.
+void add_fitting_layouts(const Setting& s, Expansion& out) {
+  const gpu::ClusterSpec cluster = cluster_of(*s.system, s.count, s.host);
+  std::size_t added = 0;
+  for (const gpu::Strategy& strategy : gpu::enumerate_strategies(*s.model, cluster, s.workload)) {
+    try {
+      model::Workload w = s.workload;
+      if (!gpu::plan_memory(*s.model, cluster, strategy, w, *s.framework).fits()) continue;
+      gpu::make_step_setup(*s.model, cluster, strategy, s.workload, *s.framework, 0.0, 1);
+    } catch (const std::invalid_argument&) {
+      continue;  // e.g. a global batch the layout cannot split
+    }
+    out.add(s, strategy, strategy.canonical(), *s.count_value, "", true);
+    ++added;
+  }
+  if (added == 0)
+    s.count_value->fail("search: no strategy fits " + s.model->name + " on " + std::to_string(s.count) + " x " +
+                        s.system->name);
+}
+
+gpu::Strategy parse_gpu_strategy(const io::YamlValue& v) {
+  try {
+    return gpu::parse_strategy(v.as_string());
+  } catch (const std::invalid_argument& e) {
+    v.fail(e.what());
+  }
+}
+
+wafer::WaferStrategy parse_wafer_strategy(const io::YamlValue& v, const System& system) {
+  try {
+    return wafer::parse_wafer_strategy(v.as_string());
+  } catch (const std::invalid_argument& e) {
+    v.fail("'" + system.name + "' is a wafer system: " + e.what());
+  }
+}
+
+}  // namespace
+
+void expand_sweeps(const io::YamlValue& sweeps, Study& st, Catalog& catalog,
+                   const gpu::FrameworkSpec& default_framework, std::map<std::string, std::int64_t>& by_id) {
+  Expansion out(st, by_id);
+  for (const auto& sweep_value : sweeps.as_sequence()) {
+    io::YamlMap sw(sweep_value);
+    const std::string sweep_name = sw.required("name").as_string();
+    const auto models = sw.required("models").as_list();
+    const auto systems = sw.required("systems").as_list();
+    const io::YamlValue counts_value = sw.required("counts");
+    const auto counts = counts_value.as_list();
+    std::vector<io::YamlValue> strategies;
+    std::string best_tag;
+    const SearchMode search = sweep_search_mode(sw, st, best_tag);
+    if (search != SearchMode::none) {
+      if (auto sv = sw.optional("strategies")) sv->fail("a search sweep enumerates the strategies; remove `strategies`");
+    } else {
+      strategies = sw.required("strategies").as_list();
+    }
+    const System* host = nullptr;
+    if (auto h = sw.optional("host")) {
+      host = &catalog.system(*h);
+      if (host->kind != SystemKind::node) h->fail("host must name a node system (kind: node)");
+    }
+    const gpu::FrameworkSpec* framework = &default_framework;
+    if (auto f = sw.optional("framework")) framework = &catalog.framework(*f);
+    std::vector<const model::TransformerConfig*> model_specs;
+    for (const auto& m : models) model_specs.push_back(&catalog.model(m));
+    const io::YamlValue workload_value = sw.required("workload");
+    const model::Workload sweep_workload = parse_workload(workload_value);
+    sw.done();
+
+    for (std::size_t mi = 0; mi < models.size(); ++mi) {
+      const model::TransformerConfig* m = model_specs[mi];
+      model::Workload workload = sweep_workload;
+      if (workload.global_batch == kPublishedBatch) {
+        if (m->train_global_batch <= 0)
+          models[mi].fail("global_batch: published, but " + m->name + " has no published batch (training.global_batch)");
+        workload.global_batch = m->train_global_batch;
+      }
+      if (workload.task == model::Task::train && m->position == model::Position::learned &&
+          workload.seq_len > m->max_positions)
+        models[mi].fail("model has " + std::to_string(m->max_positions) + " learned positions, the workload asks for " +
+                        std::to_string(workload.seq_len));
+      for (const auto& sys_value : systems) {
+        const System& sys = catalog.system(sys_value);
+        if (host && sys.kind != SystemKind::gpu) sys_value.fail("host is only for bare GPU systems (kind: gpu)");
+        for (const auto& count_value : counts) {
+          const Setting s{sweep_name, m, &sys, count_value.as_positive_int(), host, workload, framework,
+                          &count_value, &workload_value};
+          if (search != SearchMode::none) {
+            if (sys.kind == SystemKind::wafer) sys_value.fail("the strategy search is for GPU systems; " + sys.name + " is a wafer system");
+            if (workload.task != model::Task::train) count_value.fail("a search needs workload.task: train");
+            if (search == SearchMode::all) add_fitting_layouts(s, out);
+            else out.add(s, SearchRequest{best_tag}, best_tag, count_value,
+                         "; name one search best-<tag> (scenario .../best-<tag>)");
+            continue;
+          }
+          for (const auto& strat_value : strategies) {
+            if (sys.kind == SystemKind::wafer) {
+              const wafer::WaferStrategy ws = parse_wafer_strategy(strat_value, sys);
+              out.add(s, ws, ws.canonical(), strat_value);
+            } else {
+              const gpu::Strategy gs = parse_gpu_strategy(strat_value);
+              out.add(s, gs, gs.canonical(), strat_value);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+const io::KeyTable& sweep_keys() {
+  using V = io::KeyValue;
+  using io::Dim;
+  static const io::KeyTable keys = {
+      {"name", V::text, Dim::count, true, "the sweep's name (the sweep column; {sweep: <name>} in references)"},
+      {"models", V::list, Dim::count, true, "model file stems"},
+      {"systems", V::list, Dim::count, true, "system file stems (GPUs, nodes or wafer systems)"},
+      {"counts", V::list, Dim::count, true, "how many of each system: GPUs, nodes or wafer systems"},
+      {"strategies", V::list, Dim::count, false,
+       "strategies, words joined by + (`waferbench list strategies`); required unless the sweep searches"},
+      {"search", V::word, Dim::count, false,
+       "best (one scenario .../best, the fastest layout, searched when evaluated; best-<tag> names it), "
+       "all (every layout that fits) or false; default the study's search"},
+      {"host", V::word, Dim::count, false, "node system hosting bare GPUs (host memory, PCIe, CPU)"},
+      {"framework", V::word, Dim::count, false, "framework file stem; default the study's"},
+      {"workload", V::block, Dim::count, true, "what is run"},
+      {"workload.task", V::word, Dim::count, true, "train or infer"},
+      {"workload.seq_len", V::integer, Dim::count, false, "training sequence length (required for train)"},
+      {"workload.global_batch", V::integer, Dim::count, false,
+       "sequences per optimizer step, or `published` (each model's); default: what the strategy gives"},
+      {"workload.tokens", V::quantity, Dim::count, false, "tokens to train on; default the model's published run"},
+      {"workload.prompt_tokens", V::integer, Dim::count, false, "inference prompt length (required for infer)"},
+      {"workload.output_tokens", V::integer, Dim::count, false, "inference tokens generated (required for infer)"},
+      {"workload.batch", V::integer, Dim::count, false, "inference sequences generated together (default 1)"},
+  };
+  return keys;
+}
+
+}  // namespace wb::study::plan

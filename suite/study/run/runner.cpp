@@ -1,0 +1,192 @@
+#include "study/run/runner.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <thread>
+
+#include "io/build_info.hpp"
+#include "io/file_source.hpp"
+#include "io/hdf5_file.hpp"
+#include "study/run/checkpoint.hpp"
+#include "study/run/dealing.hpp"
+#include "study/run/evaluator.hpp"
+#include "study/run/fabric_runner.hpp"
+#include "study/run/progress.hpp"
+#include "study/run/provenance.hpp"
+#include "study/run/reference_rows.hpp"
+#include "study/schema/reference.hpp"
+#include "study/schema/result_file.hpp"
+
+namespace wb::study::run {
+
+namespace {
+
+// What checkpoint records belong to: a resume with anything else is refused.
+std::string checkpoint_key(const plan::Study& study, const RunOptions& options) {
+  std::string key = std::string("waferbench ") + io::waferbench_version() + " " + io::git_commit() + "\nslice " +
+                    std::to_string(options.slice_index) + "/" + std::to_string(options.slice_count) + "\ncolumns";
+  for (const schema::ColumnSpec* c : schema::scenarios::table().columns()) key += std::string(" ") + c->name;
+  return key + "\nfabric_cache " + study.fabric_cache_path + "\n" + study.text;
+}
+
+// The notes of every rank's scenarios, in scenario order (ranks hold contiguous blocks), on every
+// rank. Collective.
+std::vector<std::string> gather_notes(MPI_Comm comm, const std::vector<std::string>& mine) {
+  int rank = 0, ranks = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &ranks);
+  std::vector<std::string> all;
+  for (int r = 0; r < ranks; ++r) {
+    std::string packed;
+    if (r == rank)
+      for (const auto& n : mine) packed += n + '\n';
+    std::int64_t size = static_cast<std::int64_t>(packed.size());
+    MPI_Bcast(&size, 1, MPI_INT64_T, r, comm);
+    packed.resize(static_cast<std::size_t>(size));
+    if (size > 0) MPI_Bcast(packed.data(), static_cast<int>(size), MPI_CHAR, r, comm);
+    for (std::size_t start = 0; start < packed.size();) {
+      const std::size_t end = packed.find('\n', start);
+      all.push_back(packed.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  return all;
+}
+
+}  // namespace
+
+void abort_job(MPI_Comm comm, const std::string& why) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  std::fprintf(stderr, "waferbench: error on rank %d: %s; ending the job\n", rank, why.c_str());
+  std::fflush(stderr);
+  MPI_Abort(comm, 1);
+  std::abort();  // MPI_Abort does not return; this keeps the promise if it did
+}
+
+RunSummary run_study(MPI_Comm comm, const plan::Study& study, const RunOptions& options) {
+  if (!study.validated)
+    throw std::logic_error("run_study: the study " + study.name + " has not been validated (run::validate)");
+  // A fabric case uses every rank at once (domain decomposition), not one scenario per rank.
+  if (study.kind == plan::StudyKind::fabric) return run_fabric_study(comm, study, options);
+  int rank = 0, ranks = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &ranks);
+  const std::int64_t n = static_cast<std::int64_t>(study.scenarios.size());
+
+  // Open the output first: an unwritable path fails before any work is done.
+  io::ResultFileWriter out(comm, options.output_path, options.overwrite);
+
+  if (options.slice_count < 1 || options.slice_index < 0 || options.slice_index >= options.slice_count)
+    throw std::invalid_argument("run_study: slice " + std::to_string(options.slice_index) + "/" +
+                                std::to_string(options.slice_count) + " is out of range");
+  const auto [slice_first, slice_size] = block_of(n, options.slice_index, options.slice_count);
+  const auto [block_first, count] = block_of(slice_size, rank, ranks);
+  const std::int64_t first = slice_first + block_first;
+  std::vector<Row> rows;
+  std::vector<std::string> notes;
+  rows.reserve(static_cast<std::size_t>(count));
+  const std::vector<std::string> groups = per_scenario_groups(study);
+  std::vector<io::Table> tables;
+  for (const auto& g : groups) tables.push_back(schema::per_scenario_table(g)->empty());
+  // Rank 0 decides (its stderr is the user's terminal); every rank must agree.
+  int progress_on = options.progress ? 1 : 0;
+  MPI_Bcast(&progress_on, 1, MPI_INT, 0, comm);
+  Progress progress(comm, slice_size, count, progress_on != 0);
+  // Evaluation is rank-local: a failure here is seen by this rank alone while the others go on
+  // to collective writes. Unwinding would run the writer's collective close and hang the job, so
+  // the job ends here, at once, with the rank and the reason.
+  const std::string partial_dir = options.output_path + ".partial";
+  int attempt = 0;
+  const std::map<std::int64_t, std::string> saved = open_checkpoints(
+      comm, partial_dir, checkpoint_key(study, options), options.resume, options.overwrite, attempt);
+  install_stop_handlers();
+  std::int64_t reused = 0;
+  try {
+    CheckpointWriter checkpoint(partial_dir, attempt, rank, options.checkpoint_interval_s);
+    // Usually each rank evaluates its own block. In distributed studies (time: {distributed: true})
+    // every rank takes part in every scenario's simulation and the owner of its row keeps it.
+    const bool distributed = study.time.distributed;
+    const std::int64_t begin = distributed ? slice_first : first;
+    const std::int64_t end = distributed ? slice_first + slice_size : first + count;
+    for (std::int64_t index = begin; index < end; ++index) {
+      if (rank == options.inject_fault_rank) throw std::runtime_error("fault injected for testing (--inject-fault)");
+      const bool mine = index >= first && index < first + count;
+      const plan::ScenarioSpec& spec = study.scenarios[static_cast<std::size_t>(index)];
+      ScenarioResult result;
+      if (auto it = saved.find(index); it != saved.end()) {  // the same on every rank
+        if (!mine) continue;
+        result = decode_result(it->second, groups);
+        ++reused;
+      } else {
+        if (options.inject_delay_s > 0)
+          std::this_thread::sleep_for(std::chrono::duration<double>(options.inject_delay_s));
+        result = evaluate(study, spec, distributed ? comm : MPI_COMM_SELF);
+        if (!mine) continue;
+        checkpoint.add(index, encode_result(result, groups));
+      }
+      if (stop_requested()) {
+        // Slurm's time limit or Ctrl-C: keep what is done, say how to go on, leave at once (no
+        // collective: the other ranks got the signal too and leave the same way).
+        checkpoint.flush();
+        if (rank == 0)
+          std::fprintf(stderr, "waferbench: interrupted; finished scenarios are saved in %s; run the same command "
+                               "with --resume to complete the study\n", partial_dir.c_str());
+        std::fflush(stderr);
+        std::_Exit(143);
+      }
+      rows.push_back(std::move(result.row));
+      notes.insert(notes.end(), result.notes.begin(), result.notes.end());
+      for (std::size_t g = 0; g < groups.size(); ++g) {
+        auto it = result.tables.find(groups[g]);
+        if (it != result.tables.end()) schema::append_rows(tables[g], it->second);
+      }
+      progress.advance(index - first + 1);
+    }
+  } catch (const std::exception& e) {
+    abort_job(comm, e.what());
+  }
+  progress.finish();
+  std::int64_t reused_all = 0;
+  MPI_Reduce(&reused, &reused_all, 1, MPI_INT64_T, MPI_SUM, 0, comm);
+  if (rank == 0 && reused_all > 0)
+    std::fprintf(stderr, "waferbench: resumed: %lld of %lld scenarios taken from %s\n",
+                 static_cast<long long>(reused_all), static_cast<long long>(slice_size), partial_dir.c_str());
+
+  write_root_attributes(out, study, options, ranks, scenario_assumptions(study, gather_notes(comm, notes)));
+  if (options.slice_count > 1) out.attribute(schema::attr::study_scenarios, n);
+
+  out.write_table(schema::scenarios::table().path(), schema::scenarios::make_table(rows));
+  // A slice's references may aggregate scenarios of other slices (a ratio of GPU and wafer times):
+  // every rank evaluates those here too, so the slice's /reference equals the whole run's.
+  std::map<std::int64_t, Row> outside;
+  try {
+    for (const std::int64_t idx : aggregate_terms_outside(study, slice_first, slice_first + slice_size))
+      outside.emplace(idx, evaluate(study, study.scenarios[static_cast<std::size_t>(idx)]).row);
+  } catch (const std::exception& e) {
+    abort_job(comm, e.what());
+  }
+  out.write_table(schema::reference::table().path(),
+                  reference_table(study, first, rows, aggregate_predictions(comm, study, first, rows, outside)));
+  for (std::size_t g = 0; g < groups.size(); ++g) out.write_table("/" + groups[g], tables[g]);
+  out.commit();
+  // The result is in place: the checkpoints have served.
+  MPI_Barrier(comm);
+  if (rank == 0) {
+    std::error_code ec;
+    std::filesystem::remove_all(partial_dir, ec);
+  }
+
+  RunSummary summary;
+  summary.path = options.output_path;
+  summary.scenarios = slice_size;
+  for (const auto& ref : study.references)
+    if (ref.scenario_index >= slice_first && ref.scenario_index < slice_first + slice_size) summary.references++;
+  return summary;
+}
+
+}  // namespace wb::study::run
