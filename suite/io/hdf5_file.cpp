@@ -189,28 +189,34 @@ std::uint32_t global_crc32(MPI_Comm comm, const void* data, std::uint64_t n) {
 
 }  // namespace
 
+void ResultFileWriter::check_target(MPI_Comm comm, const std::string& path, bool overwrite) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  // Rank 0 checks the target and tells everyone, so all ranks fail (or go on) together.
+  std::string refusal;
+  if (rank == 0) {
+    std::error_code ec;
+    const fs::path p(path);
+    const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    if (fs::is_directory(p, ec))
+      refusal = path + ": is a directory; -o names the result file (e.g. " + (p / "study.h5").string() + ")";
+    else if (fs::exists(p, ec) && !overwrite)
+      refusal = path + ": result file exists; choose another -o path or pass --force to replace it";
+    else if (!fs::is_directory(dir, ec))
+      refusal = path + ": the directory does not exist";
+    else if (::access(dir.c_str(), W_OK | X_OK) != 0)
+      refusal = path + ": cannot write in " + dir.string() + ": " + std::strerror(errno);
+  }
+  broadcast_string(comm, refusal);
+  if (!refusal.empty()) throw IoError(refusal);
+}
+
 ResultFileWriter::ResultFileWriter(MPI_Comm comm, std::string path, bool overwrite)
     : comm_(comm), path_(std::move(path)) {
   quiet_hdf5();
   MPI_Comm_rank(comm_, &rank_);
   temp_ = path_ + ".tmp";
-  // Rank 0 checks the target and tells everyone, so all ranks fail (or go on) together.
-  std::string refusal;
-  if (rank_ == 0) {
-    std::error_code ec;
-    const fs::path p(path_);
-    const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-    if (fs::is_directory(p, ec))
-      refusal = path_ + ": is a directory; -o names the result file (e.g. " + (p / "study.h5").string() + ")";
-    else if (fs::exists(p, ec) && !overwrite)
-      refusal = path_ + ": result file exists; choose another -o path or pass --force to replace it";
-    else if (!fs::is_directory(dir, ec))
-      refusal = path_ + ": the directory does not exist";
-    else if (::access(dir.c_str(), W_OK | X_OK) != 0)
-      refusal = path_ + ": cannot write in " + dir.string() + ": " + std::strerror(errno);
-  }
-  broadcast_string(comm_, refusal);
-  if (!refusal.empty()) throw IoError(refusal);
+  check_target(comm_, path_, overwrite);
 
   try {
     Handle fapl(checked(H5Pcreate(H5P_FILE_ACCESS), "create a file access list"), H5Pclose);

@@ -34,6 +34,9 @@ class ResultFileWriter {
   // Fails (IoError, on every rank) when `path` is a directory, exists and overwrite is false, or
   // its directory cannot be written.
   ResultFileWriter(MPI_Comm comm, std::string path, bool overwrite);
+  // Collective: the same refusals without opening anything, for a run to meet them before its
+  // work rather than after.
+  static void check_target(MPI_Comm comm, const std::string& path, bool overwrite);
   ~ResultFileWriter();
   ResultFileWriter(const ResultFileWriter&) = delete;
   ResultFileWriter& operator=(const ResultFileWriter&) = delete;

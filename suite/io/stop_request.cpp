@@ -119,6 +119,14 @@ bool StopRequest::requested() {
   return false;
 }
 
+bool StopRequest::requested_everywhere() {
+  const int mine = stopped_ || g_signal != 0 ? 1 : 0;
+  int any = 0;
+  MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm_);
+  stopped_ = any != 0;
+  return stopped_;
+}
+
 bool StopRequest::agree() {
   const int mine = stopped_ || g_signal != 0 ? 1 : 0;
   int any = 0;

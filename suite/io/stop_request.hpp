@@ -29,6 +29,10 @@ class StopRequest {
   // rank's notice. Seeing its own signal first, a rank sends the notice to the others.
   bool requested();
 
+  // Collective, for loops whose every step takes all ranks (a simulation spread over them, a
+  // fabric case): whether any rank got a signal. All ranks then leave at the same step.
+  bool requested_everywhere();
+
   // Collective, once, after the loop: whether any rank stopped. Every notice is received
   // before it returns.
   bool agree();
