@@ -29,6 +29,7 @@
 #include "io/file_source.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/output_lock.hpp"
+#include "io/stop_request.hpp"
 #include "model/transformer.hpp"
 #include "study/plan/catalog.hpp"
 #include "study/record/compare_runs.hpp"
@@ -386,6 +387,9 @@ int main(int argc, char** argv) {
     Kokkos::ScopeGuard kokkos(kokkos_argc, kokkos_args.data());
     try {
       status = dispatch(static_cast<int>(app_args.size()) - 1, app_args.data());
+    } catch (const wb::io::Interrupted& e) {
+      // Stopped on a signal: the work done is saved and rank 0 has said how to go on.
+      status = e.status();
     } catch (const wb::io::InputError& e) {
       // Every rank parsed the same bytes and failed alike; one message is enough.
       if (g_rank == 0) std::cerr << "waferbench: error: " << e.what() << "\n";
