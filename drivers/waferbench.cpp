@@ -215,11 +215,12 @@ struct CompareArgs {
   std::string format = "text";
   double tolerance = 0;
   std::size_t max_rows = 200;
+  bool include_run_info = false;
 };
 
 // Every rank reads the two files (so all fail alike on a bad one); rank 0 prints.
 int cmd_compare(const CompareArgs& a) {
-  const wb::study::record::RunComparison c = wb::study::record::compare_runs(a.a, a.b, a.tolerance);
+  const wb::study::record::RunComparison c = wb::study::record::compare_runs(a.a, a.b, a.tolerance, a.include_run_info);
   if (g_rank == 0) {
     std::ostringstream os;
     wb::study::record::print_comparison(os, c, wb::study::record::parse_format(a.format), a.max_rows);
@@ -320,7 +321,7 @@ int dispatch(int argc, char** argv) {
       "compare",
       "Show what changed between two result files: scenarios matched by id, every metric that differs with its "
       "relative change, scenarios added or removed, reference checks, per-scenario tables.\n"
-      "Exit status: 0 no change, 3 changes found, 2 a file cannot be read.\n"
+      "Exit status: 0 no change, 3 changes found, 2 a file cannot be read, is damaged or is not a result file.\n"
       "Example: waferbench compare results/seed_memory.h5 new/seed_memory.h5 --tolerance 0.001");
   compare->add_option("a", compare_args.a, "Result file A (before)")->required();
   compare->add_option("b", compare_args.b, "Result file B (after)")->required();
@@ -330,6 +331,10 @@ int dispatch(int argc, char** argv) {
                       "Relative change below which numbers count as unchanged (default 0: exact)")
       ->check(CLI::NonNegativeNumber);
   compare->add_option("--max-rows", compare_args.max_rows, "Changes listed in text and Markdown (default 200)");
+  compare->add_flag("--include-run-info", compare_args.include_run_info,
+                    "Compare also what describes the runs rather than their results: the run attributes (ranks, "
+                    "time written, slices) and run-environment columns (wall times); left aside by default, so a "
+                    "resumed run compares as the same as an uninterrupted one (docs/results.md)");
 
   MergeArgs merge_args;
   auto* merge = app.add_subcommand(
