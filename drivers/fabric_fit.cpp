@@ -2,11 +2,12 @@
 //
 //   wb_fabric_fit inputs/studies/fabric_calibration_wse3.yaml --task-overhead 10:30 --read-cycles 1:3
 //
-// For every task_overhead in the range it simulates each case of the fabric study that has a
-// published cycle count (launch overhead 0), then chooses the launch_overhead that minimises the
-// largest relative error over the references marked for the fit (published.fit, default true),
-// and prints every reference's error. The last line names the best pair; the values go into the
-// `fabric_model:` block of the system file by hand, with this command as their source
+// For every (read_cycles, task_overhead) in the ranges it simulates each case of the fabric study
+// that has a published cycle count and compares the on-chip cycles (what the PE timers report: the
+// case's statistic, max or mean, without the host's launch and readback, which the timers do not
+// see) with it; it keeps the pair with the smallest largest relative error over the references
+// marked for the fit (published.fit, default true) and prints every reference's error. The values
+// go into the `fabric_model:` block of the system file by hand, with this command as their source
 // (docs/fabric-model.md). Queue depths are taken from the system file unchanged.
 #include <mpi.h>
 
@@ -28,25 +29,16 @@ namespace {
 struct Point {
   std::string name;
   double published;
-  double simulated;  // without launch overhead
+  double simulated;  // on-chip cycles (the case's statistic)
   bool fit;
 };
 
-// Launch overhead (whole cycles) minimising max |(sim + L - pub) / pub| over the fit points.
-std::pair<double, double> best_launch(const std::vector<Point>& pts) {
-  double lo = 0, hi = 0;
-  for (const auto& p : pts) hi = std::max(hi, p.published);
-  double best_l = 0, best_err = INFINITY;
-  for (double l = lo; l <= hi; l += 1.0) {
-    double worst = 0;
-    for (const auto& p : pts)
-      if (p.fit) worst = std::max(worst, std::fabs((p.simulated + l - p.published) / p.published));
-    if (worst < best_err) {
-      best_err = worst;
-      best_l = l;
-    }
-  }
-  return {best_l, best_err};
+// Largest |(simulated - published) / published| over the points marked for the fit.
+double max_fit_error(const std::vector<Point>& pts) {
+  double worst = 0;
+  for (const auto& p : pts)
+    if (p.fit) worst = std::max(worst, std::fabs((p.simulated - p.published) / p.published));
+  return worst;
 }
 
 int fit(const std::string& study_path, const std::string& inputs, int t_lo, int t_hi, int r_lo, int r_hi) {
@@ -59,7 +51,6 @@ int fit(const std::string& study_path, const std::string& inputs, int t_lo, int 
   const wb::study::plan::Study study = wb::study::plan::load_study(*text, study_path, catalog);
   double overall = INFINITY;
   int best_t = t_lo, best_r = r_lo;
-  double best_l = 0;
   for (int rc = r_lo; rc <= r_hi; ++rc)
   for (int t = t_lo; t <= t_hi; ++t) {
     std::vector<Point> pts;
@@ -69,29 +60,27 @@ int fit(const std::string& study_path, const std::string& inputs, int t_lo, int 
       wb::wafer::FabricModel model = chip.fabric;
       model.task_overhead = t;
       model.read_cycles = rc;
-      model.launch_overhead = 0;
       const auto r = wb::wafer::run_fabric_case(MPI_COMM_WORLD, c.spec, chip, model, false);
       pts.push_back({c.name, c.published->cycles,
-                     c.statistic == "mean" ? r.cycles_mean : static_cast<double>(r.cycles_max), c.published->fit});
+                     c.statistic == "mean" ? r.cycles_mean : r.cycles_max, c.published->fit});
     }
-    const auto [l, err] = best_launch(pts);
+    const double err = max_fit_error(pts);
     if (rank == 0) {
-      std::printf("read_cycles %d task_overhead %d launch_overhead %.0f: max fit error %.1f%%\n", rc, t, l, 100.0 * err);
+      std::printf("read_cycles %d task_overhead %d: max fit error %.1f%%\n", rc, t, 100.0 * err);
       for (const auto& p : pts)
-        std::printf("  %-40s published %8.0f  model %9.1f  error %+6.1f%%%s\n", p.name.c_str(), p.published, p.simulated + l,
-                    100.0 * (p.simulated + l - p.published) / p.published, p.fit ? "" : "  (not fitted)");
+        std::printf("  %-40s published %8.0f  model %9.1f  error %+6.1f%%%s\n", p.name.c_str(), p.published, p.simulated,
+                    100.0 * (p.simulated - p.published) / p.published, p.fit ? "" : "  (not fitted)");
       std::fflush(stdout);
     }
     if (err < overall) {
       overall = err;
       best_t = t;
       best_r = rc;
-      best_l = l;
     }
   }
   if (rank == 0)
-    std::printf("best: read_cycles %d, task_overhead %d, launch_overhead %.0f (max error over the fitted points %.1f%%)\n",
-                best_r, best_t, best_l, 100.0 * overall);
+    std::printf("best: read_cycles %d, task_overhead %d (max error over the fitted points %.1f%%)\n", best_r, best_t,
+                100.0 * overall);
   return 0;
 }
 
@@ -102,7 +91,7 @@ int main(int argc, char** argv) {
   int status = 0;
   {
     Kokkos::ScopeGuard kokkos(argc, argv);
-    CLI::App app{"Fits the fabric model's task and launch overheads to the published cycle counts of a fabric study."};
+    CLI::App app{"Fits the fabric model's task overhead and read cycles to the published cycle counts of a fabric study."};
     std::string study, inputs, range = "10:30", rrange = "1:1";
     app.add_option("study", study, "Fabric study with published cycle counts")->required();
     app.add_option("--task-overhead", range, "Range lo:hi of task_overhead values to try (default 10:30)");

@@ -19,6 +19,8 @@ named on stderr (with the reason under --verbose or --only). Figures (the file n
                     vs the number of wafer systems
   fabric_heatmap    busy share of every PE of the wafer fabric, per simulated case (--case picks
                     them), on a colour scale spanning the case's own range
+  fabric_kernels    on-chip cycles against the grid side P for each kernel (GEMV: chain,
+                    allreduce, meshgemv; GEMM: cannon, meshgemm, summa), one panel per size
   validation        relative error of every prediction against its published value
 
 Published markers are drawn only for reference rows that compare one scenario's value in the
@@ -33,6 +35,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.colors  # noqa: E402
+import matplotlib.lines  # noqa: E402
 import matplotlib.patches  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
@@ -663,6 +666,63 @@ def fabric_heatmap(res, opts):
     return fig
 
 
+KERNEL_ORDER = ["chain", "allreduce", "meshgemv", "cannon", "meshgemm", "summa", "weight-streaming"]
+
+
+def fabric_kernels(res, opts):
+    """On-chip cycles (/fabric `cycles`, the case's statistic) against the side P of a square PE
+    grid, one line per kernel, one panel per operation and size (GEMV y[1, N] = x W[N, N]; GEMM
+    with M = K = N): how each kernel's cost grows with the grid it is spread over. Only kernels
+    with at least two grid sizes of one shape are drawn; both axes are logarithmic."""
+    fab = res.table("fabric")
+    if not len(fab.get("case", [])):
+        raise NoData("no /fabric rows (a fabric study writes them)")
+    n = len(fab["case"])
+    batch = fab["batch"] if "batch" in fab else np.ones(n, dtype=int)
+    series = {}
+    for i in range(n):
+        if int(fab["p_rows"][i]) != int(fab["p_cols"][i]):
+            continue
+        op = "GEMV" if int(batch[i]) == 1 else "GEMM"
+        key = (op, int(fab["m"][i]), int(fab["n"][i]), int(batch[i]))
+        series.setdefault(key, {}).setdefault(str(fab["mapping"][i]), []).append((int(fab["p_rows"][i]), float(fab["cycles"][i])))
+    panels_ = {k: {m: sorted(v) for m, v in lines.items() if len({p for p, _ in v}) >= 2} for k, lines in series.items()}
+    panels_ = {k: v for k, v in panels_.items() if v}
+    if not panels_:
+        raise NoData("no kernel has cases on two or more square grids of one shape")
+    keys = sorted(panels_, key=lambda k: (k[0] != "GEMV", k[1], k[2], k[3]))
+    cols = min(len(keys), 4)
+    rows = (len(keys) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows), squeeze=False)
+    kernels = [k for k in KERNEL_ORDER if any(k in panels_[key] for key in keys)]
+    kernels += sorted({m for key in keys for m in panels_[key]} - set(kernels))
+    styles = dict(zip(kernels, distinct_styles(len(kernels))))
+    for ax, key in zip(axes.flat, keys):
+        op, m, nn, b = key
+        for kernel in kernels:
+            pts = panels_[key].get(kernel)
+            if not pts:
+                continue
+            colour, marker = styles[kernel]
+            ax.plot([p for p, _ in pts], [c for _, c in pts], marker=marker, color=colour, label=kernel)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xticks(sorted({p for pts in panels_[key].values() for p, _ in pts}))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.set_title(f"{op} {m}x{nn}" + (f", batch {b}" if op == "GEMM" and b != m else ""), fontsize=9)
+        ax.set_xlabel("grid side P (P x P PEs)")
+        ax.set_ylabel("on-chip cycles")
+        ax.grid(True, which="both", alpha=0.3)
+    for ax in list(axes.flat)[len(keys):]:
+        ax.set_visible(False)
+    handles = [matplotlib.lines.Line2D([], [], color=styles[k][0], marker=styles[k][1], label=k) for k in kernels]
+    fig.tight_layout(rect=(0, 0, 0.86, 0.93))
+    fig.legend(handles=handles, loc="center right", fontsize=8, title="kernel", title_fontsize=8)
+    suptitle(fig, f"{title_of(res)}\non-chip cycles against the PE grid, per kernel")
+    return fig
+
+
 # ----------------------------------------------------------------------------------------------
 # Validation
 
@@ -754,7 +814,8 @@ def validation(results, opts):
     return fig
 
 
-FIGURES = [memory, memory_breakdown, time_to_train, step_breakdown, timeline, scaling, fabric_heatmap, validation]
+FIGURES = [memory, memory_breakdown, time_to_train, step_breakdown, timeline, scaling, fabric_heatmap, fabric_kernels,
+           validation]
 
 
 def main(argv=None):

@@ -19,6 +19,18 @@ const char* to_string(Phase p) {
 
 const char* to_string(Dataflow d) { return d == Dataflow::streamed ? "streamed" : "stationary"; }
 
+const char* to_string(Kernel k) {
+  switch (k) {
+    case Kernel::weight_streaming: return "weight-streaming";
+    case Kernel::chain: return "chain";
+    case Kernel::meshgemv: return "meshgemv";
+    case Kernel::cannon: return "cannon";
+    case Kernel::meshgemm: return "meshgemm";
+    case Kernel::summa: return "summa";
+  }
+  return "?";
+}
+
 namespace {
 
 // Largest fold tried when a dimension of the product is laid over a multiple or a fraction of a
@@ -96,7 +108,42 @@ double AnalyticCycles::stationary(double tokens, double k, double n, double weig
   return tokens * std::max(per_token, fabric) + fill;
 }
 
+KernelCost AnalyticCycles::resident(const CycleQuery& q) const {
+  const Gemm& g = *q.gemm;
+  ResidentGemm r;
+  const double k = static_cast<double>(g.k), n = static_cast<double>(g.n);
+  switch (q.phase) {  // rows x inner x cols of the product
+    case Phase::fwd: r = {g.tokens, k, n, 1, 0, 0}; break;
+    case Phase::dgrad: r = {g.tokens, n, k, 1, 0, 0}; break;
+    case Phase::wgrad: r = {k, g.tokens, n, 1, 0, 0}; break;
+  }
+  if (g.weights && q.phase != Phase::wgrad) r.weight_density = g.weight_density;
+  const double budget = kernel_sram_budget(spec_);
+  KernelCost best;
+  for (const auto& [a, b] : {std::pair{q.rect.rows, q.rect.cols}, std::pair{q.rect.cols, q.rect.rows}}) {
+    r.p_rows = a;
+    r.p_cols = b;
+    KernelCost c;
+    switch (q.kernel) {
+      case Kernel::meshgemv:
+        if (q.phase != Phase::wgrad) c = meshgemv_cost(r, spec_);
+        break;
+      case Kernel::cannon: c = shift_gemm_cost(ShiftKind::cannon, r, spec_); break;
+      case Kernel::meshgemm: c = shift_gemm_cost(ShiftKind::meshgemm, r, spec_); break;
+      case Kernel::summa: c = shift_gemm_cost(ShiftKind::summa, r, spec_); break;
+      default: break;
+    }
+    if (c.applies && c.sram_bytes <= budget && (!best.applies || c.cycles < best.cycles)) best = c;
+  }
+  return best;
+}
+
 std::optional<double> AnalyticCycles::cycles(const CycleQuery& q) const {
+  if (q.kernel != Kernel::weight_streaming && q.kernel != Kernel::chain) {
+    const KernelCost c = resident(q);
+    if (!c.applies) return std::nullopt;
+    return c.cycles;
+  }
   const Gemm& g = *q.gemm;
   const double k = static_cast<double>(g.k), n = static_cast<double>(g.n);
   const double dw = g.weights ? g.weight_density : 1.0;

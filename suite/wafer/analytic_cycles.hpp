@@ -3,6 +3,7 @@
 // the rectangle, the SIMD width and three per-PE costs (task start, partial-sum reduction, fabric
 // delivery). Formulas and their sources are in docs/wafer-model.md ("Per-layer compute").
 #include "wafer/cycle_source.hpp"
+#include "wafer/resident_kernels.hpp"
 
 namespace wb::wafer {
 
@@ -19,6 +20,9 @@ class AnalyticCycles final : public CycleSource {
                   std::int64_t grid_tokens, std::int64_t grid_width) const;
   double stationary(double tokens, double k, double n, double weight_density, double input_density, Phase phase,
                     std::int64_t grid_k, std::int64_t grid_n) const;
+  // A resident kernel (meshgemv, cannon, meshgemm, summa) for q: the cheapest orientation on
+  // q.rect whose fullest PE fits kernel_sram_budget(); applies = false when none does.
+  KernelCost resident(const CycleQuery& q) const;
 
  private:
   const WaferSpec& spec_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace wb::wafer {
 
@@ -23,11 +24,38 @@ GemmCycles CycleModel::gemm(const Gemm& g, Phase phase, Dataflow flow, const Rec
       rounds = std::ceil(static_cast<double>(g.instances) / static_cast<double>(rect.pes()));
     }
   }
-  CycleQuery q{&g, phase, flow, sub};
-  for (const CycleSource* s : preferred_) {
-    if (auto c = s->cycles(q)) return {*c * rounds, s->name()};
+  // The dataflow's own kernel, and the resident kernels where both operands are on the PEs
+  // (weights resident in layer-pipelined mode, or two activations); each competes only where
+  // it fits SRAM (AnalyticCycles::resident), the fastest wins.
+  const Kernel own = flow == Dataflow::streamed ? Kernel::weight_streaming : Kernel::chain;
+  std::vector<Kernel> kernels{own};
+  if (flow == Dataflow::stationary || !g.weights)
+    kernels.insert(kernels.end(), {Kernel::meshgemv, Kernel::cannon, Kernel::meshgemm, Kernel::summa});
+  GemmCycles best;
+  bool found = false;
+  for (const Kernel k : kernels) {
+    CycleQuery q{&g, phase, flow, sub, k};
+    if (k != own && !analytic_.resident(q).applies) continue;
+    std::string source;
+    const auto c = cycles_of(q, source);
+    if (!c) continue;
+    if (!found || *c * rounds < best.cycles) {
+      best = {*c * rounds, source, k};
+      found = true;
+    }
   }
-  return {*analytic_.cycles(q) * rounds, analytic_.name()};
+  return best;
+}
+
+std::optional<double> CycleModel::cycles_of(const CycleQuery& q, std::string& source) const {
+  for (const CycleSource* s : preferred_) {
+    if (auto c = s->cycles(q)) {
+      source = s->name();
+      return c;
+    }
+  }
+  source = analytic_.name();
+  return analytic_.cycles(q);
 }
 
 double CycleModel::vector_cycles(double ops, const Rect& rect) const {

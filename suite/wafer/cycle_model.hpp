@@ -1,6 +1,9 @@
 #pragma once
 // The chain of cycle sources the wafer model asks: `preferred` ones first (the fabric
-// simulator's cache, issue 5), then the analytic mapping, which always answers.
+// simulator's cache), then the analytic mapping, which always answers. For each product it tries
+// every kernel that applies (the dataflow's own, and the resident kernels where both operands are
+// on the PEs) and whose fullest PE fits the kernel SRAM budget, and keeps the fastest.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +15,7 @@ namespace wb::wafer {
 struct GemmCycles {
   double cycles = 0;   // all instances (side by side in sub-rectangles, in rounds if need be)
   std::string source;  // name() of the source that answered
+  Kernel kernel = Kernel::weight_streaming;  // the kernel chosen
 };
 
 class CycleModel {
@@ -28,6 +32,7 @@ class CycleModel {
   const WaferSpec& spec_;
   AnalyticCycles analytic_;
   std::vector<const CycleSource*> preferred_;
+  std::optional<double> cycles_of(const CycleQuery& q, std::string& source) const;
 };
 
 }  // namespace wb::wafer

@@ -27,6 +27,17 @@ const char* to_string(Phase p);
 enum class Dataflow { streamed, stationary };
 const char* to_string(Dataflow d);
 
+// The program a product runs on its rectangle; the names are the fabric simulator's mappings
+// (docs/fabric-model.md), so the cache and the analytic mapping answer for the same kernel:
+//   weight-streaming  the streamed dataflow above;
+//   chain             the stationary dataflow above (per-input tasks, chain reduction);
+//   meshgemv          x resident on every PE of its row, one local GEMV, K-tree reduction;
+//   cannon, meshgemm, summa  both operands resident on a P x P grid, shifted or broadcast.
+// The last four need both operands on the PEs: weights resident (layer-pipelined) or a product
+// of two activations (attention).
+enum class Kernel { weight_streaming, chain, meshgemv, cannon, meshgemm, summa };
+const char* to_string(Kernel k);
+
 // A rectangle of PEs (rows x cols).
 struct Rect {
   std::int64_t rows = 0;
@@ -40,6 +51,7 @@ struct CycleQuery {
   Phase phase = Phase::fwd;
   Dataflow flow = Dataflow::streamed;
   Rect rect;
+  Kernel kernel = Kernel::weight_streaming;  // streamed flow: weight-streaming; stationary: chain or a resident kernel
 };
 
 class CycleSource {

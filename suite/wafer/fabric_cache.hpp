@@ -4,8 +4,10 @@
 //   waferbench run inputs/studies/fabric_layer_cache.yaml -o results/fabric_layer_cache.h5
 // which the study layer reads (study/plan/fabric_cache.hpp) and hands over as entries. A row is
 // keyed by chip, mapping, GEMM shape y[batch, n] = x[batch, m] W[m, n], PE rectangle and weight
-// sparsity; its value is `cycles` (launch overhead included; for weight streaming the last PE
-// done). The key and the file format are described in docs/fabric-model.md.
+// sparsity; its value is `cycles`, the on-chip cycles of the case's statistic (the host's launch
+// and readback are the separate launch_cycles column: inside a training step the layers run back
+// to back on the wafer, with no host call between them). The key and the file format are
+// described in docs/fabric-model.md.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -18,7 +20,7 @@ struct WaferSpec;
 
 struct FabricCacheKey {
   std::string chip;      // system file stem: "cs-2"
-  std::string mapping;   // "weight-streaming", "chain", "allreduce"
+  std::string mapping;   // the kernel: "weight-streaming", "chain", "allreduce", "meshgemv", "cannon", ...
   std::int64_t m = 0, n = 0, batch = 1;
   std::int64_t p_rows = 0, p_cols = 0;
   double sparsity = 0;   // fraction of zero weights; matched within 1e-9

@@ -6,7 +6,9 @@
 // What is looked up (docs/fabric-model.md, "Fabric cache"):
 //   weight streaming (Dataflow::streamed) on the whole program rectangle: mapping
 //     "weight-streaming", the cache's whole-fabric rectangle for (m, batch);
-//   layer-pipelined (Dataflow::stationary): mapping "chain" on the query's own rectangle;
+//   layer-pipelined (Dataflow::stationary): mapping "chain" on the query's own rectangle, or the
+//     resident kernel the query names ("meshgemv" on the rectangle; "cannon", "meshgemm",
+//     "summa" on its largest square, dense only);
 //   forward X.W: m = k, n = n; data gradient dY.W^T: m = n, n = k (the same mapping with W
 //     transposed); weight gradients and products of two activations are not in the cache;
 //   batch = the instance's tokens (micro-batch x sequence), sparsity = 1 - weight density, only

@@ -27,7 +27,6 @@ FabricModel parse_fabric_model(io::YamlMap& root, io::Provenance& provenance) {
   m.pe_queue_depth = read_integer(block, "pe_queue_depth", provenance, 1, 255);
   m.task_overhead = read_integer(block, "task_overhead", provenance, 0, 100000);
   m.read_cycles = read_integer(block, "read_cycles", provenance, 1, 1000);
-  m.launch_overhead = read_integer(block, "launch_overhead", provenance, 0, 100000000);
   m.fit = block.required("fit").as_string();
   block.done();
   return m;

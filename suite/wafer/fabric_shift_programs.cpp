@@ -1,7 +1,8 @@
 // The GEMMs with both operands resident on a P x P grid (fabric_program.hpp): cannon, meshgemm and
 // summa. y[b, n] = x[b, m] W[m, n] is C = A B with A = x, B = W. Tiles are the padded blocks of a
 // P-way split (ceil sizes; the zeros beyond the matrix are computed like any other element, as a
-// kernel padded to a multiple of P does): PE (i, j) starts with A(i, j), B(i, j) and ends with C(i, j).
+// kernel padded to a multiple of P does): PE (i, j) starts with A(i, j) and ends with C(i, j); it
+// starts with B(i, j) in SUMMA and with the B block its aligned A tile needs in the ring GEMMs.
 #include <map>
 #include <stdexcept>
 #include <tuple>
@@ -177,9 +178,10 @@ void shift(OpSequence& seq, const Tiles& t, bool a, int send, int recv, std::int
   seq.add(r);
 }
 
-// Cannon and MeshGEMM: alignment (row i's A moves L(i) ring steps, column j's B L(j) steps, so
-// that PE (i, j) holds A(i, k) and B(k, j) of one k), then P - 1 steps of multiply and shift and a
-// last multiply. Cannon multiplies, then shifts; MeshGEMM starts the shifts into the other
+// Cannon and MeshGEMM: alignment (row i's A moves L(i) ring steps, so that PE (i, j) holds
+// A(i, k) with L(k) = L(i) + L(j) mod P; B(k, j) of the same k is placed there by the host, as
+// WaferLLM's launch script permutes W's tiles before copying them in), then P - 1 steps of
+// multiply and shift and a last multiply. Cannon multiplies, then shifts; MeshGEMM starts the shifts into the other
 // buffers first, so that they overlap the multiply (WaferLLM, Sec. 5.3).
 std::vector<fk::Op> ring_program(const FabricCaseSpec& spec, const Tiles& t, int a_send, int a_recv, int b_send, int b_recv,
                                  std::int32_t steps) {
@@ -297,6 +299,9 @@ void build_shift_gemm(const FabricCaseSpec& spec, FabricProgram& prog) {
   const std::int64_t B = spec.batch, m = spec.m, nn = spec.n;
   const std::uint32_t seed_x = prog.seed_x, seed_w = prog.seed_w;
   const std::vector<int> logical = ring.logical;
+  // The physical position of each logical ring position (the host's placement of B).
+  std::vector<int> physical(logical.size());
+  for (std::size_t x = 0; x < logical.size(); ++x) physical[static_cast<std::size_t>(logical[x])] = static_cast<int>(x);
   mesh.setup = [=](int gx, int gy, sim::PeSetup& pe) {
     if (gx >= n || gy >= n) return;
     const auto& [route, program] = ids.at({rows.class_of[static_cast<std::size_t>(gy)], cols.class_of[static_cast<std::size_t>(gx)]});
@@ -304,7 +309,7 @@ void build_shift_gemm(const FabricCaseSpec& spec, FabricProgram& prog) {
     pe.prog_id = program;
     if (!summa) {
       auto cap = [&](int l) { return static_cast<std::int32_t>(s > 0 ? std::min<std::int64_t>(l, s) : l); };
-      const std::int32_t la = cap(logical[static_cast<std::size_t>(gy)]), lb = cap(logical[static_cast<std::size_t>(gx)]);
+      const std::int32_t la = cap(logical[static_cast<std::size_t>(gy)]), lb = 0;  // B arrives aligned
       pe.slots[kSkewA] = la;
       pe.slots[kSkewB] = lb;
       pe.slots[kSkewMax] = std::max(la, lb);
@@ -321,9 +326,14 @@ void build_shift_gemm(const FabricCaseSpec& spec, FabricProgram& prog) {
         const std::int64_t b = gy * t.bt + r, kk = gx * t.kt + k;
         pe.sram[t.a0() + r * t.kt + k] = b < B && kk < m ? static_cast<float>(reference_input(b, kk, seed_x)) : 0.0f;
       }
+    // B's k block: SUMMA's PE (i, j) starts with B(i, j); the ring GEMMs' with the block that
+    // meets A after A's alignment.
+    const std::int64_t kb =
+        summa ? gy
+              : physical[static_cast<std::size_t>((logical[static_cast<std::size_t>(gy)] + logical[static_cast<std::size_t>(gx)]) % n)];
     for (std::int64_t k = 0; k < t.kt; ++k)
       for (std::int64_t q = 0; q < t.ot; ++q) {
-        const std::int64_t kk = gy * t.kt + k, col = gx * t.ot + q;
+        const std::int64_t kk = kb * t.kt + k, col = gx * t.ot + q;
         pe.sram[t.b0() + k * t.ot + q] = kk < m && col < nn ? static_cast<float>(reference_weight(kk, col, seed_w, 0)) : 0.0f;
       }
   };

@@ -49,13 +49,39 @@ struct Sources {
   std::string text() const { return fabric ? (analytic ? "fabric+analytic" : "fabric") : "analytic"; }
 };
 
+// The distinct kernels of a kind of work, in the order first chosen, joined by '+'.
+struct KernelSet {
+  std::string text;
+  void add(Kernel k) {
+    const std::string name = to_string(k);
+    std::size_t at = 0;
+    while (at < text.size()) {
+      const std::size_t end = std::min(text.find('+', at), text.size());
+      if (text.compare(at, end - at, name) == 0) return;
+      at = end + 1;
+    }
+    text += (text.empty() ? "" : "+") + name;
+  }
+};
+
 // Cycles of one pass of one layer, by kind of work.
 struct PassCycles {
   double fwd = 0;
   double bwd = 0;        // data gradients (and the gradients of attention's activation operands)
   double wgrad = 0;      // weight gradients
   double attention = 0;  // forward attention products and softmax (recomputed under selective recompute)
+  KernelSet fwd_kernels, bwd_kernels, wgrad_kernels;
 };
+
+// Names each row's kernels from its layer's pass (layer 0 the embedding, 1..blocks the decoder
+// layers, then the head); a recompute runs the forward's kernels.
+void label_kernels(std::vector<LayerRow>& rows, const PassCycles& emb, const PassCycles& blk, const PassCycles& head,
+                   std::int64_t blocks) {
+  for (LayerRow& r : rows) {
+    const PassCycles& pc = r.layer == 0 ? emb : (r.layer <= blocks ? blk : head);
+    r.kernels = r.kind == "bwd" ? pc.bwd_kernels.text : (r.kind == "wgrad" ? pc.wgrad_kernels.text : pc.fwd_kernels.text);
+  }
+}
 
 PassCycles layer_cycles(const LayerWork& l, const CycleModel& cm, Dataflow flow, const Rect& r, Sources& src) {
   PassCycles pc;
@@ -68,8 +94,11 @@ PassCycles layer_cycles(const LayerWork& l, const CycleModel& cm, Dataflow flow,
     src.add(w.source);
     pc.fwd += f.cycles;
     pc.bwd += d.cycles;
+    pc.fwd_kernels.add(f.kernel);
+    pc.bwd_kernels.add(d.kernel);
     // Attention's second operand is an activation: its gradient is part of the data gradients.
     (g.weights ? pc.wgrad : pc.bwd) += w.cycles;
+    (g.weights ? pc.wgrad_kernels : pc.bwd_kernels).add(w.kernel);
     if (!g.weights) pc.attention += f.cycles;
   }
   const double vec = cm.vector_cycles(l.vector_ops, r);
@@ -284,6 +313,7 @@ WaferStep step_weight_streaming(const WaferRun& run, const CycleModel& cm, std::
   st.exposed_comm_s = rows_s - st.compute_s + latency;
   st.step_s = rows_s + latency + st.optimizer_s;
   finish_bound(st, latency + st.optimizer_s);
+  label_kernels(st.rows, emb, blk, head, w.blocks);
   return st;
 }
 
@@ -380,6 +410,7 @@ WaferStep step_layer_pipelined(const WaferRun& run, const CycleModel& cm, std::i
   st.exposed_comm_s = exchange;
   st.step_s = st.compute_s + st.bubble_s + st.exposed_comm_s;
   finish_bound(st, exchange);
+  label_kernels(st.rows, emb, blk, head, w.blocks);
   return st;
 }
 

@@ -45,6 +45,7 @@ struct LayerRow {
   double time_s = 0;       // compute_s plus its share of the streaming its layer group cannot hide
   std::string bound;       // compute | streaming: which bounds the row's layer group
   std::string source;      // analytic | fabric | fabric+analytic
+  std::string kernels;     // the kernels chosen for the row's products ("meshgemm+chain"; cycle_source.hpp)
 };
 
 struct SramUse {

@@ -136,12 +136,19 @@ def write_fixture(path, schema_version=1):
                 xs.append(x)
                 ys.append(y)
                 busy.append(top - slope * x if (x < w and y < h) else (0.05 if top > 0.5 else 0.0))
+    # Then kernel sweeps over square grids (the fabric_kernels figure): two GEMV and two GEMM
+    # kernels at three grid sides each.
+    sweep = [(k, p, 720, 1, c) for k, c in (("chain", 30.0), ("meshgemv", 4.0)) for p in (120, 240, 480)]
+    sweep += [(k, p, 2048, 2048, c) for k, c in (("cannon", 900.0), ("meshgemm", 500.0)) for p in (64, 128, 256)]
+    kcases = [f"{k}-p{p}-n{n}" for k, p, n, _, _ in sweep]
     fabric = [
-        ("case", ["gemm-dense", "gemm-sparse", "gemv-sparse"], ""), ("chip", ["fixture"] * 3, ""),
-        ("mapping", ["rows", "rows", "chain"], ""), ("p_rows", [8, 8, 4], "1"), ("p_cols", [10, 6, 12], "1"),
-        ("m", [64, 64, 48], "1"), ("n", [80, 48, 96], "1"), ("sparsity", [0.0, 0.5, 0.0], "1"),
-        ("cycles", [1000.0, 600.0, 90000.0], "cycles"), ("published_cycles", [np.nan] * 3, "cycles"),
-        ("relative_error", [np.nan] * 3, "1"),
+        ("case", ["gemm-dense", "gemm-sparse", "gemv-sparse"] + kcases, ""), ("chip", ["fixture"] * (3 + len(sweep)), ""),
+        ("mapping", ["rows", "rows", "chain"] + [k for k, *_ in sweep], ""),
+        ("p_rows", [8, 8, 4] + [p for _, p, *_ in sweep], "1"), ("p_cols", [10, 6, 12] + [p for _, p, *_ in sweep], "1"),
+        ("m", [64, 64, 48] + [n for _, _, n, _, _ in sweep], "1"), ("n", [80, 48, 96] + [n for _, _, n, _, _ in sweep], "1"),
+        ("batch", [1, 1, 1] + [b for *_, b, _ in sweep], "1"), ("sparsity", [0.0, 0.5, 0.0] + [0.0] * len(sweep), "1"),
+        ("cycles", [1000.0, 600.0, 90000.0] + [c * p * (1 if b == 1 else 64) for _, p, _, b, c in sweep], "cycles"),
+        ("published_cycles", [np.nan] * (3 + len(sweep)), "cycles"), ("relative_error", [np.nan] * (3 + len(sweep)), "1"),
     ]
     heatmap = [("case", cases, ""), ("x", xs, "1"), ("y", ys, "1"), ("bin_width", [1] * len(xs), "1"),
                ("bin_height", [1] * len(xs), "1"), ("busy_fraction", busy, "1")]

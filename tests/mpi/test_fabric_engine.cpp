@@ -34,7 +34,6 @@ wb::wafer::FabricModel model(int task, int read, int depth) {
   m.pe_queue_depth = depth;
   m.task_overhead = task;
   m.read_cycles = read;
-  m.launch_overhead = 0;
   return m;
 }
 
@@ -146,6 +145,40 @@ TEST(FabricEngine, ShiftGemmStepIndependentOfGrid) {
   EXPECT_NEAR(cannon24 / cannon8, 1.0, 0.1);
   EXPECT_GT(cannon8 - mesh8, 0.5 * 12);
   EXPECT_GT(cannon24 - mesh24, 0.5 * 12);
+}
+
+// MeshGEMV's K-tree puts about g + P/g adding PEs on the critical path (g = round(sqrt(P))), the
+// chain P: with the same 6 x 6 tile per PE, going from P = 16 to 64 adds far fewer cycles to the
+// tree than to the chain (4x the PEs: the chain's increment is ~3x its 16-PE cost, the tree's
+// adding PEs only double), and the tree is the faster kernel at both sizes.
+TEST(FabricEngine, MeshGemvGrowsLikeItsTree) {
+  const auto m = model(13, 3, 7);
+  auto cycles = [&](FabricMapping mapping, std::int64_t p) {
+    return run(spec(mapping, p, p, 6 * p, 6 * p, 1, 0, false), m).cycles_max;
+  };
+  const double tree16 = cycles(FabricMapping::meshgemv, 16), tree64 = cycles(FabricMapping::meshgemv, 64);
+  const double chain16 = cycles(FabricMapping::chain, 16), chain64 = cycles(FabricMapping::chain, 64);
+  EXPECT_LT(tree16, chain16);
+  EXPECT_LT(tree64, chain64);
+  EXPECT_GT(chain64 - chain16, 2.5 * chain16);
+  EXPECT_LT(tree64 - tree16, 0.25 * (chain64 - chain16));
+}
+
+// The timer statistics are per timed repeat: back to back, a repeat costs about a single run (its
+// accumulators cleared and a loop branch more, no barrier), not four, and the first timed start
+// follows the warm-up.
+TEST(FabricEngine, TimerStatisticsArePerRepeat) {
+  const auto m = model(13, 3, 7);
+  auto s = spec(FabricMapping::meshgemv, 8, 6, 48, 36, 1, 0, false);
+  const auto once = run(s, m);
+  s.warmup = 1;
+  s.repeats = 4;
+  const auto many = run(s, m);
+  EXPECT_GT(many.stats.start_min, 0);
+  EXPECT_LT(many.cycles_max, 1.1 * once.cycles_max);
+  EXPECT_GT(many.cycles_max, 0.5 * once.cycles_max);
+  EXPECT_LE(many.cycles_mean, many.cycles_max);
+  EXPECT_DOUBLE_EQ(many.launch_cycles, once.launch_cycles);  // the host's part is outside the timers
 }
 
 // Repeats run the kernel back to back from its accumulators cleared: the values stay exact, and

@@ -151,3 +151,23 @@ sweeps:
 }
 
 }  // namespace
+
+// A resident kernel's cached cycles are looked up under its mapping name on the largest square of
+// the rectangle; the wafer model takes them when they make that kernel the fastest.
+TEST(FabricCycleSource, ResidentKernelsAreLookedUpByMappingName) {
+  const wafer::WaferSpec& chip = cs2();
+  const wafer::Gemm g{"mlp_in", 2048, 768, 3072, 1, true, 1.0, 1.0};
+  const wafer::Rect rect{300, 200};
+  wafer::FabricCacheEntry e;
+  e.key = {chip.name, "meshgemm", 768, 3072, 2048, 200, 200, 0.0};
+  e.cycles = 1000;  // far below any analytic kernel: the cached one must win
+  const wafer::FabricCache cache({e});
+  const wafer::FabricCycleSource source(cache, chip);
+  const wafer::CycleModel chained(chip, {&source});
+  const auto c = chained.gemm(g, wafer::Phase::fwd, wafer::Dataflow::stationary, rect);
+  EXPECT_EQ(c.kernel, wafer::Kernel::meshgemm);
+  EXPECT_EQ(c.source, "fabric");
+  EXPECT_DOUBLE_EQ(c.cycles, 1000.0);
+  // The data gradient (m and n swapped) is not in the cache: the analytic mapping answers it.
+  EXPECT_EQ(chained.gemm(g, wafer::Phase::dgrad, wafer::Dataflow::stationary, rect).source, "analytic");
+}

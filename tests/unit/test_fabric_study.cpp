@@ -113,7 +113,6 @@ TEST(FabricStudy, FabricModelIsSharedByTheChips) {
   EXPECT_EQ(a.pe_queue_depth, b.pe_queue_depth);
   EXPECT_EQ(a.task_overhead, b.task_overhead);
   EXPECT_EQ(a.read_cycles, b.read_cycles);
-  EXPECT_EQ(a.launch_overhead, b.launch_overhead);
   // ...and by the analytic mapping of the wafer model: one task overhead for the same PE.
   for (const char* chip : {"cs-1", "cs-2", "cs-3"})
     EXPECT_EQ(catalog().system(chip).wafer()->mapping.task_overhead_cycles, static_cast<double>(b.task_overhead)) << chip;

@@ -74,21 +74,21 @@ TEST(WaferStrategy, ParsesCanonicalAndRejectsBadWords) {
 // per reduced partial sum, 2 values per wavelet, 1 cycle per hop).
 TEST(AnalyticCycles, StreamedAndStationaryByHand) {
   const wafer::AnalyticCycles a(cs2());
-  const double t = cs2().mapping.task_overhead_cycles;  // 13, the fabric fit
-  ASSERT_EQ(t, 13.0);
+  const double t = cs2().mapping.task_overhead_cycles;  // 25, the fabric fit
+  ASSERT_EQ(t, 25.0);
   // 400 tokens on 10 PEs: 40 each; width 40 on 10 PEs: 4 weights per row per PE. Per row of
-  // weights: 4 tasks x (13 + 40/4) = 92 cycles (the fabric needs 20); 40 rows, 20 hops of fill.
-  EXPECT_DOUBLE_EQ(a.streamed(400, 40, 40, 1.0, false, 10, 10), 40 * 92 + 20);
-  // Half the weights zero: 2 tasks per row, 46 cycles; the fabric (20) still does not bind.
-  EXPECT_DOUBLE_EQ(a.streamed(400, 40, 40, 0.5, false, 10, 10), 40 * 46 + 20);
-  // A tenth: 0.4 tasks x 23 = 9.2 cycles, now the token vector on the fabric (20) binds.
-  EXPECT_DOUBLE_EQ(a.streamed(400, 40, 40, 0.1, false, 10, 10), 40 * 20 + 20);
+  // weights: 4 tasks x (25 + 40/4) = 140 cycles (the fabric needs 20); 40 rows, 20 hops of fill.
+  EXPECT_DOUBLE_EQ(a.streamed(400, 40, 40, 1.0, false, 10, 10), 40 * 140 + 20);
+  // Half the weights zero: 2 tasks per row, 70 cycles; the fabric (20) still does not bind.
+  EXPECT_DOUBLE_EQ(a.streamed(400, 40, 40, 0.5, false, 10, 10), 40 * 70 + 20);
+  // A twentieth: 0.2 tasks x 35 = 7 cycles, now the token vector on the fabric (20) binds.
+  EXPECT_DOUBLE_EQ(a.streamed(400, 40, 40, 0.05, false, 10, 10), 40 * 20 + 20);
   // Weight gradient: each task also reduces its partial sum along the token chain.
-  EXPECT_DOUBLE_EQ(a.streamed(400, 40, 40, 1.0, true, 10, 10), 40 * (4 * (13 + 10 + 2.45)) + 20);
-  // Stationary, 40 x 40 weights on 10 x 10 PEs: per token 4 inputs x (13 + 1) + 2.45 x 4 partial sums.
-  EXPECT_DOUBLE_EQ(a.stationary(100, 40, 40, 1.0, 1.0, wafer::Phase::fwd, 10, 10), 100 * (56 + 9.8) + 20);
+  EXPECT_DOUBLE_EQ(a.streamed(400, 40, 40, 1.0, true, 10, 10), 40 * (4 * (25 + 10 + 2.45)) + 20);
+  // Stationary, 40 x 40 weights on 10 x 10 PEs: per token 4 inputs x (25 + 1) + 2.45 x 4 partial sums.
+  EXPECT_DOUBLE_EQ(a.stationary(100, 40, 40, 1.0, 1.0, wafer::Phase::fwd, 10, 10), 100 * (104 + 9.8) + 20);
   // ReLU zeros half the inputs: half the tasks, the reduction stays.
-  EXPECT_DOUBLE_EQ(a.stationary(100, 40, 40, 1.0, 0.5, wafer::Phase::fwd, 10, 10), 100 * (28 + 9.8) + 20);
+  EXPECT_DOUBLE_EQ(a.stationary(100, 40, 40, 1.0, 0.5, wafer::Phase::fwd, 10, 10), 100 * (52 + 9.8) + 20);
 }
 
 // No mapping computes faster than every PE's lanes busy every cycle.

@@ -66,6 +66,10 @@ FabricCase parse_case(const io::YamlValue& value, Catalog& catalog) {
   if (auto v = m.optional("statistic")) c.statistic = statistic_of(*v);
   if (auto v = m.optional("whole_fabric")) c.spec.whole_fabric = v->as_bool();
   if (auto v = m.optional("sampled_outputs")) c.spec.sampled_outputs = v->as_positive_int();
+  if (auto v = m.optional("sampled_steps")) c.spec.sampled_steps = v->as_positive_int();
+  if (auto v = m.optional("group")) c.spec.group = v->as_positive_int();
+  if (auto v = m.optional("repeats")) c.spec.repeats = v->as_positive_int();
+  if (auto v = m.optional("warmup")) c.spec.warmup = v->as_int();
   if (auto v = m.optional("check")) c.spec.check = v->as_bool();
   if (auto v = m.optional("heatmap")) c.heatmap = v->as_bool();
   if (auto v = m.optional("published")) {
@@ -79,11 +83,17 @@ FabricCase parse_case(const io::YamlValue& value, Catalog& catalog) {
     if (ref.source.empty()) p.fail("source must not be empty");
     if (auto n = p.optional("note")) ref.note = n->as_string();
     if (auto f = p.optional("fit")) ref.fit = f->as_bool();
+    if (auto k = p.optional("known_miss")) ref.known_miss = k->as_string();
     p.done();
     c.published = ref;
   }
   m.done();
   validate_at(c, value);
+  // A sampled shift GEMM runs s and 2s steps (fabric_runner.cpp): both must be below half the kernel.
+  const std::int64_t steps = c.spec.mapping == wafer::FabricMapping::summa ? c.spec.p_rows : c.spec.p_rows - 1;
+  if (c.spec.sampled_steps > 0 && 4 * c.spec.sampled_steps >= steps)
+    value.fail(c.name + ": sampled_steps runs s and 2s steps, both below half the kernel's " + std::to_string(steps) +
+               " steps: s must be below " + std::to_string((steps + 3) / 4));
   return c;
 }
 
@@ -143,8 +153,9 @@ void parse_layer_sweep(const io::YamlValue& value, Catalog& catalog, std::vector
     cols = r.required("cols").as_positive_int();
     r.done();
   }
-  std::int64_t sampled = 0;
+  std::int64_t sampled = 0, sampled_steps = 0;
   if (auto v = sw.optional("sampled_outputs")) sampled = v->as_positive_int();
+  if (auto v = sw.optional("sampled_steps")) sampled_steps = v->as_positive_int();
   std::string statistic = "max";
   if (auto v = sw.optional("statistic")) statistic = statistic_of(*v);
   sw.done();
@@ -170,7 +181,9 @@ void parse_layer_sweep(const io::YamlValue& value, Catalog& catalog, std::vector
             c.spec.p_cols = cols ? cols : whole.second;
             c.spec.whole_fabric = rows == 0;
             c.spec.sparsity = s;
-            c.spec.sampled_outputs = sampled && 2 * sampled < c.spec.n ? sampled : 0;
+            c.spec.sampled_outputs = !wafer::is_shift_gemm(mapping) && sampled && 2 * sampled < c.spec.n ? sampled : 0;
+            const std::int64_t steps = mapping == wafer::FabricMapping::summa ? c.spec.p_rows : c.spec.p_rows - 1;
+            c.spec.sampled_steps = wafer::is_shift_gemm(mapping) && sampled_steps && 4 * sampled_steps < steps ? sampled_steps : 0;
             c.name = sys.name + "/" + wafer::to_string(mapping) + "/" + std::to_string(c.spec.m) + "x" +
                      std::to_string(c.spec.n) + "x" + std::to_string(tokens) + "/" + std::to_string(c.spec.p_rows) + "x" +
                      std::to_string(c.spec.p_cols) + "/" + percent_text(s);
@@ -228,6 +241,11 @@ const io::KeyTable& fabric_case_keys() {
       {"cases[].whole_fabric", V::flag, Dim::count, false, "simulate the whole fabric, not only the rectangle"},
       {"cases[].sampled_outputs", V::integer, Dim::count, false,
        "simulate s and 2s outputs and extend the cycles linearly to n"},
+      {"cases[].sampled_steps", V::integer, Dim::count, false,
+       "shift GEMMs: simulate s and 2s of the kernel's steps and extend the cycles linearly"},
+      {"cases[].group", V::integer, Dim::count, false, "meshgemv: rows per first-level reduction group (default round(sqrt(rows)))"},
+      {"cases[].repeats", V::integer, Dim::count, false, "timed repeats run back to back; cycles are per repeat (default 1)"},
+      {"cases[].warmup", V::integer, Dim::count, false, "untimed repeats before the timed ones (default 0)"},
       {"cases[].check", V::flag, Dim::count, false, "carry fp32 values and compare with a reference product"},
       {"cases[].heatmap", V::flag, Dim::count, false, "write the case's PE utilisation to /fabric_heatmap"},
       {"cases[].published", V::block, Dim::count, false, "a published cycle count to compare with"},
@@ -236,6 +254,8 @@ const io::KeyTable& fabric_case_keys() {
       {"cases[].published.source", V::text, Dim::count, true, "where it is published"},
       {"cases[].published.note", V::text, Dim::count, false, "what the comparison assumes"},
       {"cases[].published.fit", V::flag, Dim::count, false, "takes part in fitting the fabric model (default true)"},
+      {"cases[].published.known_miss", V::text, Dim::count, false,
+       "why the model is known not to reproduce this figure (reported, not failed)"},
       {"layer_sweeps", V::list, Dim::count, false, "cases expanded from the weight GEMMs of models"},
       {"layer_sweeps[].name", V::text, Dim::count, true, "the sweep's name (the origin column)"},
       {"layer_sweeps[].models", V::list, Dim::count, true, "model file stems"},
@@ -250,6 +270,7 @@ const io::KeyTable& fabric_case_keys() {
       {"layer_sweeps[].rectangle.cols", V::integer, Dim::count, true, "PE columns"},
       {"layer_sweeps[].sampled_outputs", V::integer, Dim::count, false, "as for cases"},
       {"layer_sweeps[].statistic", V::word, Dim::count, false, "as for cases"},
+      {"layer_sweeps[].sampled_steps", V::integer, Dim::count, false, "as for cases (shift GEMMs only)"},
   };
   return keys;
 }

@@ -24,6 +24,7 @@ struct FabricReference {
   std::string source;
   std::string note;
   bool fit = true;  // takes part in fitting the fabric model (docs/fabric-model.md)
+  std::string known_miss;  // why the model is known to miss this value (empty: none)
 };
 
 struct FabricCase {

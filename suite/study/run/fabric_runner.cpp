@@ -24,13 +24,20 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::int64_t kHeatmapBins = 256;  // bins per side at most
 
 struct CaseOutcome {
-  double cycles_max = 0, cycles_mean = 0;
+  double cycles_max = 0, cycles_mean = 0;  // on-chip (PE timers), extended to the whole kernel when sampled
   wafer::FabricRunResult last;  // the (largest) run actually simulated
   double pe_cycles = 0;         // simulated, summed over the runs of the case
   double wall_s = 0;
+  std::int64_t sampled = 0;     // s of a sampled case (outputs or steps), 0 when run whole
 };
 
-// One case; with sampled_outputs s, runs s and 2s outputs and extends the per-output slope to n.
+// The loop steps of a shift GEMM's whole kernel (fabric_shift_programs.cpp).
+std::int64_t kernel_steps(const wafer::FabricCaseSpec& spec) {
+  return spec.mapping == wafer::FabricMapping::summa ? spec.p_rows : spec.p_rows - 1;
+}
+
+// One case; sampled (s outputs of a weight-streaming layer, or s steps of a shift GEMM), runs s
+// and 2s and extends the per-output (per-step) slope to the whole kernel.
 CaseOutcome run_case(MPI_Comm comm, const plan::FabricCase& c) {
   const wafer::WaferSpec& chip = *c.system->wafer();
   CaseOutcome o;
@@ -38,25 +45,28 @@ CaseOutcome run_case(MPI_Comm comm, const plan::FabricCase& c) {
     o.pe_cycles += static_cast<double>(r.stats.cycles) * static_cast<double>(r.stats.pes);
     o.wall_s += r.stats.wall_s;
   };
-  const std::int64_t s = c.spec.sampled_outputs;
-  if (s > 0 && 2 * s < c.spec.n) {
+  const bool steps = wafer::is_shift_gemm(c.spec.mapping);
+  const std::int64_t s = steps ? c.spec.sampled_steps : c.spec.sampled_outputs;
+  const std::int64_t whole = steps ? kernel_steps(c.spec) : c.spec.n;
+  if (s > 0 && 2 * s < whole) {
     wafer::FabricCaseSpec a = c.spec, b = c.spec;
-    a.sampled_outputs = s;
-    b.sampled_outputs = 2 * s;
+    (steps ? a.sampled_steps : a.sampled_outputs) = s;
+    (steps ? b.sampled_steps : b.sampled_outputs) = 2 * s;
     const auto ra = wafer::run_fabric_case(comm, a, chip, chip.fabric, false);
     account(ra);
     o.last = wafer::run_fabric_case(comm, b, chip, chip.fabric, c.heatmap);
     account(o.last);
-    const double scale = static_cast<double>(c.spec.n - 2 * s) / static_cast<double>(s);
-    o.cycles_max = static_cast<double>(o.last.cycles_max) +
-                   static_cast<double>(o.last.cycles_max - ra.cycles_max) * scale;
+    const double scale = static_cast<double>(whole - 2 * s) / static_cast<double>(s);
+    o.cycles_max = o.last.cycles_max + (o.last.cycles_max - ra.cycles_max) * scale;
     o.cycles_mean = o.last.cycles_mean + (o.last.cycles_mean - ra.cycles_mean) * scale;
+    o.sampled = s;
   } else {
     wafer::FabricCaseSpec full = c.spec;
     full.sampled_outputs = 0;
+    full.sampled_steps = 0;
     o.last = wafer::run_fabric_case(comm, full, chip, chip.fabric, c.heatmap);
     account(o.last);
-    o.cycles_max = static_cast<double>(o.last.cycles_max);
+    o.cycles_max = o.last.cycles_max;
     o.cycles_mean = o.last.cycles_mean;
   }
   return o;
@@ -128,7 +138,7 @@ RunSummary run_fabric_study(MPI_Comm comm, const plan::Study& study, const RunOp
       schema::put(ref, rc::pass, std::int64_t{rc::passes(published, rc::Compare::within, tolerance, cycles) ? 1 : 0});
       schema::put(ref, rc::source, c.published->source);
       schema::put(ref, rc::note, c.published->note);
-      schema::put(ref, rc::known_miss, std::string());
+      schema::put(ref, rc::known_miss, c.published->known_miss);
     }
     const double rect_pes = static_cast<double>(c.spec.p_rows * c.spec.p_cols);
     auto put = [&](const schema::ColumnSpec& col, double v) { schema::put(fab, col, v); };
@@ -148,8 +158,11 @@ RunSummary run_fabric_study(MPI_Comm comm, const plan::Study& study, const RunOp
     put(fc::cycles, cycles);
     put(fc::cycles_max, o.cycles_max);
     put(fc::cycles_mean, o.cycles_mean);
+    put(fc::launch_cycles, o.last.launch_cycles);
     put(fc::time_s, cycles / chip.clock_hz);
-    put_i(fc::sampled_outputs, c.spec.sampled_outputs > 0 && 2 * c.spec.sampled_outputs < c.spec.n ? c.spec.sampled_outputs : 0);
+    put_i(fc::repeats, c.spec.repeats);
+    put_i(fc::sampled_outputs, wafer::is_shift_gemm(c.spec.mapping) ? 0 : o.sampled);
+    put_i(fc::sampled_steps, wafer::is_shift_gemm(c.spec.mapping) ? o.sampled : 0);
     put_i(fc::fabric_width, o.last.fabric_width);
     put_i(fc::fabric_height, o.last.fabric_height);
     put(fc::pe_cycles, o.pe_cycles);

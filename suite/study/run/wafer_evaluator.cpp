@@ -161,6 +161,7 @@ ScenarioResult WaferEvaluator::evaluate(const plan::Study& study, const plan::Sc
     schema::put(layers, wl::time_s, r.time_s);
     schema::put(layers, wl::bound, r.bound);
     schema::put(layers, wl::source, r.source);
+    schema::put(layers, wl::kernels, r.kernels);
     schema::put(layers, wl::compute_s, r.compute_s);
     schema::put(layers, wl::stream_s, r.stream_s);
   }

@@ -5,7 +5,7 @@ namespace wb::study::schema::fabric {
 const TableSpec& table() {
   static const TableSpec t("fabric", {
       &case_name, &origin, &chip, &mapping, &p_rows, &p_cols, &m, &n, &batch, &sparsity, &statistic, &cycles,
-      &cycles_max, &cycles_mean, &time_s, &sampled_outputs, &fabric_width, &fabric_height, &pe_cycles,
+      &cycles_max, &cycles_mean, &launch_cycles, &time_s, &repeats, &sampled_outputs, &sampled_steps, &fabric_width, &fabric_height, &pe_cycles,
       &busy_pe_cycles, &stall_in_pe_cycles, &stall_out_pe_cycles, &idle_pe_cycles, &utilisation, &sram_bytes_max,
       &check_error, &wall_s, &pe_cycles_per_s, &ranks, &published_cycles, &relative_error
   });

@@ -11,7 +11,7 @@ inline constexpr ColumnSpec origin{"origin", io::ColumnType::str, Unit::label,
     "`case`, or the layer sweep and <model>.<gemm>.<pass> uses of this shape"};
 inline constexpr ColumnSpec chip{"chip", io::ColumnType::str, Unit::label, "wafer system (inputs/systems file stem)"};
 inline constexpr ColumnSpec mapping{"mapping", io::ColumnType::str, Unit::label,
-    "chain, allreduce or weight-streaming"};
+    "the kernel: chain, allreduce, meshgemv, cannon, meshgemm, summa or weight-streaming"};
 inline constexpr ColumnSpec p_rows{"p_rows", io::ColumnType::i64, Unit::pes, "rows of the PE rectangle"};
 inline constexpr ColumnSpec p_cols{"p_cols", io::ColumnType::i64, Unit::pes, "columns of the PE rectangle"};
 inline constexpr ColumnSpec m{"m", io::ColumnType::i64, Unit::one,
@@ -22,14 +22,20 @@ inline constexpr ColumnSpec sparsity{"sparsity", io::ColumnType::f64, Unit::one,
 inline constexpr ColumnSpec statistic{"statistic", io::ColumnType::str, Unit::label,
     "what `cycles` reports: max (last PE done) or mean (mean PE completion)"};
 inline constexpr ColumnSpec cycles{"cycles", io::ColumnType::f64, Unit::cycles,
-    "cycles of the layer (the case's statistic), launch overhead included"};
+    "on-chip cycles of the kernel (the case's statistic), as the PE timers report them"};
 inline constexpr ColumnSpec cycles_max{"cycles_max", io::ColumnType::f64, Unit::cycles,
-    "cycle the last PE finished + launch overhead"};
+    "on-chip: last PE's end - first PE's timer start, per timed repeat"};
 inline constexpr ColumnSpec cycles_mean{"cycles_mean", io::ColumnType::f64, Unit::cycles,
-    "mean PE completion cycle + launch overhead"};
+    "on-chip: mean over PEs of (end - timer start), per timed repeat"};
+inline constexpr ColumnSpec launch_cycles{"launch_cycles", io::ColumnType::f64, Unit::cycles,
+    "host side, outside the timers: x in and y out (fp16) over the system I/O"};
 inline constexpr ColumnSpec time_s{"time_s", io::ColumnType::f64, Unit::seconds, "cycles at the chip's clock"};
+inline constexpr ColumnSpec repeats{"repeats", io::ColumnType::i64, Unit::one,
+    "timed repeats run back to back (after `warmup` untimed ones); cycles are per repeat"};
 inline constexpr ColumnSpec sampled_outputs{"sampled_outputs", io::ColumnType::i64, Unit::one,
     "0: all n outputs simulated; s: runs of s and 2s outputs, cycles extended linearly to n"};
+inline constexpr ColumnSpec sampled_steps{"sampled_steps", io::ColumnType::i64, Unit::one,
+    "0: every step of a shift GEMM simulated; s: runs of s and 2s steps, cycles extended linearly to the kernel's steps"};
 inline constexpr ColumnSpec fabric_width{"fabric_width", io::ColumnType::i64, Unit::pes,
     "columns of the simulated fabric"};
 inline constexpr ColumnSpec fabric_height{"fabric_height", io::ColumnType::i64, Unit::pes,

@@ -19,6 +19,8 @@ inline constexpr ColumnSpec bound{"bound", io::ColumnType::str, Unit::label,
     "compute or streaming: which bounds the row's layer group (a layer's forward, or its backward)"};
 inline constexpr ColumnSpec source{"source", io::ColumnType::str, Unit::label,
     "where the cycles come from: analytic, fabric or fabric+analytic"};
+inline constexpr ColumnSpec kernels{"kernels", io::ColumnType::str, Unit::label,
+    "the fastest kernel that fits SRAM per product, '+'-joined (weight-streaming, chain, meshgemv, cannon, meshgemm, summa)"};
 inline constexpr ColumnSpec compute_s{"compute_s", io::ColumnType::f64, Unit::seconds, "wafer compute time over the step"};
 inline constexpr ColumnSpec stream_s{"stream_s", io::ColumnType::f64, Unit::seconds,
     "its own MemoryX/SwarmX transfer (weights in, or gradients out)"};
