@@ -65,6 +65,7 @@ struct RunArgs {
   bool resume = false;
   double inject_delay_s = 0;
   double checkpoint_interval_s = 2.0;
+  std::int64_t max_scenarios = wb::study::plan::kDefaultMaxScenarios;
 };
 
 // "K/N" with 0 <= K < N.
@@ -100,7 +101,7 @@ int cmd_run(const RunArgs& a) {
   auto text = files.read(a.study);
   if (!text) throw wb::io::InputError(a.study + ": no such study file");
   wb::study::plan::Catalog catalog(wb::study::plan::resolve_inputs_dir(a.inputs, a.study), files);
-  wb::study::plan::Study study = wb::study::plan::load_study(*text, a.study, catalog);
+  wb::study::plan::Study study = wb::study::plan::load_study(*text, a.study, catalog, a.max_scenarios);
   wb::study::run::validate(study);
   if (!a.fabric_cache.empty()) {
     try {
@@ -281,6 +282,12 @@ int dispatch(int argc, char** argv) {
   run->add_option("--checkpoint-interval", run_args.checkpoint_interval_s,
                   "Seconds between checkpoint writes of finished scenarios (default 2; SIGTERM also writes)")
       ->check(CLI::NonNegativeNumber);
+  run->add_option("--max-scenarios", run_args.max_scenarios,
+                  "Largest study, in scenarios, to expand (default " +
+                      std::to_string(wb::study::plan::kDefaultMaxScenarios) +
+                      "); a larger one stops before it is expanded, naming the sweep and its count. Each scenario "
+                      "takes memory on every rank")
+      ->check(CLI::PositiveNumber);
   run->add_option("--inject-fault", run_args.inject_fault_rank, "Testing aid: make this rank fail")->group("");
   run->add_option("--inject-delay", run_args.inject_delay_s, "Testing aid: seconds to sleep before each scenario")
       ->group("");
