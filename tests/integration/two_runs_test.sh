@@ -4,9 +4,10 @@
 #     naming A, and touches nothing of A's (lock, temporary file, checkpoints); A then finishes
 #     with the file an uninterrupted run writes, and leaves no lock, temporary file or checkpoints;
 #  2. `-o` naming a directory is refused before any work, creating nothing;
-#  3. a run killed outright (SIGKILL: nothing can be cleaned up) leaves a stale lock and temporary
-#     file; the next run on that output takes the lock over, removes the temporary file, and
-#     finishes with --resume.
+#  3. a run with --force killed outright while it writes its result (SIGKILL: nothing can be
+#     cleaned up) leaves the result in place byte for byte, a stale lock, its temporary file and
+#     its checkpoints; the next run on that output takes the lock over, removes the temporary
+#     file, and finishes with --resume.
 #   two_runs_test.sh WAFERBENCH COMPARE STUDY OUTDIR NP MPIEXEC [MPI FLAGS...]
 set -euo pipefail
 exe=$1 compare=$2 study=$3 out=$4 np=$5
@@ -76,21 +77,25 @@ cat "$work/dir.log"
 grep -q "$work: is a directory; -o names the result file" "$work/dir.log" || fail "-o DIRECTORY: no clear message"
 for f in "$work.lock" "$work.partial" "$work.tmp" "$work/study.h5"; do [ ! -e "$f" ] || fail "-o DIRECTORY created $f"; done
 
-echo "--- 3. a killed run's lock and temporary file"
-rm -f "$res"
-run run "$study" -o "$res" --quiet --inject-delay 0.1 --checkpoint-interval 0 > "$work/killed.log" 2>&1 &
+echo "--- 3. a run killed outright while it writes the result (SIGKILL: nothing can be cleaned up)"
+cp "$ref" "$res"
+run run "$study" -o "$res" --quiet --inject-delay 0.1 --checkpoint-interval 0 --force > "$work/killed.log" 2>&1 &
 killed=$!
-wait_for "the run to be killed wrote no checkpoint record" has_records
+wait_for "the run to be killed did not start writing its result" test -e "$res.tmp"
 holder=$(sed -n 's/^pid //p' "$res.lock")
-kill -KILL "$holder"
+# shellcheck disable=SC2046
+kill -KILL $(ranks_of_run)
 wait "$killed" || true
-[ -e "$res.lock" ] || fail "no lock file after a SIGKILL (cannot test the takeover)"
-printf 'an unfinished result' > "$res.tmp"  # as a run killed while writing leaves it
-run run "$study" -o "$res" --quiet --resume > "$work/after_kill.log" 2>&1 || { cat "$work/after_kill.log"; fail "--resume after a SIGKILL"; }
+cmp -s "$ref" "$res" || fail "the result in place was changed by a run killed while writing"
+[ -e "$res.lock" ] && [ -e "$res.tmp" ] || fail "no stale lock and temporary file after a SIGKILL (cannot test the takeover)"
+has_records || fail "the killed run left no checkpoints"
+run run "$study" -o "$res" --force --quiet --resume > "$work/after_kill.log" 2>&1 || { cat "$work/after_kill.log"; fail "--resume after a SIGKILL"; }
+cat "$work/after_kill.log"
 grep -q "took over the lock of a run that is no longer alive (pid $holder on host " "$work/after_kill.log" ||
   fail "the stale lock was not reported as taken over"
 grep -q "removed $res.tmp, the unfinished file of a run that was killed" "$work/after_kill.log" ||
   fail "the stale temporary file was not reported as removed"
+grep -Eq "resumed: [1-9][0-9]* of" "$work/after_kill.log" || fail "the killed run's checkpoints were not reused"
 "$compare" "$ref" "$res"
 for f in "$res.lock" "$res.tmp" "$res.partial"; do [ ! -e "$f" ] || fail "left $f"; done
 echo "PASS"

@@ -80,11 +80,15 @@ void write_result(MPI_Comm comm, const plan::Study& study, const RunOptions& opt
   const std::string assumptions = scenario_assumptions(study, gather_notes(comm, notes));
 
   io::ResultFileWriter out(comm, options.output_path, options.overwrite);
+  const auto table = [&](const std::string& path, const io::Table& t) {
+    if (options.inject_delay_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(options.inject_delay_s));
+    out.write_table(path, t);
+  };
   write_root_attributes(out, study, options, ranks, assumptions);
   if (options.slice_count > 1) out.attribute(schema::attr::study_scenarios, n);
-  out.write_table(schema::scenarios::table().path(), schema::scenarios::make_table(rows));
-  out.write_table(schema::reference::table().path(), reference);
-  for (std::size_t g = 0; g < groups.size(); ++g) out.write_table("/" + groups[g], tables[g]);
+  table(schema::scenarios::table().path(), schema::scenarios::make_table(rows));
+  table(schema::reference::table().path(), reference);
+  for (std::size_t g = 0; g < groups.size(); ++g) table("/" + groups[g], tables[g]);
   out.commit();
 }
 
