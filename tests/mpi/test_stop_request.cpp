@@ -56,3 +56,21 @@ TEST(StopRequest, TheStatusNamesTheSignal) {
     MPI_Barrier(MPI_COMM_WORLD);
   }
 }
+
+// In a loop whose every step takes all ranks, a signal to one rank stops all of them at the same
+// step (the next one), so none is left waiting in a step the others never start.
+TEST(StopRequest, EveryRankLeavesAStepLoopAtTheSameStep) {
+  {
+    wb::io::StopRequest stop(MPI_COMM_WORLD);
+    int step = 0;
+    for (; step < 1000; ++step) {
+      if (stop.requested_everywhere()) break;
+      if (g_rank == g_ranks - 1 && step == 5) raise(SIGTERM);
+      MPI_Barrier(MPI_COMM_WORLD);  // the step, on every rank
+    }
+    EXPECT_EQ(step, 6);
+    EXPECT_TRUE(stop.agree());
+    EXPECT_EQ(stop.exit_status(), 143);
+  }
+  alarm(0);
+}
