@@ -5,13 +5,19 @@
 //                       the Python peer, does about 300/s/core on this machine.
 //   BM_FastPathStep     one step of a symmetric data-parallel scenario by the serial fast path.
 //   BM_SeedFinetune     wall time of the whole seed fine-tune study (load + evaluate).
+//   BM_EvaluateLayout, BM_EvaluateEveryLayout, BM_SearchProblem: the side-by-side problem of
+//                       docs/performance.md (GPT-3 13B shape on 64 A100 80GB, global batch 1,024,
+//                       sequence 2,048, Megatron-LM): one training_time() call per layout (CPU
+//                       time), and a full ranking of every layout.
 // Run: build/drivers/bench/bench_gpu_time [--benchmark_format=json]
 #include <benchmark/benchmark.h>
+#include <time.h>
 
 #include <Kokkos_Core.hpp>
 #include <mpi.h>
 
 #include "bench_context.hpp"
+#include "gpu/memory_plan.hpp"
 #include "gpu/search.hpp"
 #include "gpu/time_model.hpp"
 #include "io/file_source.hpp"
@@ -77,8 +83,113 @@ void BM_BestStrategy(benchmark::State& state) {
   state.counters["configs"] = static_cast<double>(last.enumerated);
   state.counters["fitting"] = static_cast<double>(last.fitting);
   state.counters["timed"] = static_cast<double>(last.timed);
+  state.counters["timed_fraction"] = last.fitting > 0 ? static_cast<double>(last.timed) / static_cast<double>(last.fitting) : 0.0;
 }
-BENCHMARK(BM_BestStrategy)->Args({8, 0})->Args({64, 0})->Args({256, 1})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BestStrategy)->Args({8, 0})->Args({64, 0})->Args({512, 0})->Args({256, 1})->Unit(benchmark::kMillisecond);
+
+// The side-by-side problem: the GPT-3 13B shape (Cerebras-GPT 13B: 40 layers, d_model 5,120, 40
+// heads) on 8 DGX A100 80GB nodes (64 GPUs), global batch 1,024 of 2,048 tokens, Megatron-LM.
+struct Problem {
+  const wb::model::TransformerConfig& model = catalog().model("cerebras-gpt-13b");
+  const wb::gpu::ClusterSpec cluster = wb::gpu::make_node_cluster(*catalog().system("dgx-a100-80gb").node(), 8);
+  const wb::gpu::FrameworkSpec& framework = catalog().framework("megatron-lm");
+  wb::model::Workload workload;
+  Problem() {
+    workload.seq_len = 2048;
+    workload.global_batch = 1024;
+  }
+};
+
+double thread_cpu_s() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+const char* const kProblemLayouts[] = {"zero0+tp8+pp8+mb1", "zero0+tp4+pp4+mb1+recompute-full", "zero1+tp8+pp4+vp2+mb1",
+                                       "zero0+tp8+mb4+recompute-selective"};
+
+// One layout of the problem evaluated (training_time: setup, programs, step, run), CPU time.
+void BM_EvaluateLayout(benchmark::State& state) {
+  const Problem p;
+  const char* layout = kProblemLayouts[state.range(0)];
+  const auto s = wb::gpu::parse_strategy(layout);
+  wb::gpu::TimeOptions opt;
+  opt.stragglers = false;
+  double step_s = 0;
+  std::int64_t micro_batches = 0, events = 0, walked = 0;
+  for (auto _ : state) {
+    const auto t = wb::gpu::training_time(p.model, p.cluster, s, p.workload, p.framework, 0, opt, MPI_COMM_SELF);
+    step_s = t.step_time_s;
+    micro_batches = t.grad_accum;
+    events = t.events;
+    walked = t.micro_batches_walked;  // kept after the loop, so the call is not optimised away
+  }
+  state.SetLabel(layout);
+  state.counters["micro_batches"] = static_cast<double>(micro_batches);
+  state.counters["micro_batches_walked"] = static_cast<double>(walked);
+  state.counters["events"] = static_cast<double>(events);
+  state.counters["step_s"] = step_s;
+}
+BENCHMARK(BM_EvaluateLayout)->DenseRange(0, 3)->Unit(benchmark::kMicrosecond);
+
+// Every layout of the problem that fits, each evaluated alone: the slowest and the mean CPU time
+// of one evaluation (the target is the slowest).
+void BM_EvaluateEveryLayout(benchmark::State& state) {
+  const Problem p;
+  wb::gpu::TimeOptions opt;
+  opt.stragglers = false;
+  std::vector<wb::gpu::Strategy> layouts;
+  for (const auto& s : wb::gpu::enumerate_strategies(p.model, p.cluster, p.workload, &p.framework)) {
+    try {
+      if (!wb::gpu::plan_memory(p.model, p.cluster, s, p.workload, p.framework).fits()) continue;
+      wb::gpu::training_time(p.model, p.cluster, s, p.workload, p.framework, 0, opt, MPI_COMM_SELF);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    layouts.push_back(s);
+  }
+  double worst = 0, total = 0;
+  std::string worst_layout;
+  std::int64_t evaluations = 0;
+  for (auto _ : state) {
+    for (const auto& s : layouts) {
+      const double t0 = thread_cpu_s();
+      const auto t = wb::gpu::training_time(p.model, p.cluster, s, p.workload, p.framework, 0, opt, MPI_COMM_SELF);
+      const double dt = thread_cpu_s() - t0;
+      benchmark::DoNotOptimize(t.step_time_s);
+      total += dt;
+      ++evaluations;
+      if (dt > worst) {
+        worst = dt;
+        worst_layout = s.canonical();
+      }
+    }
+  }
+  state.SetLabel("slowest: " + worst_layout);
+  state.counters["layouts"] = static_cast<double>(layouts.size());
+  state.counters["max_ms"] = worst * 1e3;
+  state.counters["mean_ms"] = total / static_cast<double>(evaluations) * 1e3;
+}
+BENCHMARK(BM_EvaluateEveryLayout)->Iterations(3)->Unit(benchmark::kMillisecond);
+
+// A full search of the problem: every layout enumerated, planned, and timed if it fits, ranked.
+void BM_SearchProblem(benchmark::State& state) {
+  const Problem p;
+  wb::gpu::TimeOptions opt;
+  opt.stragglers = false;
+  wb::gpu::SearchStats stats;
+  for (auto _ : state) {
+    const auto r = wb::gpu::search_strategies(p.model, p.cluster, p.workload, p.framework, 0, opt, &stats);
+    benchmark::DoNotOptimize(r.data());
+  }
+  state.counters["configs"] = static_cast<double>(stats.enumerated);
+  state.counters["fitting"] = static_cast<double>(stats.fitting);
+  state.counters["timed"] = static_cast<double>(stats.timed);
+  state.counters["timed_configs/s"] =
+      benchmark::Counter(static_cast<double>(stats.timed) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_SearchProblem)->Unit(benchmark::kMillisecond);
 
 void BM_FastPathStep(benchmark::State& state) {
   const auto& m = catalog().model("cerebras-gpt-13b");

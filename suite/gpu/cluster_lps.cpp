@@ -29,8 +29,9 @@ View make_view(const StepSetup& st, SimMode mode) {
 }
 
 GpuLp::GpuLp(const StepSetup& st, const Program& prog, const View& view, std::int64_t device, double factor, bool keep_timeline,
-      std::int64_t label)
-    : st_(st), prog_(prog), view_(view), device_(device), label_(label), factor_(factor), keep_timeline_(keep_timeline) {
+      std::int64_t label, bool record)
+    : st_(st), prog_(prog), view_(view), device_(device), label_(label), factor_(factor), keep_timeline_(keep_timeline),
+      record_(record || keep_timeline) {
   stage_ = st.stage_of(device);
   dp_rank_ = st.dp_rank_of(device);
   tp_rank_ = st.tp_rank_of(device);
@@ -39,8 +40,11 @@ GpuLp::GpuLp(const StepSetup& st, const Program& prog, const View& view, std::in
     shape_[static_cast<int>(g)] = view.shape(g, group_index(g), device);
     own_cost_[static_cast<int>(g)] = !(shape_[static_cast<int>(g)] == st.representative_shape(g));
   }
-  start_.assign(prog.tasks.size(), -1);
-  end_.assign(prog.tasks.size(), -1);
+  if (record_) {
+    start_.assign(prog.tasks.size(), -1);
+    end_.assign(prog.tasks.size(), -1);
+  }
+  step_end_.assign(static_cast<std::size_t>(st.steps), 0);
 }
 
 void GpuLp::handle(const Event& e, Context& ctx) {
@@ -73,7 +77,11 @@ void GpuLp::handle(const Event& e, Context& ctx) {
 
 // Zero-duration tasks finish inline; a worklist avoids deep recursion.
 void GpuLp::finish(std::uint32_t task, Context& ctx) {
-  end_[task] = ctx.now();
+  const SimTime now = ctx.now();
+  if (record_) end_[task] = now;
+  SimTime& step_end = step_end_[prog_.tasks[task].step];
+  if (step_end < now) step_end = now;
+  ++finished_;
   for (std::uint32_t k = prog_.succ_begin[task]; k < prog_.succ_begin[task + 1]; ++k) {
     const std::uint32_t s = prog_.succ[k];
     if (--pending_[s] == 0) ready_.push_back(s);
@@ -137,7 +145,7 @@ SimTime GpuLp::cost(const Task& t) const {
 
 void GpuLp::begin(std::uint32_t id, Context& ctx) {
   const Task& t = prog_.tasks[id];
-  start_[id] = ctx.now();
+  if (record_) start_[id] = ctx.now();
   switch (t.resource) {
     case Resource::local: {
       const SimTime d = t.scales ? scaled(t.duration, factor_) : t.duration;

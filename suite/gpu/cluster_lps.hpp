@@ -113,8 +113,10 @@ inline SimTime scaled(SimTime d, double f) {
 
 class GpuLp final : public sim::LogicalProcess {
  public:
+  // `record`: keep every task's start and end (for the timeline and the critical path);
+  // otherwise only each step's end.
   GpuLp(const StepSetup& st, const Program& prog, const View& view, std::int64_t device, double factor, bool keep_timeline,
-        std::int64_t label);
+        std::int64_t label, bool record = true);
 
   void handle(const Event& e, Context& ctx) override;
 
@@ -122,20 +124,12 @@ class GpuLp final : public sim::LogicalProcess {
   // The device this LP reports as: a fast-path representative stands for the slowest GPU.
   std::int64_t label() const { return label_; }
   double factor() const { return factor_; }
+  bool records() const { return record_; }
   const std::vector<SimTime>& starts() const { return start_; }
   const std::vector<SimTime>& ends() const { return end_; }
   bool keeps_timeline() const { return keep_timeline_; }
-  SimTime step_end(std::uint8_t step) const {
-    SimTime t = 0;
-    for (std::size_t i = 0; i < prog_.tasks.size(); ++i)
-      if (prog_.tasks[i].step == step) t = std::max(t, end_[i]);
-    return t;
-  }
-  bool complete() const {
-    for (SimTime t : end_)
-      if (t < 0) return false;
-    return true;
-  }
+  SimTime step_end(std::uint8_t step) const { return step_end_[step]; }
+  bool complete() const { return finished_ == prog_.tasks.size(); }
 
  private:
   // Zero-duration tasks finish inline; a worklist avoids deep recursion.
@@ -162,7 +156,10 @@ class GpuLp final : public sim::LogicalProcess {
   std::vector<std::uint16_t> pending_;
   GroupShape shape_[kGroupKinds];
   bool own_cost_[kGroupKinds] = {false, false, false, false};
-  std::vector<SimTime> start_, end_;
+  bool record_;
+  std::vector<SimTime> start_, end_;  // when recording
+  std::vector<SimTime> step_end_;
+  std::size_t finished_ = 0;
   std::vector<std::uint32_t> ready_;
   std::unordered_map<std::int64_t, SimTime> arrived_;
   std::unordered_map<std::int64_t, std::uint32_t> waiting_;

@@ -102,45 +102,98 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
     }
   };
 
-  // Deal LPs by node in contiguous blocks.
+  // Deal LPs to ranks by node (a node's GPUs and its four LPs together), choosing between two
+  // dealings the one whose fastest link between ranks is slowest (the lookahead, hence how far
+  // each synchronisation round reaches): contiguous blocks of nodes, or whole data-parallel
+  // replicas (a pipeline's transfers then stay inside a rank and only the gradient collectives
+  // cross). Any dealing gives the same results.
   const std::int64_t node_count = static_cast<std::int64_t>(view.nodes.size());
-  auto rank_of_block = [&](std::int64_t block) {
-    return static_cast<int>(block * ranks / std::max<std::int64_t>(1, node_count));
+  auto block_of = [&](std::int64_t node) { return mode == SimMode::full ? node : static_cast<std::int64_t>(view.node_block.at(node)); };
+  auto by_blocks = [&](std::int64_t node) {
+    return static_cast<int>(block_of(node) * ranks / std::max<std::int64_t>(1, node_count));
   };
-  std::vector<int> lp_rank(static_cast<std::size_t>(view.lp_count()));
-  for (std::size_t i = 0; i < view.devices.size(); ++i) {
-    const std::int64_t node = st.node_of(view.devices[i]);
-    const std::int64_t block = mode == SimMode::full ? node : view.node_block.at(node);
-    lp_rank[i] = rank_of_block(block);
-  }
-  for (std::int64_t b = 0; b < node_count; ++b)
-    for (int k = 0; k < 4; ++k) lp_rank[view.devices.size() + static_cast<std::size_t>(4 * b + k)] = rank_of_block(b);
-  // Lookahead: the shortest delay any event can take between nodes: half the cost of a
-  // collective spanning nodes (its notice and its answer), or a pipeline transfer between nodes.
-  SimTime cross = sim::kNever;
+  auto by_replicas = [&](std::int64_t node) {
+    return static_cast<int>(st.dp_rank_of(node * st.gpus_per_node) * ranks / st.dp);
+  };
+  // What each stage's program can send between nodes: the cheapest collective per group kind
+  // (as programmed, and the smallest buffer per collective for groups placed unlike the
+  // representative's), and whether it has pipeline sends.
+  struct Links {
+    SimTime cost[kGroupKinds];
+    double work[kGroupKinds][3];
+    bool sends = false;
+  };
+  std::vector<Links> links(programs.size());
   if (node_count > 1 && ranks > 1) {
+    for (std::size_t p = 0; p < programs.size(); ++p) {
+      Links& l = links[p];
+      std::fill(std::begin(l.cost), std::end(l.cost), sim::kNever);
+      for (auto& w : l.work) std::fill(std::begin(w), std::end(w), -1.0);
+      for (const Task& t : programs[p].tasks) {
+        if (t.resource == Resource::send) l.sends = true;
+        if (t.resource != Resource::collective) continue;
+        const int g = static_cast<int>(t.group), k = static_cast<int>(t.coll);
+        l.cost[g] = std::min(l.cost[g], t.duration);
+        if (l.work[g][k] < 0 || t.work < l.work[g][k]) l.work[g][k] = t.work;
+      }
+    }
+  }
+  // Lookahead of a dealing: the shortest delay an event of this rank's GPUs can take to
+  // another rank (half a collective's cost for the notices of one spanning ranks, a pipeline
+  // transfer to a peer on another rank).
+  auto lookahead = [&](const auto& rank_of_node) {
+    SimTime cross = sim::kNever;
+    if (node_count <= 1 || ranks <= 1) return cross;
     for (std::size_t i = 0; i < view.devices.size(); ++i) {
-      if (lp_rank[i] != rank) continue;
       const std::int64_t d = view.devices[i];
-      const Program& prog = programs[static_cast<std::size_t>(st.stage_of(d))];
-      GroupShape own[kGroupKinds];
+      if (rank_of_node(st.node_of(d)) != rank) continue;
       const std::int64_t stage = st.stage_of(d), dr = st.dp_rank_of(d), tr = st.tp_rank_of(d);
-      own[static_cast<int>(GroupKind::tp)] = view.shape(GroupKind::tp, stage * st.dp + dr, d);
-      own[static_cast<int>(GroupKind::dp)] = view.shape(GroupKind::dp, stage * st.tp + tr, d);
-      own[static_cast<int>(GroupKind::embed)] = view.shape(GroupKind::embed, dr * st.tp + tr, d);
-      for (const Task& t : prog.tasks) {
-        if (t.resource == Resource::send) cross = std::min(cross, st.p2p_cross_node);
-        if (t.resource != Resource::collective || own[static_cast<int>(t.group)].nodes <= 1) continue;
-        const GroupShape& sh = own[static_cast<int>(t.group)];
-        const SimTime c = sh == st.representative_shape(t.group) ? t.duration
-                                                                 : duration_ps(collective_time(t.coll, t.work, sh, st.fabric));
+      const Links& l = links[static_cast<std::size_t>(stage)];
+      if (l.sends)
+        for (std::int64_t peer : {stage - 1, stage + 1, std::int64_t{0}, st.pp - 1})
+          if (peer >= 0 && peer < st.pp && peer != stage && view.lp_of_device(st.device_of(peer, dr, tr)) >= 0 &&
+              rank_of_node(st.node_of(st.device_of(peer, dr, tr))) != rank)
+            cross = std::min(cross, st.p2p_cross_node);
+      for (GroupKind g : {GroupKind::tp, GroupKind::dp, GroupKind::embed}) {
+        const int k = static_cast<int>(g);
+        if (l.cost[k] == sim::kNever) continue;
+        // Does the group span ranks? Its members, as the view holds them.
+        bool spans = false;
+        const std::int64_t n = view.members(g);
+        for (std::int64_t j = 0; j < n && !spans; ++j) {
+          std::int64_t m = d;
+          if (g == GroupKind::tp) m = st.device_of(stage, dr, j);
+          if (g == GroupKind::dp) m = st.device_of(stage, j, tr);
+          if (g == GroupKind::embed) m = st.device_of(j == 0 ? 0 : st.pp - 1, dr, tr);
+          spans = rank_of_node(st.node_of(m)) != rank;
+        }
+        if (!spans) continue;
+        const std::int64_t index = g == GroupKind::tp ? stage * st.dp + dr : g == GroupKind::dp ? stage * st.tp + tr : dr * st.tp + tr;
+        const GroupShape sh = view.shape(g, index, d);
+        SimTime c = l.cost[k];
+        if (!(sh == st.representative_shape(g)))
+          for (int coll = 0; coll < 3; ++coll)
+            if (l.work[k][coll] >= 0)
+              c = std::min(c, duration_ps(collective_time(static_cast<Collective>(coll), l.work[k][coll], sh, st.fabric)));
         cross = std::min(cross, (c - 2) / 2);
       }
     }
-    cross = std::max<SimTime>(1, cross);
+    return std::max<SimTime>(1, cross);
+  };
+  SimTime cross = lookahead(by_blocks);
+  bool replicas = false;
+  if (mode == SimMode::full && node_count > 1 && ranks > 1 && st.dp >= ranks) {
+    long long mine[2] = {static_cast<long long>(cross), static_cast<long long>(lookahead(by_replicas))}, all[2];
+    allreduce(mine, all, 2, MPI_LONG_LONG, MPI_MIN);
+    replicas = all[1] > all[0];
+    cross = replicas ? static_cast<SimTime>(mine[1]) : cross;
   }
-  sim::Engine engine(run_comm, lp_rank, cross);
-
+  std::vector<int> lp_rank(static_cast<std::size_t>(view.lp_count()));
+  auto rank_of_node = [&](std::int64_t node) { return replicas ? by_replicas(node) : by_blocks(node); };
+  for (std::size_t i = 0; i < view.devices.size(); ++i) lp_rank[i] = rank_of_node(st.node_of(view.devices[i]));
+  for (std::int64_t b = 0; b < node_count; ++b)
+    for (int k = 0; k < 4; ++k)
+      lp_rank[view.devices.size() + static_cast<std::size_t>(4 * b + k)] = rank_of_node(view.nodes[static_cast<std::size_t>(b)]);
   // Straggler factors: the full simulation draws one per device; the reduced one gives every
   // representative the slowest device's factor (exact when the step waits for the slowest) and
   // reports it as that device. Outputs (timeline, critical path) follow, per stage, the slowest
@@ -164,47 +217,59 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
   }
   const double fmax = factor.empty() ? 1.0 : *std::max_element(factor.begin(), factor.end());
 
+  // The engine over the LPs. Per-task times are kept only by the GPUs that can be reported: each
+  // stage's slowest (the critical device almost always is one) and `also`; thousands of GPUs'
+  // times would not fit in cache (the 1T model on 3,072 GPUs: 1.2 GB).
+  std::unique_ptr<sim::Engine> engine;
   std::vector<GpuLp*> local_gpus;
-  for (std::size_t i = 0; i < view.devices.size(); ++i) {
-    const LpId id = static_cast<LpId>(i);
-    if (!engine.is_local(id)) continue;
-    const std::int64_t d = view.devices[i];
-    const std::size_t stage = static_cast<std::size_t>(st.stage_of(d));
-    double f = 1.0;
-    std::int64_t label = d;
-    if (strag && mode == SimMode::reduced) {
-      f = fmax;
-      label = stage_rep[stage];
-    } else if (strag) {
-      f = factor[static_cast<std::size_t>(d)];
+  auto run_engine = [&](std::int64_t also) {
+    local_gpus.clear();
+    engine = std::make_unique<sim::Engine>(run_comm, lp_rank, cross);
+    for (std::size_t i = 0; i < view.devices.size(); ++i) {
+      const LpId id = static_cast<LpId>(i);
+      if (!engine->is_local(id)) continue;
+      const std::int64_t d = view.devices[i];
+      const std::size_t stage = static_cast<std::size_t>(st.stage_of(d));
+      double f = 1.0;
+      std::int64_t label = d;
+      if (strag && mode == SimMode::reduced) {
+        f = fmax;
+        label = stage_rep[stage];
+      } else if (strag) {
+        f = factor[static_cast<std::size_t>(d)];
+      }
+      const bool rep = label == stage_rep[stage];
+      const bool record = mode != SimMode::full || rep || d == also;
+      auto lp = std::make_unique<GpuLp>(st, programs[stage], view, d, f, rep && timeline, label, record);
+      local_gpus.push_back(lp.get());
+      engine->add(id, std::move(lp));
+      Event kick;
+      kick.type = kStart;
+      engine->schedule(id, 0, kick);
     }
-    const bool rep = label == stage_rep[stage];
-    auto lp = std::make_unique<GpuLp>(st, programs[stage], view, d, f, rep && timeline, label);
-    local_gpus.push_back(lp.get());
-    engine.add(id, std::move(lp));
-    Event kick;
-    kick.type = kStart;
-    engine.schedule(id, 0, kick);
-  }
-  const std::size_t switches = static_cast<std::size_t>((st.gpus_per_node + st.gpus_per_switch - 1) / st.gpus_per_switch);
-  for (std::int64_t b = 0; b < node_count; ++b) {
-    const LpId base = static_cast<LpId>(view.devices.size() + static_cast<std::size_t>(4 * b));
-    if (!engine.is_local(base)) continue;
-    engine.add(base + 0, std::make_unique<HostLp>(1, st.cpu_params_per_s));
-    engine.add(base + 1, std::make_unique<HostLp>(2 * switches, st.pcie_bandwidth));
-    engine.add(base + 2, std::make_unique<CoordinatorLp>());
-    engine.add(base + 3, std::make_unique<NicLp>());
-  }
-
-  const sim::EngineStats stats = engine.run();
-  for (const GpuLp* g : local_gpus)
-    if (!g->complete()) throw std::logic_error("simulation ended with unfinished tasks on GPU " + std::to_string(g->device()));
+    const std::size_t switches = static_cast<std::size_t>((st.gpus_per_node + st.gpus_per_switch - 1) / st.gpus_per_switch);
+    for (std::int64_t b = 0; b < node_count; ++b) {
+      const LpId base = static_cast<LpId>(view.devices.size() + static_cast<std::size_t>(4 * b));
+      if (!engine->is_local(base)) continue;
+      engine->add(base + 0, std::make_unique<HostLp>(1, st.cpu_params_per_s));
+      engine->add(base + 1, std::make_unique<HostLp>(2 * switches, st.pcie_bandwidth));
+      engine->add(base + 2, std::make_unique<CoordinatorLp>());
+      engine->add(base + 3, std::make_unique<NicLp>());
+    }
+    const sim::EngineStats out = engine->run();
+    for (const GpuLp* g : local_gpus)
+      if (!g->complete()) throw std::logic_error("simulation ended with unfinished tasks on GPU " + std::to_string(g->device()));
+    return out;
+  };
+  sim::EngineStats stats = run_engine(-1);
 
   SimRun run;
   run.events = stats.events_total;
   run.rounds = stats.rounds;
   run.lps = view.lp_count();
   run.wall_s = stats.wall_s;
+  run.micro_batches_walked = st.grad_accum;
+  run.max_queue = stats.max_queue;
 
   // Step boundaries: the latest end of each step's tasks over all GPUs.
   const std::size_t steps = static_cast<std::size_t>(st.steps);
@@ -228,10 +293,23 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
       mine = std::min<long long>(mine, g->label());
   allreduce(&mine, &critical, 1, MPI_LONG_LONG, MPI_MIN);
   run.critical_device = critical;
+  // The critical GPU's per-task times: simulated again (identically) when it did not keep them.
+  auto is_critical = [&](const GpuLp* g) {
+    return g->label() == critical && g->step_end(static_cast<std::uint8_t>(steps - 1)) == last_end && g->factor() == fbest_all;
+  };
+  long long missing = 0, missing_any = 0;
+  for (const GpuLp* g : local_gpus)
+    if (is_critical(g) && !g->records()) missing = 1;
+  allreduce(&missing, &missing_any, 1, MPI_LONG_LONG, MPI_MAX);
+  if (missing_any) {
+    const sim::EngineStats again = run_engine(critical);
+    run.events += again.events_total;
+    run.rounds += again.rounds;
+    run.wall_s += again.wall_s;
+  }
   long long parts[8] = {0, 0, 0, 0, 0, 0, 0, 0}, parts_all[8];
   for (const GpuLp* g : local_gpus)
-    if (g->label() == critical && g->step_end(static_cast<std::uint8_t>(steps - 1)) == last_end &&
-        g->factor() == fbest_all) {
+    if (is_critical(g)) {
       const StepBreakdown b = critical_path_breakdown(programs[static_cast<std::size_t>(st.stage_of(critical))], g->starts(), g->ends(),
                                         static_cast<std::uint8_t>(steps - 1), window_start);
       parts[0] = b.compute;

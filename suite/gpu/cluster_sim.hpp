@@ -46,7 +46,12 @@ struct SimRun {
   std::int64_t events = 0;            // processed, all ranks
   std::int64_t rounds = 0;            // synchronisation rounds
   std::int64_t lps = 0;
+  std::int64_t max_queue = 0;         // most events pending on one rank at once
   double wall_s = 0;
+  // The fast path: micro-batches whose tasks were walked; fewer than the step's when the steady
+  // state was extrapolated (gpu/steady_state.hpp), which steady_state then says.
+  std::int64_t micro_batches_walked = 0;
+  bool steady_state = false;
 };
 
 // full: the PDES over all LPs; reduced: the PDES over the representatives; fast: the same

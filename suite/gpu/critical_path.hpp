@@ -13,4 +13,59 @@ namespace wb::gpu {
 StepBreakdown critical_path_breakdown(const Program& prog, const std::vector<SimTime>& start,
                                       const std::vector<SimTime>& end, std::uint8_t step, SimTime window_start);
 
+// The walk itself over any view of one device's tasks (the program as run, or the steady-state
+// evaluation's program with repeated pipeline periods, gpu/steady_state.cpp). A view provides
+//   const Task& task(i); SimTime start(i), end(i);
+//   preds(i, f): f(p) for each explicit dependency and the previous task of i's stream;
+//   visit(i, covered_to, b): called before task i is counted; may move the walk to an
+//     equivalent earlier task (and account for what it skipped) by changing i, covered_to, b.
+// The binding predecessor is the one that ended last (ties: the later task).
+template <class View>
+StepBreakdown walk_critical_path(View& v, std::int64_t last, SimTime window_start) {
+  StepBreakdown b;
+  std::int64_t cur = last;
+  SimTime covered_to = last >= 0 ? v.end(last) : 0;
+  auto add = [&b](const Task& t, SimTime dt) {
+    b.phase[t.phase] += dt;
+    switch (category_of(t)) {
+      case Category::compute: b.compute += dt; break;
+      case Category::comm: b.comm += dt; break;
+      case Category::offload: b.offload += dt; break;
+      case Category::cpu: b.cpu += dt; break;
+      case Category::bubble: b.bubble += dt; break;
+    }
+  };
+  while (cur >= 0) {
+    v.visit(cur, covered_to, b);
+    const Task& t = v.task(cur);
+    const SimTime s = v.start(cur), e = std::min(v.end(cur), covered_to);
+    const SimTime lo = std::max(s, window_start);
+    if (e > lo) add(t, e - lo);
+    covered_to = std::min(covered_to, s);
+    if (s <= window_start) break;
+    std::int64_t pred = -1;
+    SimTime pend = -1;
+    v.preds(cur, [&](std::int64_t p) {
+      const SimTime pe = v.end(p);
+      if (pe > pend || (pe == pend && p > pred)) {
+        pend = pe;
+        pred = p;
+      }
+    });
+    if (pred < 0) {
+      Task waited = t;  // waited from the step's start for nothing local
+      waited.resource = Resource::recv;
+      add(waited, s - window_start);
+      break;
+    }
+    if (pend < s) {  // not expected; keeps the sum exact
+      Task waited = t;
+      waited.resource = Resource::recv;
+      add(waited, s - std::max(pend, window_start));
+    }
+    cur = pred;
+  }
+  return b;
+}
+
 }  // namespace wb::gpu

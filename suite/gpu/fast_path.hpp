@@ -2,9 +2,26 @@
 // The serial fast path: the representatives' step (one GPU per pipeline stage, as
 // SimMode::reduced runs it on the engine) computed without events, as the longest path through
 // their joined task graph. Exact where reduced_applicable() holds.
+#include <cstdint>
+#include <vector>
+
 #include "gpu/cluster_sim.hpp"
 
 namespace wb::gpu {
+
+// Every representative task's start and end, as the event simulation would time them.
+struct FastWalk {
+  std::vector<std::vector<SimTime>> start, end;  // per pipeline stage, per task
+  std::vector<std::int64_t> label;               // the device each stage's representative reports as
+  // Pipeline messages: the send task each receive is matched with (-1: none), per stage.
+  std::vector<std::vector<std::int32_t>> source_stage, source_task;
+  std::int64_t processed = 0;
+};
+
+FastWalk walk_fast(const StepSetup& st, const std::vector<Program>& programs, bool stragglers);
+
+// The end of each simulated step over all representatives.
+std::vector<SimTime> step_ends(const StepSetup& st, const std::vector<Program>& programs, const FastWalk& w);
 
 SimRun simulate_fast(const StepSetup& st, const std::vector<Program>& programs, bool stragglers, bool timeline);
 

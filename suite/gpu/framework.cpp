@@ -24,6 +24,7 @@ std::string unsupported(const FrameworkSpec& f, const Strategy& s) {
   if (s.pp > 1 && s.zero_stage > u.pipeline_max_zero)
     return f.name + " runs pipeline parallelism with ZeRO stage " + std::to_string(u.pipeline_max_zero) + " at most";
   if ((s.offload_optimizer || s.offload_params) && !u.offload) return f.name + " has no CPU offload";
+  if (s.virtual_stages > 1 && !u.interleaved) return f.name + " has no interleaved pipeline schedule";
   return {};
 }
 
@@ -41,6 +42,7 @@ FrameworkSupport parse_support(io::YamlMap m) {
   u.tensor_parallel = m.required("tensor_parallel").as_bool();
   u.pipeline = m.required("pipeline").as_bool();
   u.offload = m.required("offload").as_bool();
+  if (auto v = m.optional("interleaved")) u.interleaved = v->as_bool();
   m.required("source").as_string();  // every capability claim names where it comes from
   m.done();
   return u;
@@ -108,6 +110,7 @@ const io::KeyTable& framework_keys() {
         {"supports.pipeline_max_zero", V::integer, Dim::count, true, "highest ZeRO stage together with pipeline parallelism"},
         {"supports.tensor_parallel", V::flag, Dim::count, true, "it has tensor parallelism"},
         {"supports.pipeline", V::flag, Dim::count, true, "it has pipeline parallelism"},
+        {"supports.interleaved", V::flag, Dim::count, false, "it has the interleaved (virtual-stage) pipeline schedule (default false)"},
         {"supports.offload", V::flag, Dim::count, true, "it offloads the optimizer (and under ZeRO-3 parameters) to the host"},
         {"supports.source", V::text, Dim::count, true, "where these capabilities are documented"},
         {"time_model", V::block, Dim::count, false, "the framework's figures for the time model (needed to time training)"},

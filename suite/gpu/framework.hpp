@@ -30,6 +30,7 @@ struct FrameworkSupport {
   bool tensor_parallel = true;
   bool pipeline = true;
   bool offload = true;        // optimizer (and, under ZeRO-3, parameter) offload to the host
+  bool interleaved = false;   // Megatron's interleaved 1F1B (vp<N> model chunks per stage)
 };
 
 struct FrameworkSpec {

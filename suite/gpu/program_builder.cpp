@@ -1,6 +1,7 @@
 #include "gpu/program_builder.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <initializer_list>
 #include <vector>
@@ -15,6 +16,56 @@ struct Unit {
   std::int64_t chunk;
 };
 
+}  // namespace
+
+std::int64_t schedule_warmup(std::int64_t stage, std::int64_t pp, std::int64_t vp, std::int64_t micro) {
+  if (pp == 1) return 0;
+  const std::int64_t total = micro * vp;
+  if (vp == 1) return std::min(pp - stage - 1, micro);
+  return micro == pp ? total : std::min(total, (pp - stage - 1) * 2 + (vp - 1) * pp);
+}
+
+GradReduction grad_reduction(const StepSetup& st) {
+  const FrameworkTime& ft = *st.framework->time;
+  const int zero = st.strategy.zero_stage;
+  const bool overlap_ddp = ft.grad_reduce == GradReduce::overlapped ||
+                           (ft.grad_reduce == GradReduce::overlapped_without_pipeline && st.pp == 1);
+  GradReduction r;
+  double bucket = 0;
+  r.grad_bytes = zero == 0 ? ft.grad_bytes_per_param : 2.0;  // ZeRO reduces fp16 gradients
+  if (st.dp > 1) {
+    if (zero == 0) {
+      if (overlap_ddp) {
+        r.last_micro = true;
+        bucket = st.framework->ddp_bucket_bytes / r.grad_bytes;
+      } else {
+        r.after = true;
+      }
+    } else if (ft.grad_reduce == GradReduce::per_module) {
+      // PyTorch FSDP (Zhao et al. VLDB 2023, Sec. 3.3): each unit's gradients are
+      // reduce-scattered when its backward ends, in every micro-batch.
+      r.each_micro = true;
+      bucket = st.layer_params;
+    } else if (zero == 1) {
+      r.last_micro = true;
+      bucket = st.framework->reduce_bucket_elements;
+    } else {
+      r.each_micro = true;
+      bucket = st.framework->reduce_bucket_elements;
+    }
+  } else if (st.offload) {
+    // One GPU with offload still copies each gradient bucket to the host as it is produced.
+    r.each_micro = true;
+    bucket = st.framework->reduce_bucket_elements;
+  }
+  if (bucket > 0) r.bucket_elems = bucket;
+  r.kind = zero == 0 ? Collective::all_reduce : Collective::reduce_scatter;
+  r.task = zero == 0 ? TaskKind::grad_allreduce : TaskKind::grad_reduce;
+  return r;
+}
+
+namespace {
+
 // Order of forward/backward units on one stage: 1F1B (Narayanan et al. SOSP'19 PipeDream-Flush,
 // as in Megatron-LM forward_backward_pipelining_without_interleaving) or the interleaved order
 // of forward_backward_pipelining_with_interleaving (SC'21 Sec. 2.2.2).
@@ -28,12 +79,7 @@ std::vector<Unit> schedule(std::int64_t stage, std::int64_t pp, std::int64_t vp,
     return out;
   }
   const std::int64_t total = micro * vp;
-  std::int64_t warmup = 0;
-  if (vp == 1) {
-    warmup = std::min(pp - stage - 1, micro);
-  } else {
-    warmup = micro == pp ? total : std::min(total, (pp - stage - 1) * 2 + (vp - 1) * pp);
-  }
+  const std::int64_t warmup = schedule_warmup(stage, pp, vp, micro);
   auto unit_of = [&](std::int64_t k, bool forward) {
     const std::int64_t group = pp * vp;
     std::int64_t chunk = (k % group) / pp;
@@ -152,38 +198,14 @@ StageBuilder::StageBuilder(const StepSetup& st, std::int64_t stage)
       multi_dp_(st.dp > 1), zero3_(st.strategy.zero_stage == 3),
       recompute_full_(st.strategy.recompute == model::Recompute::full),
       recompute_sel_(st.strategy.recompute == model::Recompute::selective), dp_(static_cast<double>(st.dp)) {
-  const bool pipelined = pp_ > 1;
-  const bool overlap_ddp = ft_.grad_reduce == GradReduce::overlapped ||
-                           (ft_.grad_reduce == GradReduce::overlapped_without_pipeline && !pipelined);
-  grad_bytes_ = zero_ == 0 ? ft_.grad_bytes_per_param : 2.0;  // ZeRO reduces fp16 gradients
-  if (multi_dp_) {
-    if (zero_ == 0) {
-      if (overlap_ddp) {
-        reduce_last_micro_ = true;
-        bucket_elems_ = fw_.ddp_bucket_bytes / grad_bytes_;
-      } else {
-        reduce_after_ = true;
-      }
-    } else if (ft_.grad_reduce == GradReduce::per_module) {
-      // PyTorch FSDP (Zhao et al. VLDB 2023, Sec. 3.3): each unit's gradients are
-      // reduce-scattered when its backward ends, in every micro-batch.
-      reduce_each_micro_ = true;
-      bucket_elems_ = st_.layer_params;
-    } else if (zero_ == 1) {
-      reduce_last_micro_ = true;
-      bucket_elems_ = fw_.reduce_bucket_elements;
-    } else {
-      reduce_each_micro_ = true;
-      bucket_elems_ = fw_.reduce_bucket_elements;
-    }
-  } else if (st_.offload) {
-    // One GPU with offload still copies each gradient bucket to the host as it is produced.
-    reduce_each_micro_ = true;
-    bucket_elems_ = fw_.reduce_bucket_elements;
-  }
-  if (bucket_elems_ <= 0) bucket_elems_ = 1e30;
-  reduce_kind_ = zero_ == 0 ? Collective::all_reduce : Collective::reduce_scatter;
-  reduce_task_kind_ = zero_ == 0 ? TaskKind::grad_allreduce : TaskKind::grad_reduce;
+  const GradReduction r = grad_reduction(st);
+  grad_bytes_ = r.grad_bytes;
+  bucket_elems_ = r.bucket_elems;
+  reduce_each_micro_ = r.each_micro;
+  reduce_last_micro_ = r.last_micro;
+  reduce_after_ = r.after;
+  reduce_kind_ = r.kind;
+  reduce_task_kind_ = r.task;
   // ZeRO-3 prefetches up to the window DeepSpeed allows (stage3_prefetch_bucket_size, at least
   // the next module).
   prefetch_modules_ = std::max(1.0, std::floor(fw_.prefetch_bucket_elements / std::max(1.0, st_.layer_params)));
@@ -200,9 +222,11 @@ Program StageBuilder::build() {
     b_.phase = 0;
     if (st_.overhead > 0) compute(TaskKind::overhead, st_.overhead, {});
     for (const Unit& u : schedule(stage_, pp_, vp_, m_)) {
+      if (step_ == 0) prog_.unit_begin.push_back(static_cast<std::uint32_t>(prog_.tasks.size()));
       if (u.forward) forward(u);
       else backward(u);
     }
+    if (step_ == 0) prog_.unit_begin.push_back(static_cast<std::uint32_t>(prog_.tasks.size()));
     reduce_after_pipeline();
     optimizer();
   }
@@ -211,9 +235,17 @@ Program StageBuilder::build() {
 }
 
 std::int64_t StageBuilder::compute(TaskKind k, SimTime d, std::initializer_list<std::int64_t> extra) {
-  std::vector<std::int64_t> deps(extra);
-  if (last_compute_ < 0 && step_ > 0) deps.push_back(prev_step_update_);
-  const std::int64_t id = b_.add(compute_task(k, d, stp_), deps);
+  // A handful of dependencies: kept on the stack (a strategy search builds millions of tasks).
+  std::array<std::int64_t, 8> deps{};
+  std::size_t n = 0;
+  for (std::int64_t e : extra) deps.at(n++) = e;
+  if (last_compute_ < 0 && step_ > 0) deps.at(n++) = prev_step_update_;
+  struct Range {
+    const std::int64_t *b, *e;
+    const std::int64_t* begin() const { return b; }
+    const std::int64_t* end() const { return e; }
+  };
+  const std::int64_t id = b_.add_range(compute_task(k, d, stp_), Range{deps.data(), deps.data() + n});
   last_compute_ = id;
   return id;
 }

@@ -11,4 +11,21 @@ namespace wb::gpu {
 // The program of one pipeline stage.
 Program build_program(const StepSetup& setup, std::int64_t stage);
 
+// How a step reduces gradients over the data-parallel group (DeepSpeed ZeRO / PyTorch DDP /
+// Megatron local DDP), for the programs and for step_time_lower_bound().
+struct GradReduction {
+  bool each_micro = false;   // every micro-batch's gradients, in buckets (ZeRO-2/3, offload)
+  bool last_micro = false;   // the last micro-batch's, in buckets (DDP overlapped, ZeRO-1)
+  bool after = false;        // one all-reduce of the stage's buffer after the pipeline
+  double bucket_elems = 1e30;
+  double grad_bytes = 2;     // per gradient element reduced
+  Collective kind = Collective::all_reduce;
+  TaskKind task = TaskKind::grad_allreduce;
+};
+GradReduction grad_reduction(const StepSetup& setup);
+
+// Forward units a stage runs before its first backward (1F1B or interleaved warm-up, or all of
+// them); the units after alternate forward, backward until the cool-down's backward units.
+std::int64_t schedule_warmup(std::int64_t stage, std::int64_t pp, std::int64_t vp, std::int64_t micro);
+
 }  // namespace wb::gpu

@@ -52,18 +52,24 @@ std::vector<Strategy> enumerate_strategies(const model::TransformerConfig& m, co
         if (dp == 1 && z.stage > 0 && !z.offload) continue;  // nothing to partition
         for (std::int64_t mb = 1; mb <= 64; mb *= 2) {
           if (w.global_batch > 0 && (w.global_batch % (dp * mb) != 0)) continue;
-          for (model::Recompute rc : recomputes) {
-            Strategy s;
-            s.zero_stage = z.stage;
-            s.offload_optimizer = z.offload;
-            s.offload_params = z.params;
-            s.tp = tp;
-            s.pp = pp;
-            s.micro_batch = mb;
-            s.recompute = rc;
-            if (f && !unsupported(*f, s).empty()) continue;
-            if (!allows(c, s)) continue;
-            out.push_back(s);
+          const std::int64_t micro_batches = w.global_batch > 0 ? w.global_batch / (dp * mb) : 1;
+          for (std::int64_t vp : divisors(m.layers / pp)) {
+            // Interleaving: model chunks of whole layers, micro-batches in groups of pp (Megatron-LM).
+            if (vp > 1 && (pp == 1 || micro_batches % pp != 0)) continue;
+            for (model::Recompute rc : recomputes) {
+              Strategy s;
+              s.zero_stage = z.stage;
+              s.offload_optimizer = z.offload;
+              s.offload_params = z.params;
+              s.tp = tp;
+              s.pp = pp;
+              s.virtual_stages = vp;
+              s.micro_batch = mb;
+              s.recompute = rc;
+              if (f && !unsupported(*f, s).empty()) continue;
+              if (!allows(c, s)) continue;
+              out.push_back(s);
+            }
           }
         }
       }

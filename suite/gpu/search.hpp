@@ -9,7 +9,8 @@
 // stays inside a node (Megatron-LM practice, Narayanan et al. SC'21 Sec. 3.2); pipeline stages
 // divide the layers evenly; offload needs ZeRO >= 1 and parameter offload ZeRO-3; micro-batches
 // are powers of two that divide the global batch per data-parallel rank when the workload fixes
-// it; and the framework must run the layout (its `supports:`: Megatron-LM no ZeRO-2/3 nor
+// it; interleaved pipelines (vp<N>) cut each stage into N chunks of whole layers and need the
+// micro-batches in groups of pp; and the framework must run the layout (its `supports:`: Megatron-LM no ZeRO-2/3 nor
 // offload, DeepSpeed's pipeline engine ZeRO-1 at most, FSDP no tensor or pipeline parallelism).
 #include <cstdint>
 #include <vector>
@@ -58,8 +59,8 @@ std::vector<SearchResult> search_strategies(const model::TransformerConfig& m, c
                                             const SearchConstraints& c = {});
 
 // The fastest strategy only, found without timing every candidate: each layout that fits gets a
-// lower bound on its step (the busiest stage's compute stream, whose tasks run one after another:
-// gpu::step_time_lower_bound), candidates are timed in order of their bound, and the search stops
+// lower bound on its step (gpu::step_time_lower_bound: each stage's compute stream, its gradient
+// reductions and ZeRO-3 gathers one after another, the pipeline's fill and drain), candidates are timed in order of their bound, and the search stops
 // when no remaining bound can beat the best step found. The answer is the one search_strategies
 // ranks first (same order, same tie-break). Candidates are compared on the straggler-free step
 // (opt.stragglers is ignored), which every symmetric layout computes on the exact fast path.

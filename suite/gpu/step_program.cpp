@@ -1,5 +1,7 @@
 #include "gpu/step_program.hpp"
 
+#include "gpu/program_builder.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -260,41 +262,121 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
   return st;
 }
 
-SimTime step_time_lower_bound(const StepSetup& st) {
-  if (st.steps != 1) return 1;
+namespace {
+
+// Parts of one stage's step the lower bound adds up.
+struct StageCost {
+  SimTime fwd = 0, bwd = 0;  // one micro-batch's forward and backward compute (and the tp all-reduces it waits for)
+  SimTime units = 0;         // every forward and backward unit of the step, micro-batch overheads included
+  SimTime update = 0;        // the GPU optimizer on the compute stream (0 with offload)
+  SimTime cpu = 0;           // CPU-Adam the step waits for (offload)
+  SimTime allgather = 0;     // ZeRO-1/2: the updated partitions gathered after the update
+  SimTime reduce = 0;        // gradient reductions of the step, one after another on the comm stream
+  SimTime reduce_after = 0;  // compute that must precede the first of them
+  SimTime gathers = 0;       // ZeRO-3 parameter all-gathers of the step on the gather stream
+};
+
+StageCost stage_cost(const StepSetup& st, std::int64_t stage, const GradReduction& red) {
   const Strategy& s = st.strategy;
   const bool full = s.recompute == model::Recompute::full;
   const bool selective = s.recompute == model::Recompute::selective;
-  // One layer's compute tasks per micro-batch (forward, backward, recomputation), as
-  // build_program issues them, and the tensor-parallel all-reduces the compute stream waits for.
-  SimTime layer = st.attn_fwd + st.mlp_fwd + st.attn_bwd + st.mlp_bwd;
-  if (full) layer += st.attn_fwd + st.mlp_fwd;
-  if (selective) layer += st.core_fwd;
-  if (st.tp > 1) layer += (full ? 6 : 4) * st.tp_allreduce;
-  const std::int64_t chunks = st.pp * st.vp;
+  const std::int64_t chunks = st.pp * st.vp, m = st.grad_accum;
   const FrameworkTime& ft = *st.framework->time;
   const OpCost cost(st.cluster.gpu, *st.cluster.gpu.perf, ft);
+  // One layer's compute tasks per micro-batch, as the program builder issues them.
+  SimTime layer_fwd = st.attn_fwd + st.mlp_fwd, layer_bwd = st.attn_bwd + st.mlp_bwd;
+  if (full) layer_bwd += st.attn_fwd + st.mlp_fwd;
+  if (selective) layer_bwd += st.core_fwd;
+  if (st.tp > 1) {
+    layer_fwd += 2 * st.tp_allreduce;
+    layer_bwd += (full ? 4 : 2) * st.tp_allreduce;
+  }
+  std::int64_t layers = 0;
+  for (std::int64_t c = 0; c < st.vp; ++c) layers += st.stage_layers[static_cast<std::size_t>(c * st.pp + stage)];
+  const bool first = stage == 0, last = stage == (chunks - 1) % st.pp;  // chunk 0 sits on stage 0
+  StageCost c;
+  c.fwd = static_cast<SimTime>(layers) * layer_fwd + (first ? st.embed_fwd : 0) + (last ? st.head_fwd : 0);
+  c.bwd = static_cast<SimTime>(layers) * layer_bwd + (first ? st.embed_bwd : 0) + (last ? st.head_bwd : 0);
+  c.units = static_cast<SimTime>(m) * (st.micro_overhead + c.fwd + c.bwd);
+  const double stage_params = st.stage_params(stage);
+  const double params = s.zero_stage >= 1 ? stage_params / static_cast<double>(st.dp) : stage_params;
+  if (!s.offload_optimizer) {
+    c.update = duration_ps(cost.wall(gpu_adam(cost, params)));
+  } else if (st.cpu_params_per_s > 0) {
+    // CPU-Adam starts after the GPU's last backward task and the step waits for it. The node's
+    // host serves the jobs of its GPUs together (processor sharing): when a node holds GPUs
+    // of one stage only, all of them start no earlier than this stage's compute and the last
+    // ends no earlier than their total work over the host's rate; otherwise count this GPU's.
+    const bool one_stage_per_node = (st.dp * st.tp) % st.gpus_per_node == 0;
+    const double sharing = one_stage_per_node ? static_cast<double>(st.gpus_per_node) : 1.0;
+    c.cpu = std::max<SimTime>(0, sim::to_sim_time(sharing * params / st.cpu_params_per_s) - 1);  // - 1: rounding
+  }
+  if (st.dp <= 1) return c;
+  // Collectives over this stage's own data-parallel group (stage boundaries may cut nodes).
+  const GroupShape dp = st.group_shape(GroupKind::dp, st.device_of(stage, 0, 0));
+  auto coll = [&](Collective k, double bytes) { return duration_ps(collective_time(k, bytes, dp, st.fabric)); };
+  if (s.zero_stage >= 1 && s.zero_stage <= 2) {
+    const double bucket = st.framework->allgather_bucket_elements > 0 ? st.framework->allgather_bucket_elements : stage_params;
+    const double n = std::floor(stage_params / bucket), rest = stage_params - n * bucket;
+    c.allgather = static_cast<SimTime>(n) * coll(Collective::all_gather, 2.0 * bucket) +
+                  (rest > 0 ? coll(Collective::all_gather, 2.0 * rest) - 1 : 0);  // - 1: rounding of the rest
+  }
+  if (s.zero_stage == 3) {
+    const SimTime per_layer = coll(Collective::all_gather, 2.0 * st.layer_params);
+    SimTime micro = 2 * static_cast<SimTime>(layers) * per_layer;  // forward and backward
+    if (first) micro += coll(Collective::all_gather, 2.0 * st.embedding_params);
+    if (last && !st.model->tied_embeddings) micro += coll(Collective::all_gather, 2.0 * st.head_params);
+    c.gathers = static_cast<SimTime>(m) * micro;
+  }
+  // Gradients of one reducing micro-batch, in the order and buckets the builder fills them.
+  double grads = static_cast<double>(layers) * st.layer_params;
+  if (first) grads += st.embedding_params;
+  if (last && (!st.model->tied_embeddings || st.pp > 1)) grads += st.head_params;
+  if (red.after) {
+    c.reduce = coll(Collective::all_reduce, stage_params * red.grad_bytes);
+    c.reduce_after = st.overhead + c.units;
+  } else if (red.each_micro || red.last_micro) {
+    const double n = std::floor(grads / red.bucket_elems), rest = grads - n * red.bucket_elems;
+    SimTime micro = static_cast<SimTime>(n) * coll(red.kind, red.bucket_elems * red.grad_bytes);
+    if (rest > 0) micro += coll(red.kind, rest * red.grad_bytes) - 1;  // - 1: rounding of the rest
+    c.reduce = (red.each_micro ? static_cast<SimTime>(m) : 1) * std::max<SimTime>(0, micro);
+    // The first reduction waits for a forward (every micro-batch reduces), or for every unit
+    // but the last backward (1F1B: the last micro-batch's backward is the stage's last unit).
+    const bool last_unit = red.last_micro && st.vp == 1;
+    c.reduce_after = st.overhead + (last_unit ? c.units - c.bwd : st.micro_overhead + c.fwd);
+  }
+  return c;
+}
+
+}  // namespace
+
+SimTime step_time_lower_bound(const StepSetup& st) {
+  if (st.steps != 1) return 1;
+  const GradReduction red = grad_reduction(st);
+  std::vector<StageCost> cost;
+  for (std::int64_t stage = 0; stage < st.pp; ++stage) cost.push_back(stage_cost(st, stage, red));
   SimTime worst = 0;
+  const SimTime p2p = std::min(st.p2p_same_node, st.p2p_cross_node);
+  SimTime arrive = st.overhead + st.micro_overhead, back = 0;  // micro-batch 0's activations reach stage s; gradients return
   for (std::int64_t stage = 0; stage < st.pp; ++stage) {
-    std::int64_t layers = 0;
-    for (std::int64_t c = 0; c < st.vp; ++c) layers += st.stage_layers[static_cast<std::size_t>(c * st.pp + stage)];
-    SimTime micro = st.micro_overhead + static_cast<SimTime>(layers) * layer;
-    if (stage == 0) micro += st.embed_fwd + st.embed_bwd;            // chunk 0 sits on stage 0
-    if (stage == (chunks - 1) % st.pp) micro += st.head_fwd + st.head_bwd;
-    SimTime total = st.overhead + static_cast<SimTime>(st.grad_accum) * micro;
-    const double params = s.zero_stage >= 1 ? st.stage_params(stage) / static_cast<double>(st.dp) : st.stage_params(stage);
-    if (!s.offload_optimizer) {  // the fused Adam step runs on the compute stream too
-      total += ps(cost.wall(gpu_adam(cost, params)));
-    } else if (st.cpu_params_per_s > 0) {
-      // CPU-Adam starts after the GPU's last backward task and the step waits for it. The node's
-      // host serves the jobs of its GPUs together (processor sharing): when a node holds GPUs
-      // of one stage only, all of them start no earlier than this stage's compute and the last
-      // ends no earlier than their total work over the host's rate; otherwise count this GPU's.
-      const bool one_stage_per_node = (st.dp * st.tp) % st.gpus_per_node == 0;
-      const double sharing = one_stage_per_node ? static_cast<double>(st.gpus_per_node) : 1.0;
-      total += std::max<SimTime>(0, sim::to_sim_time(sharing * params / st.cpu_params_per_s) - 1);  // - 1: rounding
+    const StageCost& c = cost[static_cast<std::size_t>(stage)];
+    const SimTime update = c.update + c.cpu + c.allgather;
+    // The stage's compute stream: its tasks run one after another, then the update.
+    worst = std::max(worst, st.overhead + c.units + update);
+    // Its gradient reductions, one after another, after the compute they wait for; the update
+    // waits for the last of them.
+    if (c.reduce > 0) worst = std::max(worst, c.reduce_after + c.reduce + update);
+    // ZeRO-3's all-gathers, one after another; the update follows the last backward.
+    worst = std::max(worst, c.gathers + c.update + c.cpu);
+    // The pipeline (1F1B): micro-batch 0 passes stages 0..s-1 before this stage computes; after
+    // its last backward the last micro-batch's gradients pass stages s-1..0, then stage 0
+    // updates (Narayanan et al. SC'21 Sec. 2.2.1: the bubble of (pp - 1) forward and backward passes).
+    if (stage > 0 && st.vp == 1) {
+      const StageCost& c0 = cost[0];
+      worst = std::max(worst, arrive + (c.units - st.micro_overhead) + back + c0.update + c0.cpu + c0.allgather);
     }
-    worst = std::max(worst, total);
+    arrive += c.fwd + p2p;
+    back += c.bwd + p2p;
   }
   return std::max<SimTime>(worst, 1);
 }

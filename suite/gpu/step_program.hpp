@@ -85,6 +85,9 @@ struct Program {
   std::vector<std::int32_t> stream_prev;  // previous task on the same stream (-1: none)
   // Collective task index per group kind and sequence number.
   std::vector<std::uint32_t> collective_task[kGroupKinds];
+  // First task of each forward/backward unit of the first step, in schedule order, and one past
+  // the last unit's tasks (the pipeline's periodic structure, gpu/steady_state.hpp).
+  std::vector<std::uint32_t> unit_begin;
   void finish();  // builds successors and pending counts
 };
 
@@ -149,10 +152,18 @@ inline bool operator==(const GroupShape& a, const GroupShape& b) {
 StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& cluster, const Strategy& s,
                           const model::Workload& w, const FrameworkSpec& f, double straggler_cv, std::uint64_t seed);
 
-// A lower bound on the simulated step (picoseconds), without building the programs: the busiest
-// stage's compute stream — its tasks run one after another — with the tensor-parallel
-// all-reduces it waits for between them. Stragglers only lengthen tasks, so it bounds those runs
-// too. With the delayed update (two steps simulated, the second measured) it is the trivial 1 ps.
+// A lower bound on the simulated step (picoseconds), without building the programs: the largest,
+// over stages, of chains of tasks that must run one after another —
+//  * the compute stream (with the tensor-parallel all-reduces it waits for) and the update;
+//  * the gradient reductions on the comm stream, after the compute the first waits for, then
+//    the update and ZeRO-1/2's all-gathers (what dominates large data-parallel groups);
+//  * ZeRO-3's parameter all-gathers on the gather stream, then the update;
+//  * 1F1B's fill and drain: micro-batch 0's forward through the stages before, the stage's own
+//    units, the last micro-batch's backward through the stages before, stage 0's update.
+// Every chain uses the costs the programs use (each stage's own data-parallel group), so the bound
+// never exceeds the step (tested on every layout of a grid of models and GPU counts).
+// Stragglers only lengthen tasks, so it bounds those runs too. With the delayed update (two
+// steps simulated, the second measured) it is the trivial 1 ps.
 SimTime step_time_lower_bound(const StepSetup& setup);
 
 // Message tag of a pipeline transfer (direction 0 activations, 1 gradients).

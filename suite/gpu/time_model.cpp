@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "gpu/op_cost.hpp"
+#include "gpu/steady_state.hpp"
 #include "io/figure.hpp"
 #include "model/training_run.hpp"
 #include "sim/reliability.hpp"
@@ -69,13 +70,24 @@ TrainingTime training_time(const model::TransformerConfig& m, const ClusterSpec&
   const bool reducible = reduced_applicable(st, strag);
   SimMode mode = SimMode::full;
   if (opt.engine == EngineChoice::automatic || opt.engine == EngineChoice::fast) mode = reducible ? SimMode::fast : SimMode::full;
-  const std::vector<Program> programs = build_programs(st);
+  std::vector<Program> programs;  // built only when a run walks every micro-batch
 
   TrainingTime r;
   r.fast_path = mode == SimMode::fast;
-  const SimRun nominal = simulate(st, programs, mode, false, opt.timeline && !strag, comm);
+  auto step = [&](bool stragglers, bool timeline) {
+    SimRun out;
+    if (mode == SimMode::fast && !timeline && simulate_steady(st, stragglers, out, &r.steady_state_why)) return out;
+    if (mode == SimMode::fast && timeline) r.steady_state_why = "a timeline of every micro-batch was asked for";
+    if (mode != SimMode::fast) r.steady_state_why = "not on the fast path";
+    if (programs.empty()) programs = build_programs(st);
+    return simulate(st, programs, mode, stragglers, timeline, comm);
+  };
+  const SimRun nominal = step(false, opt.timeline && !strag);
   SimRun measured = nominal;
-  if (strag) measured = simulate(st, programs, mode, true, opt.timeline, comm);
+  if (strag) measured = step(true, opt.timeline);
+  r.steady_state = nominal.steady_state && measured.steady_state;
+  r.micro_batches_walked = std::max(nominal.micro_batches_walked, measured.micro_batches_walked);
+  if (r.steady_state) r.steady_state_why.clear();
   r.events = nominal.events + (strag ? measured.events : 0);
   r.rounds = nominal.rounds + (strag ? measured.rounds : 0);
   r.wall_s = nominal.wall_s + (strag ? measured.wall_s : 0);

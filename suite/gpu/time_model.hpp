@@ -51,6 +51,11 @@ struct TrainingTime {
   std::int64_t events = 0;
   double wall_s = 0;
   bool fast_path = false;
+  // The fast path from the pipeline's periodic steady state (gpu/steady_state.hpp): how many
+  // micro-batches were walked (grad_accum when all were), and why not, when it was not used.
+  bool steady_state = false;
+  std::int64_t micro_batches_walked = 0;
+  std::string steady_state_why;
   std::int64_t rounds = 0;
   std::vector<TimelineRow> timeline;
 };

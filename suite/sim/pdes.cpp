@@ -1,5 +1,6 @@
 #include "sim/pdes.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -89,7 +90,7 @@ EngineStats Engine::run() {
   const int event_bytes = static_cast<int>(sizeof(Event));
 
   for (;;) {
-    long long mine = queue_.empty() ? static_cast<long long>(kNever) : static_cast<long long>(queue_.top().time);
+    long long mine = queue_.empty() ? static_cast<long long>(kNever) : static_cast<long long>(queue_.top_time());
     long long next = mine;
     if (ranks_ > 1) MPI_Allreduce(&mine, &next, 1, MPI_LONG_LONG, MPI_MIN, comm_);
     if (next == static_cast<long long>(kNever)) break;
@@ -97,9 +98,10 @@ EngineStats Engine::run() {
     // One rank: no other rank can send anything, so the whole future is safe.
     const SimTime window_end =
         ranks_ == 1 || lookahead_ >= kNever - next ? kNever : static_cast<SimTime>(next) + lookahead_;
-    while (!queue_.empty() && queue_.top().time < window_end) {
-      const Event e = queue_.top();
-      queue_.pop();
+    stats.max_queue = std::max(stats.max_queue, static_cast<std::int64_t>(queue_.size()));
+    while (!queue_.empty() && queue_.top_time() < window_end) {
+      if (static_cast<std::int64_t>(queue_.size()) > stats.max_queue) stats.max_queue = static_cast<std::int64_t>(queue_.size());
+      const Event e = queue_.pop();
       LogicalProcess* lp = lps_[static_cast<std::size_t>(e.dst)].get();
       if (!lp) throw std::logic_error("Engine: event for LP " + std::to_string(e.dst) + " which was never added");
       Context ctx(*this, e.dst, e.time);

@@ -20,10 +20,10 @@
 
 #include <cstdint>
 #include <memory>
-#include <queue>
 #include <vector>
 
 #include "sim/event.hpp"
+#include "sim/event_queue.hpp"
 
 namespace wb::sim {
 
@@ -59,6 +59,7 @@ struct EngineStats {
   std::int64_t rounds = 0;         // synchronisation rounds
   SimTime lookahead = 0;
   SimTime end_time = 0;            // time of the last event processed anywhere
+  std::int64_t max_queue = 0;      // most events pending on this rank at once
   double wall_s = 0;               // wall time of run() on this rank
 };
 
@@ -90,16 +91,13 @@ class Engine {
  private:
   friend class Context;
   void post(LpId src, LpId dst, SimTime now, SimTime delay, Event e);
-  struct Later {
-    bool operator()(const Event& a, const Event& b) const { return event_before(b, a); }
-  };
 
   MPI_Comm comm_;
   int rank_ = 0, ranks_ = 1;
   std::vector<int> lp_rank_;
   std::vector<std::unique_ptr<LogicalProcess>> lps_;
   std::vector<std::int64_t> next_seq_;  // per local source LP
-  std::priority_queue<Event, std::vector<Event>, Later> queue_;
+  EventQueue queue_;
   std::vector<std::vector<Event>> outbox_;  // per destination rank
   SimTime lookahead_ = kNever;
   std::int64_t remote_ = 0;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gpu/cluster_sim.hpp"
+#include "gpu/steady_state.hpp"
 #include "gpu/time_model.hpp"
 #include "io/file_source.hpp"
 #include "sim/pdes.hpp"
@@ -121,6 +122,23 @@ TEST(GpuSim, FastPathEqualsFullSimulationWhereApplicable) {
     ++checked;
   }
   EXPECT_GE(checked, 8);
+}
+
+// The steady-state fast path (many micro-batches computed from a few) against the full PDES over
+// every GPU on np ranks: 1F1B with 1,024 micro-batches, interleaved with 64.
+TEST(GpuSim, SteadyStateEqualsFullSimulation) {
+  for (const Case& c : {Case{"megatron-1.7b", "dgx-a100-80gb", "zero0+pp2+mb1", "megatron-lm", 2, 2048, 8 * 1024, false},
+                        Case{"megatron-1.7b", "dgx-a100-80gb", "zero0+tp2+pp4+vp2+mb1", "megatron-lm", 2, 2048, 2 * 64, false}}) {
+    const auto st = setup_of(c);
+    ASSERT_TRUE(wb::gpu::reduced_applicable(st, false)) << c.strategy;
+    wb::gpu::SimRun steady;
+    std::string why;
+    ASSERT_TRUE(wb::gpu::simulate_steady(st, false, steady, &why)) << c.strategy << ": " << why;
+    EXPECT_LT(steady.micro_batches_walked, st.grad_accum);
+    const auto programs = wb::gpu::build_programs(st);
+    const auto full = wb::gpu::simulate(st, programs, wb::gpu::SimMode::full, false, false, MPI_COMM_WORLD);
+    expect_same(full, steady, c.model + "/" + c.strategy + " full PDES vs steady state");
+  }
 }
 
 TEST(GpuSim, StragglersSlowTheStepDown) {

@@ -165,6 +165,42 @@ TEST(StepLowerBound, NeverExceedsTheSimulatedStep) {
   EXPECT_GT(checked, 150);
 }
 
+// On a grid of models x GPU counts (64 to 4,096 A100, global batch 1,024), under DeepSpeed and
+// Megatron-LM: the bound never exceeds the step of any layout, search_best finds the layout the
+// full ranking puts first, and at scale its bound (exposed gradient communication, the pipeline's
+// fill and drain) rules most layouts out.
+TEST(StepLowerBound, HoldsAndPrunesOnAGridOfModelsAndGpuCounts) {
+  gpu::TimeOptions opt;
+  opt.stragglers = false;
+  model::Workload w;
+  w.seq_len = 2048;
+  w.global_batch = 1024;
+  int checked = 0;
+  for (const char* framework : {"deepspeed", "megatron-lm"})
+    for (const char* name : {"cerebras-gpt-111m", "cerebras-gpt-1.3b", "cerebras-gpt-13b"})
+      for (std::int64_t nodes : {8, 64, 512}) {
+        const auto& m = catalog().model(name);
+        const auto& f = catalog().framework(framework);
+        const auto cluster = gpu::make_node_cluster(*catalog().system("dgx-a100-80gb").node(), nodes);
+        const std::string what = std::string(framework) + " " + name + " x" + std::to_string(nodes * 8);
+        gpu::SearchStats all;
+        const auto ranked = gpu::search_strategies(m, cluster, w, f, 1e12, opt, &all);
+        for (const auto& r : ranked) {
+          const gpu::StepSetup st = gpu::make_step_setup(m, cluster, r.strategy, w, f, 0.0, 1);
+          const double step = static_cast<double>(st.global_batch * st.seq) / r.tokens_per_s;
+          EXPECT_LE(sim::to_seconds(gpu::step_time_lower_bound(st)), step * (1 + 1e-12)) << what << " " << r.strategy.canonical();
+          ++checked;
+        }
+        const gpu::BestStrategy best = gpu::search_best(m, cluster, w, f, 1e12, opt);
+        ASSERT_EQ(best.found, !ranked.empty()) << what;
+        if (ranked.empty()) continue;
+        EXPECT_EQ(best.best.strategy.canonical(), ranked.front().strategy.canonical()) << what;
+        EXPECT_EQ(best.best.tokens_per_s, ranked.front().tokens_per_s) << what;
+        if (nodes == 512) EXPECT_LE(best.stats.timed * 4, best.stats.fitting) << what << ": the bound should rule most layouts out";
+      }
+  EXPECT_GT(checked, 1000);
+}
+
 TEST(StudySearch, BestSweepGivesOneStableScenarioAndSweepAggregates) {
   const std::string text = R"(schema_version: 1
 kind: training

@@ -167,3 +167,43 @@ TEST(Study, EveryBundledFigureHasASource) {
     for (const auto& f : p->figures) EXPECT_FALSE(f.source.empty()) << name << " " << f.key;
   }
 }
+
+// Fair by default: a model trained on a wafer and on GPUs in one study trains the same batch on
+// both, its published one, unless a sweep gives it; without a published batch the study must.
+TEST(Study, MachinesComparedTrainOneBatch) {
+  const std::string compared = R"(schema_version: 1
+kind: training
+title: t
+sweeps:
+  - {name: wafer, models: MODEL, systems: cs-2, counts: 4, strategies: weight-streaming, workload: {task: train, seq_len: 2048}}
+  - {name: gpu, models: MODEL, systems: dgx-a100-40gb, counts: 8, search: best, workload: {task: train, seq_len: 2048}}
+)";
+  auto with = [&](const std::string& model) {
+    std::string s = compared;
+    for (std::size_t at; (at = s.find("MODEL")) != std::string::npos;) s.replace(at, 5, model);
+    return s;
+  };
+  const auto st = test::plan_study(with("cerebras-gpt-13b"), "s.yaml");
+  ASSERT_EQ(st.scenarios.size(), 2u);
+  EXPECT_EQ(st.scenarios[0].workload.global_batch, 720);
+  EXPECT_EQ(st.scenarios[1].workload.global_batch, 720);
+  bool said = false;
+  for (const auto& a : st.assumptions) said = said || a.find("published batch of 720") != std::string::npos;
+  EXPECT_TRUE(said);
+  EXPECT_NE(error_of(with("mpt-7b")).find("s.yaml:5:"), std::string::npos) << error_of(with("mpt-7b"));
+  EXPECT_NE(error_of(with("mpt-7b")).find("give workload.global_batch"), std::string::npos);
+}
+
+// Written GPU layouts on two GPU systems (a validation table's runs) keep each layout's batch.
+TEST(Study, WrittenGpuLayoutsKeepTheirBatch) {
+  const auto st = test::plan_study(R"(schema_version: 1
+kind: training
+title: t
+sweeps:
+  - {name: a, models: cerebras-gpt-13b, systems: [dgx-a100-40gb, dgx-a100-80gb], counts: 8, strategies: zero1+mb2, workload: {task: train, seq_len: 2048}}
+)", "s.yaml");
+  ASSERT_EQ(st.scenarios.size(), 2u);
+  // 64 GPUs x micro-batch 2 under ZeRO-1: data parallel 64, 128 sequences, not the published 720.
+  EXPECT_EQ(st.scenarios[0].workload.global_batch, 128);
+  EXPECT_EQ(st.scenarios[1].workload.global_batch, 128);
+}

@@ -9,6 +9,7 @@
 #include "gpu/op_cost.hpp"
 #include "io/error.hpp"
 #include "study/plan/fabric_cache.hpp"
+#include "study/plan/fair_workload.hpp"
 #include "study/plan/references.hpp"
 #include "study/plan/sweeps.hpp"
 
@@ -162,6 +163,7 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
   const io::YamlValue sweeps = root.required("sweeps");
   expand_sweeps(sweeps, st, catalog, *default_framework, by_id, max_scenarios);
   if (st.scenarios.empty()) sweeps.fail("the sweeps expand to no scenario");
+  one_batch_per_model(st);
   if (st.kind == StudyKind::training) note_gpu_sparsity(st);
 
   if (auto refs = root.optional("references")) st.references = parse_references(*refs, by_id, st.scenarios);

@@ -302,7 +302,7 @@ const io::KeyTable& sweep_keys() {
       {"workload.task", V::word, Dim::count, true, "train or infer"},
       {"workload.seq_len", V::integer, Dim::count, false, "training sequence length (required for train)"},
       {"workload.global_batch", V::integer, Dim::count, false,
-       "sequences per optimizer step, or `published` (each model's); default: what the strategy gives"},
+       "sequences per optimizer step, or `published` (each model's); default: the model's published batch when the study runs it on several systems, else what the strategy gives"},
       {"workload.tokens", V::quantity, Dim::count, false, "tokens to train on; default the model's published run"},
       {"workload.prompt_tokens", V::integer, Dim::count, false, "inference prompt length (required for infer)"},
       {"workload.output_tokens", V::integer, Dim::count, false, "inference tokens generated (required for infer)"},

@@ -1,0 +1,179 @@
+// The steady-state fast path (gpu/steady_state.hpp) gives the step that walking every
+// micro-batch gives, to the picosecond (step, breakdown by category and phase, critical device),
+// and so does the reduced event simulation: 1F1B, interleaved and data-parallel layouts at
+// m = 1, 2, pp, 4 pp and 1,024 micro-batches, and random layouts. Where the schedule repeats
+// with many micro-batches it is actually used, with fewer micro-batches walked than the step has.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gpu/cluster_sim.hpp"
+#include "gpu/steady_state.hpp"
+#include "gpu/time_model.hpp"
+#include "test_catalog.hpp"
+
+namespace {
+
+using wb::test::catalog;
+
+struct Layout {
+  std::string model, system, strategy, framework;
+  std::int64_t nodes;
+  bool stragglers;
+};
+
+wb::gpu::StepSetup setup_of(const Layout& l, std::int64_t micro_batches) {
+  const auto cluster = wb::gpu::make_node_cluster(*catalog().system(l.system).node(), l.nodes);
+  wb::model::Workload w;
+  w.seq_len = 2048;
+  const auto s = wb::gpu::parse_strategy(l.strategy + "+ga" + std::to_string(micro_batches));
+  return wb::gpu::make_step_setup(catalog().model(l.model), cluster, s, w, catalog().framework(l.framework),
+                                  l.stragglers ? 0.03 : 0.0, 11);
+}
+
+void expect_same(const wb::gpu::SimRun& a, const wb::gpu::SimRun& b, const std::string& what) {
+  EXPECT_EQ(a.step_time, b.step_time) << what;
+  EXPECT_EQ(a.breakdown.compute, b.breakdown.compute) << what;
+  EXPECT_EQ(a.breakdown.comm, b.breakdown.comm) << what;
+  EXPECT_EQ(a.breakdown.offload, b.breakdown.offload) << what;
+  EXPECT_EQ(a.breakdown.cpu, b.breakdown.cpu) << what;
+  EXPECT_EQ(a.breakdown.bubble, b.breakdown.bubble) << what;
+  for (int k = 0; k < 3; ++k) EXPECT_EQ(a.breakdown.phase[k], b.breakdown.phase[k]) << what;
+  EXPECT_EQ(a.critical_device, b.critical_device) << what;
+}
+
+// Compares the steady state (when it applies) with the walk and, when asked, the reduced PDES.
+// Returns whether the steady state was used.
+bool check(const wb::gpu::StepSetup& st, bool stragglers, bool pdes, const std::string& what) {
+  const auto programs = wb::gpu::build_programs(st);
+  const auto walk = wb::gpu::simulate(st, programs, wb::gpu::SimMode::fast, stragglers, false, MPI_COMM_SELF);
+  EXPECT_FALSE(walk.steady_state);
+  EXPECT_EQ(walk.micro_batches_walked, st.grad_accum);
+  if (pdes) expect_same(wb::gpu::simulate(st, programs, wb::gpu::SimMode::reduced, stragglers, false, MPI_COMM_SELF), walk,
+                        what + " reduced PDES vs walk");
+  wb::gpu::SimRun steady;
+  std::string why;
+  if (!wb::gpu::simulate_steady(st, stragglers, steady, &why)) {
+    EXPECT_FALSE(why.empty()) << what;
+    return false;
+  }
+  EXPECT_TRUE(steady.steady_state);
+  EXPECT_LT(steady.micro_batches_walked, st.grad_accum) << what;
+  EXPECT_LT(steady.events, walk.events) << what;
+  expect_same(steady, walk, what + " steady state vs walk");
+  EXPECT_EQ(steady.breakdown.total(), steady.step_time) << what;
+  return true;
+}
+
+const std::vector<Layout>& layouts() {
+  static const std::vector<Layout> l = {
+      // Megatron 1F1B and interleaved, gradients all-reduced after the pipeline.
+      {"megatron-1.7b", "dgx-a100-80gb", "zero0+tp2+pp2+mb1+recompute-full", "megatron-lm", 2, false},
+      {"megatron-1.7b", "dgx-a100-80gb", "zero0+tp2+pp4+vp2+mb1+recompute-full", "megatron-lm", 2, false},
+      {"megatron-1.7b", "dgx-a100-80gb", "zero1+tp4+pp2+mb2", "megatron-sc21", 2, false},
+      {"megatron-1.7b", "dgx-a100-80gb", "zero0+pp8+mb1+recompute-selective", "megatron-lm", 1, false},
+      // Offload with whole nodes per stage; ZeRO-1 reducing the last micro-batch.
+      {"megatron-1.7b", "dgx-a100-80gb", "zero1+offload+tp4+pp2+mb2", "megatron-lm", 4, false},
+      // DeepSpeed data parallel: buckets reduced every micro-batch, ZeRO-3 gathers, stragglers.
+      {"cerebras-gpt-1.3b", "dgx-a100-40gb", "zero2+offload+mb1+recompute-full", "deepspeed", 1, true},
+      {"cerebras-gpt-1.3b", "dgx-a100-40gb", "zero3+mb2+recompute-full", "deepspeed", 2, true},
+      {"cerebras-gpt-1.3b", "dgx-a100-40gb", "zero1+tp2+mb2", "deepspeed", 2, false},
+      {"cerebras-gpt-1.3b", "dgx-a100-40gb", "zero0+mb1", "deepspeed", 2, false},
+  };
+  return l;
+}
+
+}  // namespace
+
+TEST(SteadyState, EqualsTheWalkAtAnyMicroBatchCount) {
+  for (const Layout& l : layouts()) {
+    const std::int64_t pp = wb::gpu::parse_strategy(l.strategy).pp;
+    for (std::int64_t m : {std::int64_t{1}, std::int64_t{2}, pp, 4 * pp, std::int64_t{1024}}) {
+      wb::gpu::StepSetup st;
+      try {
+        st = setup_of(l, m);
+      } catch (const std::invalid_argument&) {
+        continue;  // interleaving needs a multiple of pp
+      }
+      const std::string what = l.model + "/" + l.strategy + " m=" + std::to_string(m);
+      const bool used = check(st, l.stragglers, m <= 4 * pp || pp <= 2, what);
+      // A schedule that repeats over 1,024 micro-batches is not walked.
+      if (m == 1024) EXPECT_TRUE(used) << what;
+    }
+  }
+}
+
+// The side-by-side problem's deepest pipeline (GPT-3 13B shape, tp8 pp8 on 64 A100): 1,024
+// micro-batches computed from a few.
+TEST(SteadyState, ThirteenBillionOnSixtyFourGpus) {
+  const Layout l{"cerebras-gpt-13b", "dgx-a100-80gb", "zero0+tp8+pp8+mb1", "megatron-lm", 8, false};
+  EXPECT_TRUE(check(setup_of(l, 1024), false, false, "13B tp8 pp8 m=1024"));
+  const Layout v{"cerebras-gpt-13b", "dgx-a100-80gb", "zero1+tp8+pp4+vp2+mb1", "megatron-lm", 8, false};
+  EXPECT_TRUE(check(setup_of(v, 512), false, false, "13B tp8 pp4 vp2 m=512"));
+}
+
+// Random layouts (model, nodes, tp, pp, vp, ZeRO and offload, recomputation, framework,
+// micro-batches): wherever the steady state is used it matches the walk.
+TEST(SteadyState, RandomLayouts) {
+  std::mt19937_64 rng(20240516);
+  const char* models[] = {"cerebras-gpt-111m", "cerebras-gpt-1.3b", "megatron-1.7b"};
+  const char* frameworks[] = {"megatron-lm", "megatron-sc21", "deepspeed"};
+  const char* zeros[] = {"zero0", "zero1", "zero1+offload", "zero2", "zero2+offload", "zero3", "zero3+offload+param-offload"};
+  const char* recomputes[] = {"", "+recompute-selective", "+recompute-full"};
+  auto pick = [&](std::int64_t n) { return static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(n)); };
+  int compared = 0, used = 0;
+  for (int i = 0; i < 60; ++i) {
+    Layout l;
+    l.model = models[pick(3)];
+    l.system = "dgx-a100-80gb";
+    l.framework = frameworks[pick(3)];
+    l.nodes = 1 + pick(4);
+    l.stragglers = pick(4) == 0;
+    const std::int64_t tp = std::int64_t{1} << pick(3), pp = std::int64_t{1} << pick(4), vp = pp > 1 && pick(3) == 0 ? 2 : 1;
+    std::string s = zeros[pick(7)];
+    if (tp > 1) s += "+tp" + std::to_string(tp);
+    if (pp > 1) s += "+pp" + std::to_string(pp);
+    if (vp > 1) s += "+vp" + std::to_string(vp);
+    s += "+mb" + std::to_string(std::int64_t{1} << pick(3));
+    s += recomputes[pick(3)];
+    l.strategy = s;
+    const std::int64_t m = (vp > 1 ? pp : 1) * (1 + pick(vp > 1 ? 24 : 96));
+    wb::gpu::StepSetup st;
+    try {
+      st = setup_of(l, m);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    if (!wb::gpu::reduced_applicable(st, l.stragglers)) continue;
+    ++compared;
+    if (check(st, l.stragglers, false, l.model + "@" + std::to_string(l.nodes) + "/" + s + " m=" + std::to_string(m))) ++used;
+  }
+  EXPECT_GE(compared, 20);
+  EXPECT_GE(used, 10);
+}
+
+// training_time reports which path it took.
+TEST(SteadyState, TrainingTimeSaysWhichPath) {
+  const Layout l{"megatron-1.7b", "dgx-a100-80gb", "zero0+tp2+pp2+mb1", "megatron-lm", 2, false};
+  const auto cluster = wb::gpu::make_node_cluster(*catalog().system(l.system).node(), l.nodes);
+  wb::model::Workload w;
+  w.seq_len = 2048;
+  wb::gpu::TimeOptions opt;
+  opt.stragglers = false;
+  const auto& m = catalog().model(l.model);
+  const auto& f = catalog().framework(l.framework);
+  const auto many = wb::gpu::training_time(m, cluster, wb::gpu::parse_strategy(l.strategy + "+ga512"), w, f, 0, opt, MPI_COMM_SELF);
+  EXPECT_TRUE(many.steady_state);
+  EXPECT_LT(many.micro_batches_walked, 512);
+  EXPECT_TRUE(many.steady_state_why.empty());
+  const auto few = wb::gpu::training_time(m, cluster, wb::gpu::parse_strategy(l.strategy + "+ga2"), w, f, 0, opt, MPI_COMM_SELF);
+  EXPECT_FALSE(few.steady_state);
+  EXPECT_EQ(few.micro_batches_walked, 2);
+  EXPECT_FALSE(few.steady_state_why.empty());
+  opt.timeline = true;
+  const auto traced = wb::gpu::training_time(m, cluster, wb::gpu::parse_strategy(l.strategy + "+ga512"), w, f, 0, opt, MPI_COMM_SELF);
+  EXPECT_FALSE(traced.steady_state);
+  EXPECT_EQ(traced.step_time_s, many.step_time_s);
+}
