@@ -14,10 +14,13 @@
 #include <CLI/CLI.hpp>
 #include <Kokkos_Core.hpp>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 
+#include "adhoc_study.hpp"
 #include "calibrate_command.hpp"
 #include "import_model_command.hpp"
 #include "layout_export.hpp"
@@ -52,7 +55,9 @@ void say(const std::string& text) {
 }
 
 struct RunArgs {
-  std::string study;
+  std::string study;                    // a file, or "-" for standard input
+  std::vector<std::string> scenarios;   // --scenario: an ad-hoc study instead
+  wb::driver::AdhocWorkload workload;
   std::string output;
   std::string inputs;
   std::string slice;  // "K/N"
@@ -96,12 +101,59 @@ bool launcher_stderr_is_terminal() {
   return t.rfind("/dev/pts/", 0) == 0 || t.rfind("/dev/tty", 0) == 0;
 }
 
+// A study from the command line (--scenario) or standard input ("-") is printed, and written to a
+// file only when -o names one: its result goes to a private directory that is removed afterwards.
+struct TransientOutput {
+  std::string dir;
+  ~TransientOutput() {
+    if (dir.empty()) return;
+    MPI_Barrier(MPI_COMM_WORLD);
+    std::error_code ec;
+    if (g_rank == 0) fs::remove_all(dir, ec);
+  }
+};
+
+std::string make_transient_dir() {
+  std::string dir;
+  if (g_rank == 0) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/waferbench-XXXXXX";
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a directory in " + pattern + " for the result");
+    dir = pattern;
+  }
+  wb::io::broadcast_string(MPI_COMM_WORLD, dir);
+  return dir;
+}
+
 int cmd_run(const RunArgs& a) {
+  if (a.study.empty() == a.scenarios.empty())
+    throw wb::io::InputError("run: give a study file, `-` (a study on standard input) or --scenario, one of them");
   wb::io::BroadcastFiles files(MPI_COMM_WORLD);
-  auto text = files.read(a.study);
-  if (!text) throw wb::io::InputError(a.study + ": no such study file");
-  wb::study::plan::Catalog catalog(wb::study::plan::resolve_inputs_dir(a.inputs, a.study), files);
-  wb::study::plan::Study study = wb::study::plan::load_study(*text, a.study, catalog, a.max_scenarios);
+  const bool from_stdin = a.study == "-";
+  wb::study::plan::Catalog catalog(wb::study::plan::resolve_inputs_dir(a.inputs, from_stdin ? "" : a.study), files);
+  std::string label = a.study;
+  std::optional<std::string> text;
+  if (!a.scenarios.empty()) {
+    label = "--scenario";
+    text = wb::driver::adhoc_study_text(a.scenarios, a.workload, catalog);
+  } else if (from_stdin) {
+    label = "<stdin>";
+    std::string in;
+    if (g_rank == 0) {
+      std::ostringstream os;
+      os << std::cin.rdbuf();
+      in = os.str();
+    }
+    wb::io::broadcast_string(MPI_COMM_WORLD, in);
+    text = std::move(in);
+  } else {
+    text = files.read(a.study);
+  }
+  if (!text) throw wb::io::InputError(a.study + ": cannot read the study file");
+  wb::study::plan::Study study = wb::study::plan::load_study(*text, label, catalog, a.max_scenarios);
+  const bool transient = (from_stdin || !a.scenarios.empty()) && a.output.empty();
+  if (!a.scenarios.empty()) study.name = "scenarios";
+  if (from_stdin) study.name = "stdin";
   wb::study::run::validate(study);
   if (!a.fabric_cache.empty()) {
     try {
@@ -115,7 +167,11 @@ int cmd_run(const RunArgs& a) {
   const bool sliced = slice.second > 1;
 
   std::string output = a.output;
-  if (output.empty()) {
+  TransientOutput scratch;
+  if (transient) {
+    scratch.dir = make_transient_dir();
+    output = (fs::path(scratch.dir) / (study.name + ".h5")).string();
+  } else if (output.empty()) {
     const std::string suffix =
         sliced ? "-slice" + std::to_string(slice.first) + "of" + std::to_string(slice.second) : std::string();
     output = (fs::path("results") / (study.name + suffix + ".h5")).string();
@@ -161,7 +217,9 @@ int cmd_run(const RunArgs& a) {
     std::ostringstream os;
     const auto counts = a.quiet ? wb::study::record::print_reference(os, summary.path) : wb::study::record::print_report(os, summary.path);
     failed = static_cast<int>(counts.failed);
-    std::cout << os.str() << "Results: " << summary.path << "\n" << std::flush;
+    std::cout << os.str();
+    if (!transient) std::cout << "Results: " << summary.path << "\n";
+    std::cout << std::flush;
   }
   MPI_Bcast(&failed, 1, MPI_INT, 0, MPI_COMM_WORLD);
   if (a.check && failed > 0) {
@@ -259,8 +317,31 @@ int dispatch(int argc, char** argv) {
   RunArgs run_args;
   auto* run = app.add_subcommand("run", "Simulate a study and write its results to HDF5.\n"
                                         "Example: mpirun -np 2 waferbench run inputs/studies/seed_memory.yaml -o seed.h5");
-  run->add_option("study", run_args.study, "Study file (inputs/studies/*.yaml)")->required();
-  run->add_option("-o,--output", run_args.output, "Result file (default results/<study>.h5)");
+  run->add_option("study", run_args.study,
+                  "Study file (inputs/studies/*.yaml), or - to read the study from standard input");
+  run->add_option("--scenario", run_args.scenarios,
+                  "Run this scenario instead of a study file (repeatable): <model>@<system>x<count>[/<layout>], "
+                  "the id of a result row, e.g. cerebras-gpt-13b@dgx-a100-40gbx8/best or "
+                  "cerebras-gpt-13b@cs-2x4/weight-streaming (no layout: GPUs best, wafers auto). Prints the report; "
+                  "writes a file only with -o")
+      ->type_name("ID");
+  run->add_option("--task", run_args.workload.task, "With --scenario: train (default) or infer");
+  run->add_option("--seq-len", run_args.workload.seq_len,
+                  "With --scenario: tokens per sequence (default the model's published run)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--global-batch", run_args.workload.global_batch,
+                  "With --scenario: sequences per optimizer step (default: the model's published batch on every "
+                  "machine compared; for inference, requests in flight)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--tokens", run_args.workload.tokens,
+                  "With --scenario: tokens to train on (default the model's published run)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--prompt-tokens", run_args.workload.prompt_tokens, "With --scenario --task infer: prompt length")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--output-tokens", run_args.workload.output_tokens, "With --scenario --task infer: tokens generated")
+      ->check(CLI::PositiveNumber);
+  run->add_option("-o,--output", run_args.output,
+                  "Result file (default results/<study>.h5; with --scenario or -, none unless given)");
   run->add_option("--inputs", run_args.inputs,
                   "Inputs directory with models/ systems/ frameworks/ (default: the study's, $WAFERBENCH_INPUTS, or the "
                   "bundled one)");

@@ -17,6 +17,25 @@ constexpr std::int64_t kPublishedBatch = -1;
 
 enum class SearchMode { none, all, best };
 
+// A bare GPU has no links, host or CPU, which timing needs: name the node files built around it.
+std::string bare_gpu_advice(Catalog& catalog, const System& gpu) {
+  std::vector<std::string> nodes;
+  for (const auto& name : catalog.names("systems")) {
+    try {
+      const System& s = catalog.system(name);
+      if (s.kind == SystemKind::node && s.node()->gpu.name == gpu.name)
+        nodes.push_back(name + " x N (" + std::to_string(s.node()->gpus) + " GPUs a node)");
+    } catch (const std::exception&) {
+      // a system file that does not load is reported where a study names it
+    }
+  }
+  std::string msg = gpu.name + " is a bare GPU: timing needs the node around it (NVLink, network, host CPU and PCIe). ";
+  if (nodes.empty()) return msg + "No node file in systems/ holds a " + gpu.name + "; write one like systems/dgx-a100-40gb.yaml or give `host:`";
+  msg += "Name a node system instead, counted in nodes: ";
+  for (std::size_t i = 0; i < nodes.size(); ++i) msg += (i ? ", " : "") + nodes[i];
+  return msg + "; or keep counting GPUs with `host: " + nodes.front().substr(0, nodes.front().find(' ')) + "`";
+}
+
 model::Workload parse_workload(const io::YamlValue& value) {
   io::YamlMap w(value);
   model::Workload wl;
@@ -257,6 +276,8 @@ void expand_sweeps(const io::YamlValue& sweeps, Study& st, Catalog& catalog,
       for (const auto& sys_value : systems) {
         const System& sys = catalog.system(sys_value);
         if (host && sys.kind != SystemKind::gpu) sys_value.fail("host is only for bare GPU systems (kind: gpu)");
+        if (!host && sys.kind == SystemKind::gpu && st.kind != StudyKind::memory)
+          sys_value.fail(bare_gpu_advice(catalog, sys));
         for (const auto& count_value : counts) {
           const Setting s{sweep_name, m, &sys, count_value.as_positive_int(), host, workload, framework,
                           &count_value, &workload_value};

@@ -97,6 +97,15 @@ Section memory_section(const io::Table& sc) {
                       gib(get(sc, col::mem_buffers_bytes).f64[i] + get(sc, col::mem_framework_bytes).f64[i]),
                       gib(get(sc, col::host_memory_bytes).f64[i]), gib(get(sc, col::host_capacity_bytes).f64[i])});
   }
+  // Why a row does not fit, in its own column when any row says (files before the column lack it).
+  if (const io::Column* why = schema::find(sc, col::fits_reason)) {
+    bool any = false;
+    for (std::size_t i = 0; i < sc.rows(); ++i) any = any || !why->str[i].empty();
+    if (any) {
+      s.header.push_back("why not");
+      for (std::size_t i = 0; i < sc.rows(); ++i) s.rows[i].push_back(why->str[i]);
+    }
+  }
   return s;
 }
 
@@ -107,6 +116,7 @@ struct TimeColumn {
   const schema::ColumnSpec* column;
   const char* header;
   std::function<std::string(const io::Column&, std::size_t)> cell;
+  bool context = false;  // what was run (batch, tokens): shown beside the times, not a reason to show a row
 };
 
 bool has_value(const io::Column& c, std::size_t i) {
@@ -130,14 +140,14 @@ Section columns_section(const io::Table& sc, const std::string& title, const std
   }
   Section s;
   bool timed = false;
-  for (const auto& [c, tc] : used) timed = timed || c->type == io::ColumnType::f64;
+  for (const auto& [c, tc] : used) timed = timed || (c->type == io::ColumnType::f64 && !tc->context);
   if (!timed) return s;
   s.title = title;
   s.header.push_back("scenario");
   for (const auto& [c, tc] : used) s.header.push_back(tc->header);
   for (std::size_t i = 0; i < sc.rows(); ++i) {
     bool any = false;
-    for (const auto& [c, tc] : used) any = any || has_value(*c, i);
+    for (const auto& [c, tc] : used) any = any || (!tc->context && has_value(*c, i));
     if (!any) continue;
     std::vector<std::string> row{scenario_label(sc, i)};
     for (const auto& [c, tc] : used) row.push_back(has_value(*c, i) ? tc->cell(*c, i) : "-");
@@ -150,7 +160,11 @@ Section time_section(const io::Table& sc) {
   const auto f64 = [](const char* format) {
     return [format](const io::Column& c, std::size_t i) { return number(c.number(i), format); };
   };
+  const auto count = [](const io::Column& c, std::size_t i) { return std::to_string(c.i64[i]); };
   const std::vector<TimeColumn> candidates = {
+      {&col::global_batch, ">batch", count, true},
+      {&col::seq_len, ">seq", count, true},
+      {&col::train_tokens, ">tokens", [](const io::Column& c, std::size_t i) { return number(c.f64[i], "%.4g"); }, true},
       {&col::placement, "placement", [](const io::Column& c, std::size_t i) { return c.str[i]; }},
       {&col::step_time_s, ">step", [](const io::Column& c, std::size_t i) { return duration(c.f64[i]); }},
       {&col::tokens_per_s, ">tokens/s", f64("%.4g")},

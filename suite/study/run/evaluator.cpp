@@ -1,6 +1,7 @@
 #include "study/run/evaluator.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "study/run/gpu_evaluator.hpp"
 #include "study/run/wafer_evaluator.hpp"
@@ -22,6 +23,19 @@ const Evaluator& evaluator_for(plan::SystemKind kind) {
 void validate(plan::Study& study) {
   for (plan::ScenarioSpec& spec : study.scenarios) evaluator_for(spec.system->kind).validate(study, spec);
   study.validated = true;
+}
+
+std::string out_of_memory_reason(const std::string& device, double device_used, double device_capacity,
+                                 const std::string& host, double host_used, double host_capacity) {
+  const auto over = [](const std::string& what, double used, double capacity) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, ": %.1f of %.1f GiB", used / 1073741824.0, capacity / 1073741824.0);
+    return what + buf;
+  };
+  std::string why;
+  if (device_used > device_capacity) why = over("out of " + device, device_used, device_capacity);
+  if (host_used > host_capacity) why += (why.empty() ? "" : "; ") + over("out of " + host, host_used, host_capacity);
+  return why;
 }
 
 void set_setting(const plan::ScenarioSpec& spec, schema::scenarios::Row& row) {

@@ -50,6 +50,11 @@ void validate(plan::Study& study);
 // and the model's parameter count.
 void set_setting(const plan::ScenarioSpec& spec, schema::scenarios::Row& row);
 
+// Why a scenario does not fit (the fits_reason column): each memory that overflows, as
+// "<what>: <used> of <capacity> GiB", joined by "; "; empty when both fit.
+std::string out_of_memory_reason(const std::string& device, double device_used, double device_capacity,
+                                 const std::string& host, double host_used, double host_capacity);
+
 // The spec's evaluator's evaluate().
 ScenarioResult evaluate(const plan::Study& study, const plan::ScenarioSpec& spec, MPI_Comm comm = MPI_COMM_SELF);
 

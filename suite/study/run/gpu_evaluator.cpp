@@ -33,7 +33,7 @@ void complete_for_time(const plan::Study& study, plan::ScenarioSpec& spec, const
 }
 
 // The row of a `search: best` spec for which no layout exists: the setting, fits = 0, nothing else.
-void fill_no_layout_row(const plan::ScenarioSpec& sc, col::Row& row) {
+void fill_no_layout_row(const plan::ScenarioSpec& sc, const std::string& why, col::Row& row) {
   const gpu::ClusterSpec cluster = plan::cluster_of(sc);
   set_setting(sc, row);
   row.set(col::task, std::string("train"));
@@ -44,6 +44,7 @@ void fill_no_layout_row(const plan::ScenarioSpec& sc, col::Row& row) {
   row.set(col::fits, std::int64_t{0});
   row.set(col::fits_device, std::int64_t{0});
   row.set(col::fits_host, std::int64_t{0});
+  row.set(col::fits_reason, why);
   row.set(col::device_capacity_bytes, cluster.gpu.memory_bytes);
   const double tokens = model::tokens_to_train(*sc.model, sc.workload);
   if (tokens > 0) row.set(col::train_tokens, tokens);
@@ -76,6 +77,8 @@ void fill_memory_row(const plan::ScenarioSpec& sc, const gpu::Strategy& s, const
   row.set(col::fits, static_cast<std::int64_t>(plan.fits() ? 1 : 0));
   row.set(col::fits_device, static_cast<std::int64_t>(plan.fits_device ? 1 : 0));
   row.set(col::fits_host, static_cast<std::int64_t>(plan.fits_host ? 1 : 0));
+  row.set(col::fits_reason, out_of_memory_reason("GPU memory", plan.device.total(), plan.device_capacity, "host memory",
+                                                 plan.host.total(), plan.host_capacity));
   row.set(col::device_memory_bytes, plan.device.total());
   row.set(col::device_capacity_bytes, plan.device_capacity);
   row.set(col::host_memory_bytes, plan.host.total());
@@ -213,7 +216,7 @@ ScenarioResult GpuEvaluator::evaluate(const plan::Study& study, const plan::Scen
     }
     result = evaluate_layout(study, chosen, *found.strategy, comm);
   } else {
-    fill_no_layout_row(spec, result.row);
+    fill_no_layout_row(spec, found.no_layout, result.row);
   }
   result.notes.push_back(found.note);
   return result;

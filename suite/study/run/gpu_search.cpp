@@ -42,12 +42,13 @@ SearchOutcome search_layout(const plan::Study& study, const plan::ScenarioSpec& 
     out.strategy = b.smallest;
     out.note += "none fits; the row shows the smallest footprint, " + b.smallest.canonical();
   } else {
-    out.note = what + ": no layout: tensor parallelism within a node dividing the heads, pipeline stages dividing the " +
+    out.no_layout = "no layout: tensor parallelism within a node dividing the heads, pipeline stages dividing the " +
                std::to_string(m.layers) + " layers" +
                (w.global_batch > 0 ? ", and data parallel x micro-batch dividing the global batch of " +
                                          std::to_string(w.global_batch) + " sequences"
                                    : std::string()) +
                " cannot use all " + thousands(cluster.total_gpus()) + " GPUs";
+    out.note = what + ": " + out.no_layout;
   }
   return out;
 }

@@ -15,6 +15,7 @@ struct SearchOutcome {
   // then says fits = 0); none when no layout can use all the GPUs for the workload.
   std::optional<gpu::Strategy> strategy;
   std::string note;
+  std::string no_layout;  // when there is no strategy: why (the fits_reason column)
 };
 
 SearchOutcome search_layout(const plan::Study& study, const plan::ScenarioSpec& spec);

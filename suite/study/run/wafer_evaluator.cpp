@@ -95,6 +95,11 @@ ScenarioResult WaferEvaluator::evaluate(const plan::Study& study, const plan::Sc
   row.set(col::fits, static_cast<std::int64_t>(st.fits ? 1 : 0));
   row.set(col::fits_device, static_cast<std::int64_t>(fits_sram ? 1 : 0));
   row.set(col::fits_host, static_cast<std::int64_t>(st.memoryx_bytes <= st.memoryx_capacity || st.memoryx_bytes == 0 ? 1 : 0));
+  if (!st.fits) {
+    const std::string why = out_of_memory_reason("wafer SRAM", st.sram.total(), st.sram_capacity, "MemoryX",
+                                                 st.memoryx_bytes, st.memoryx_bytes == 0 ? 0.0 : st.memoryx_capacity);
+    row.set(col::fits_reason, why.empty() ? std::string("no placement fits the wafer") : why);
+  }
   row.set(col::device_memory_bytes, st.sram.total() + reserved);
   row.set(col::device_capacity_bytes, program_sram);
   if (st.placement == wafer::Placement::weight_streaming) {

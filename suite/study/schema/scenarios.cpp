@@ -9,7 +9,7 @@ const TableSpec& table() {
   static const TableSpec t("scenarios", {
       &id, &sweep, &model, &system, &system_count, &host, &strategy, &task, &framework, &params, &devices, &dp, &tp,
       &pp, &zero_stage, &micro_batch, &seq_len, &batch, &prompt_tokens, &output_tokens, &fits, &fits_device,
-      &fits_host, &device_memory_bytes, &device_capacity_bytes, &host_memory_bytes, &host_capacity_bytes,
+      &fits_host, &fits_reason, &device_memory_bytes, &device_capacity_bytes, &host_memory_bytes, &host_capacity_bytes,
       &model_states_bytes, &mem_params_bytes, &mem_grads_bytes, &mem_optimizer_bytes, &mem_activations_bytes,
       &mem_buffers_bytes, &mem_framework_bytes, &host_params_bytes, &host_grads_bytes, &host_optimizer_bytes,
       &host_buffers_bytes, &host_processes_bytes, &host_init_peak_bytes, &critical_stage, &train_flops_per_token,

@@ -58,6 +58,8 @@ inline constexpr ColumnSpec fits_device{"fits_device", io::ColumnType::i64, Unit
     "1 when the most loaded GPU's memory suffices"};
 inline constexpr ColumnSpec fits_host{"fits_host", io::ColumnType::i64, Unit::one,
     "1 when host memory suffices (1 when no host is named)"};
+inline constexpr ColumnSpec fits_reason{"fits_reason", io::ColumnType::str, Unit::one,
+    "why fits = 0: the memory that overflows (used of capacity), or why no layout uses all the GPUs; empty when it fits"};
 inline constexpr ColumnSpec device_memory_bytes{"device_memory_bytes", io::ColumnType::f64, Unit::bytes,
     "peak memory of the most loaded GPU"};
 inline constexpr ColumnSpec device_capacity_bytes{"device_capacity_bytes", io::ColumnType::f64, Unit::bytes,
