@@ -516,15 +516,20 @@ class ReadFile {
   hid_t id_ = -1;
 };
 
+// Makes `mem` (a copy of H5T_C_S1) the memory type of the variable-length strings of file_type.
+// HDF5 converts between ASCII and UTF-8 in neither direction: they are read in the file's own set.
+void variable_strings(const ReadFile& f, hid_t mem, hid_t file_type, const std::string& what) {
+  f.check(H5Tset_size(mem, H5T_VARIABLE), what, "size the strings of");
+  f.check(H5Tset_cset(mem, H5Tget_cset(file_type)), what, "set the character set of");
+}
+
 std::string read_string_attribute(const ReadFile& f, hid_t attr, const std::string& what) {
   Handle type(f.check(H5Aget_type(attr), what, "get the type of"), H5Tclose);
   const htri_t variable = H5Tis_variable_str(type);
   f.check(variable, what, "inspect");
   if (variable > 0) {
     Handle mem(f.check(H5Tcopy(H5T_C_S1), what, "copy the string type of"), H5Tclose);
-    f.check(H5Tset_size(mem, H5T_VARIABLE), what, "size the string of");
-    // HDF5 converts between ASCII and UTF-8 in neither direction: read in the file's own set.
-    f.check(H5Tset_cset(mem, H5Tget_cset(type)), what, "set the character set of");
+    variable_strings(f, mem, type, what);
     char* s = nullptr;
     f.check(H5Aread(attr, mem, &s), what, "read");
     std::string out = s ? s : "";
@@ -678,8 +683,7 @@ Table read_table(const std::string& path, const std::string& group) {
         f.check(variable, where, "inspect the strings of");
         if (variable > 0) {
           Handle mem(f.check(H5Tcopy(H5T_C_S1), where, "copy the string type of"), H5Tclose);
-          f.check(H5Tset_size(mem, H5T_VARIABLE), where, "size the strings of");
-          f.check(H5Tset_cset(mem, H5Tget_cset(type)), where, "set the character set of");
+          variable_strings(f, mem, type, where);
           std::vector<char*> ptrs(n, nullptr);
           if (n) f.check(H5Dread(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), where, "read");
           for (hsize_t i = 0; i < n; ++i) c.str[i] = ptrs[i] ? ptrs[i] : "";
