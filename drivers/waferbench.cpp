@@ -371,7 +371,7 @@ int dispatch(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   run->add_option("--inject-fault", run_args.inject_fault_rank, "Testing aid: make this rank fail")->group("");
   run->add_option("--inject-delay", run_args.inject_delay_s,
-                  "Testing aid: seconds to sleep before each scenario and each table written")
+                  "Testing aid: seconds to sleep before each scenario (or fabric case) and each table written")
       ->group("");
 
   wb::driver::ListArgs list_args;

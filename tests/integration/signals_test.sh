@@ -6,7 +6,8 @@
 #   np 1 and 2 under mpirun: SIGTERM to the ranks; to one rank only (np 2);
 #   np 2: SIGTERM to the batch scripts' launcher (slurm/launcher.sh wb_run around mpirun);
 #   np 2: SIGTERM to mpirun itself: saved and said the same, but Open MPI's mpirun exits 1 on
-#         SIGTERM whatever its ranks do (orterun's signal callback sets the status first).
+#         SIGTERM whatever its ranks do (orterun's signal callback sets the status first);
+#   np 2: SIGTERM to the ranks of a fabric study (not checkpointed): 143, the note, no file.
 # Under srun: tests/integration/slurm_test.sh (the interrupted job).
 #   signals_test.sh WAFERBENCH STUDY SOURCE_DIR OUTDIR MPIEXEC [MPI FLAGS...]
 set -euo pipefail
@@ -76,4 +77,34 @@ case_ np2_mpirun_ranks 143 ranks "${mpi[@]}" -np 2 "$exe"
 case_ np2_one_rank 143 rank1 "${mpi[@]}" -np 2 "$exe"
 case_ np2_batch_launcher 143 launcher bash -c 'source "$0"; wb_run "$@"' "$source/slurm/launcher.sh" "${mpi[@]}" -np 2 "$exe"
 case_ np2_mpirun 1 launcher "${mpi[@]}" -np 2 "$exe"
+
+# A fabric study, whose every case takes all ranks: they stop together before the next case,
+# and say that a fabric study is not checkpointed (run it in slices).
+echo "--- np2_fabric_ranks"
+fab=$work/fabric.h5
+rm -rf "$fab" "$fab.tmp" "$fab.lock"
+"${mpi[@]}" -np 2 "$exe" run "$source/inputs/studies/fabric_small.yaml" -o "$fab" --progress --inject-delay 0.3 \
+  > "$work/fabric.log" 2>&1 &
+launcher=$!
+for _ in $(seq 1 600); do
+  grep -q "case 1/" "$work/fabric.log" && break
+  sleep 0.1
+done
+grep -q "case 1/" "$work/fabric.log" || fail "np2_fabric_ranks: the fabric study ran no case"
+fabric_ranks() {
+  local pid
+  for pid in $(pgrep -f -- "-o $fab --progress"); do
+    [ "$(cat "/proc/$pid/comm" 2> /dev/null)" = waferbench ] && echo "$pid"
+  done
+  return 0
+}
+# shellcheck disable=SC2046
+kill -TERM $(fabric_ranks)
+status=0
+wait "$launcher" || status=$?
+cat "$work/fabric.log"
+[ "$status" -eq 143 ] || fail "np2_fabric_ranks: exit $status, expected 143"
+[ "$(grep -c "a fabric study is not checkpointed" "$work/fabric.log")" -eq 1 ] || fail "np2_fabric_ranks: the note was not printed once"
+for f in "$fab" "$fab.tmp" "$fab.lock"; do [ ! -e "$f" ] || fail "np2_fabric_ranks: left $f"; done
+[ -z "$(fabric_ranks)" ] || fail "np2_fabric_ranks: ranks left running"
 echo "PASS"

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <thread>
 
 #include "io/hdf5_file.hpp"
 #include "io/stop_request.hpp"
@@ -104,6 +105,7 @@ RunSummary run_fabric_study(MPI_Comm comm, const plan::Study& study, const RunOp
   for (std::size_t i = begin; i < n; ++i) {
     // Every case takes all ranks: they decide together to stop before the next one.
     if (stop.requested_everywhere()) break;
+    if (options.inject_delay_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(options.inject_delay_s));
     const plan::FabricCase& c = study.fabric_cases[i];
     CaseOutcome o;
     try {
