@@ -14,7 +14,8 @@ set -euo pipefail
 exe=$1 study=$2 source=$3 out=$4
 shift 4
 mpi=("$@")
-fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=tests/integration/run_helpers.sh
+source "$(dirname "$0")/run_helpers.sh"
 work=$out/signals
 rm -rf "$work"
 mkdir -p "$work"
@@ -22,21 +23,7 @@ ref=$work/reference.h5 res=$work/result.h5
 "$exe" run "$study" -o "$ref" --force --quiet > /dev/null
 args=(run "$study" -o "$res" --quiet --inject-delay 0.2 --checkpoint-interval 0)
 
-records() { cat "$res.partial"/part-* 2> /dev/null | wc -c; }
-wait_for_records() {
-  for _ in $(seq 1 600); do
-    [ "$(records)" -gt 0 ] && return 0
-    sleep 0.1
-  done
-  fail "no checkpoint record appeared"
-}
-ranks() {  # the waferbench processes writing $res (not mpirun, not a shell)
-  local pid
-  for pid in $(pgrep -f -- "-o $res --quiet --inject-delay"); do
-    [ "$(cat "/proc/$pid/comm" 2> /dev/null)" = waferbench ] && echo "$pid"
-  done
-  return 0
-}
+ranks() { waferbench_pids "-o $res --quiet --inject-delay"; }
 
 # case NAME EXPECTED_STATUS TARGET LAUNCH...: start the run, SIGTERM TARGET (launcher | ranks |
 # rank1) mid-run, check what it left, finish it with --resume at the other rank count.
@@ -47,7 +34,7 @@ case_() {
   rm -rf "$res" "$res.partial"
   "$@" "${args[@]}" > "$work/$name.log" 2>&1 &
   local launcher=$!
-  wait_for_records
+  wait_for "$name: no checkpoint record appeared" has_records "$res"
   case $target in
     launcher) kill -TERM "$launcher" ;;
     # shellcheck disable=SC2046
@@ -61,7 +48,7 @@ case_() {
   [ $((SECONDS - start)) -le 15 ] || fail "$name: took $((SECONDS - start)) s to stop"
   [ "$(grep -c "run the same command with --resume" "$work/$name.log")" -eq 1 ] || fail "$name: the hint was not printed once"
   [ ! -e "$res" ] || fail "$name: an interrupted run wrote a result file"
-  [ "$(records)" -gt 0 ] || fail "$name: no checkpoints kept"
+  has_records "$res" || fail "$name: no checkpoints kept"
   [ -z "$(ranks)" ] || fail "$name: ranks left running"
   local again=("${mpi[@]}" -np 2 "$exe")
   [ "$name" = np1 ] || again=("$exe")
@@ -86,18 +73,8 @@ rm -rf "$fab" "$fab.tmp" "$fab.lock"
 "${mpi[@]}" -np 2 "$exe" run "$source/inputs/studies/fabric_small.yaml" -o "$fab" --progress --inject-delay 0.3 \
   > "$work/fabric.log" 2>&1 &
 launcher=$!
-for _ in $(seq 1 600); do
-  grep -q "case 1/" "$work/fabric.log" && break
-  sleep 0.1
-done
-grep -q "case 1/" "$work/fabric.log" || fail "np2_fabric_ranks: the fabric study ran no case"
-fabric_ranks() {
-  local pid
-  for pid in $(pgrep -f -- "-o $fab --progress"); do
-    [ "$(cat "/proc/$pid/comm" 2> /dev/null)" = waferbench ] && echo "$pid"
-  done
-  return 0
-}
+wait_for "np2_fabric_ranks: the fabric study ran no case" grep -q "case 1/" "$work/fabric.log"
+fabric_ranks() { waferbench_pids "-o $fab --progress"; }
 # shellcheck disable=SC2046
 kill -TERM $(fabric_ranks)
 status=0

@@ -13,7 +13,8 @@ set -euo pipefail
 exe=$1 compare=$2 study=$3 out=$4 np=$5
 shift 5
 mpi=("$@")
-fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=tests/integration/run_helpers.sh
+source "$(dirname "$0")/run_helpers.sh"
 work=$out/two_runs_np$np
 rm -rf "$work"
 mkdir -p "$work"
@@ -23,30 +24,13 @@ run() { timeout 120 "${launch[@]}" "$@"; }
 
 ref=$work/reference.h5 res=$work/result.h5
 "$exe" run "$study" -o "$ref" --force --quiet > /dev/null
-records() { cat "$res.partial"/part-* 2> /dev/null | wc -c; }
-wait_for() {  # wait_for WHAT COMMAND...: until COMMAND succeeds, at most 60 s
-  local what=$1
-  shift
-  for _ in $(seq 1 600); do
-    "$@" && return 0
-    sleep 0.1
-  done
-  fail "$what"
-}
-has_records() { [ "$(records)" -gt 0 ]; }
-# The waferbench processes (ranks) of the run writing $res; mpirun and timeout are not among them.
-ranks_of_run() {
-  local pid
-  for pid in $(pgrep -f -- "-o $res --quiet --inject-delay"); do
-    [ "$(cat "/proc/$pid/comm" 2> /dev/null)" = waferbench ] && echo "$pid"
-  done
-  return 0
-}
+# The ranks of the run writing $res.
+ranks_of_run() { waferbench_pids "-o $res --quiet --inject-delay"; }
 
 echo "--- 1. a second run on the output of a running one"
 run run "$study" -o "$res" --quiet --inject-delay 0.1 --checkpoint-interval 0 > "$work/first.log" 2>&1 &
 first=$!
-wait_for "run A wrote no checkpoint record" has_records
+wait_for "run A wrote no checkpoint record" has_records "$res"
 # A is held still while B tries, so that B meets it mid-run however slow the machine is.
 # shellcheck disable=SC2046
 kill -STOP $(ranks_of_run)
@@ -88,7 +72,7 @@ kill -KILL $(ranks_of_run)
 wait "$killed" || true
 cmp -s "$ref" "$res" || fail "the result in place was changed by a run killed while writing"
 [ -e "$res.lock" ] && [ -e "$res.tmp" ] || fail "no stale lock and temporary file after a SIGKILL (cannot test the takeover)"
-has_records || fail "the killed run left no checkpoints"
+has_records "$res" || fail "the killed run left no checkpoints"
 run run "$study" -o "$res" --force --quiet --resume > "$work/after_kill.log" 2>&1 || { cat "$work/after_kill.log"; fail "--resume after a SIGKILL"; }
 cat "$work/after_kill.log"
 grep -q "took over the lock of a run that is no longer alive (pid $holder on host " "$work/after_kill.log" ||
