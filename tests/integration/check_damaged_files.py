@@ -65,10 +65,15 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     launch = [a.exe] if a.np == 1 else a.mpiexec.split("|") + ["-n", str(a.np), a.exe]
 
-    def wb(*args, timeout=120):
-        p = subprocess.run(launch + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    def wb(*args, timeout=120, ranks=launch):
+        p = subprocess.run(ranks + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                            timeout=timeout)
         return p.returncode, p.stdout, p.stderr
+
+    def fixture(*args):
+        """A good file to damage, written by one process (the refusals are what run at --np)."""
+        code, _, err = wb(*args, ranks=[a.exe])
+        check(code == 0, f"{' '.join(args[:2])}: {err.strip()[:200]}")
 
     def refused(what, args, expect):
         code, _, err = wb(*args)
@@ -79,8 +84,7 @@ def main():
 
     study = os.path.join(a.source, "inputs/studies/seed_memory.yaml")
     good = os.path.join(a.out, "good.h5")
-    code, _, err = wb("run", study, "-o", good, "--force", "--quiet")
-    check(code == 0, f"run {study}: {err.strip()[:200]}")
+    fixture("run", study, "-o", good, "--force", "--quiet")
     column = "/scenarios/device_memory_bytes"
 
     named = lambda path: [f"{path}: dataset {column} is damaged: its checksum does not match"]
@@ -100,8 +104,7 @@ def main():
     parts = []
     for k in range(2):
         part = os.path.join(a.out, f"slice{k}.h5")
-        code, _, err = wb("run", study, "--slice", f"{k}/2", "-o", part, "--force", "--quiet")
-        check(code == 0, f"run --slice {k}/2: {err.strip()[:200]}")
+        fixture("run", study, "--slice", f"{k}/2", "-o", part, "--force", "--quiet")
         parts.append(part)
     damaged_copy(parts[1], parts[1], column)
     merged = os.path.join(a.out, "merged.h5")
@@ -111,8 +114,7 @@ def main():
 
     # --fabric-cache: the /fabric table of a fabric study, damaged.
     cache = os.path.join(a.out, "fabric_cache.h5")
-    code, _, err = wb("run", os.path.join(a.source, "inputs/studies/fabric_small.yaml"), "-o", cache, "--force", "--quiet")
-    check(code == 0, f"run fabric_small: {err.strip()[:200]}")
+    fixture("run", os.path.join(a.source, "inputs/studies/fabric_small.yaml"), "-o", cache, "--force", "--quiet")
     damaged_copy(cache, cache, "/fabric/cycles")
     refused("run --fabric-cache with a damaged cache",
             ["run", os.path.join(a.source, "inputs/studies/cerebras_gpt_111m_fabric.yaml"), "-o",
