@@ -20,7 +20,7 @@ import sys
 import h5py
 import numpy as np
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Integers that do not apply to a row: files written before the fill value was declared hold -1
 # (no count, flag or index is negative); newer files declare the HDF5 fill value of the dataset.
 LEGACY_MISSING_INT = -1

@@ -321,9 +321,9 @@ def main():
           "timeline of an unknown scenario is skipped with the reason")
 
     # The loader refuses a file of another schema version.
-    other = plot_fixture.write_fixture(os.path.join(args.out, "schema2.h5"), schema_version=2)
+    other = plot_fixture.write_fixture(os.path.join(args.out, "schema3.h5"), schema_version=3)
     rc, written, err = plot(figures_py, [other])
-    check(rc == 2 and "schema_version 2" in err and not written, "a file with schema_version 2 is refused")
+    check(rc == 2 and "schema_version 3" in err and not written, "a file with schema_version 3 is refused")
     rc, written, err = plot(figures_py, ["--only", "nonsense", real["seed_memory"]])
     check(rc == 2 and "unknown figure" in err, "an unknown figure name is refused")
 

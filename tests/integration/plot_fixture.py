@@ -1,6 +1,6 @@
 """TEST FIXTURE for the plotting code only: writes a small synthetic result file with every group
 and column the figures read (docs/results.md conventions: fixed-length UTF-8 strings, a `units`
-attribute on every dataset, root schema_version 1), including the groups other parts of
+attribute on every dataset, root schema_version 2), including the groups other parts of
 waferbench add (/timeline, /fabric, /fabric_heatmap, the step-time and wafer columns).
 
 Every number here is made up to exercise the figures (several model sizes, a GPU and a wafer
@@ -33,7 +33,7 @@ def _write_table(f, group, columns):
         ds.attrs["units"] = np.bytes_(units)
 
 
-def write_fixture(path, schema_version=1):
+def write_fixture(path, schema_version=2):
     # Scenarios: a GPU series and a wafer series over three model sizes, and each scaled over counts.
     rows = []
     for params, name in ((1.3e9, "m1"), (6.7e9, "m7"), (13e9, "m13")):

@@ -207,3 +207,14 @@ sweeps:
   EXPECT_EQ(st.scenarios[0].workload.global_batch, 128);
   EXPECT_EQ(st.scenarios[1].workload.global_batch, 128);
 }
+
+// Input figures are named by their path inside the inputs directory, so that the result files of
+// one study in two checkouts state the same assumptions.
+TEST(Study, ProvenanceNamesFilesInsideTheInputs) {
+  auto& c = catalog();
+  EXPECT_EQ(c.system("cs-2").wafer()->provenance.file, "systems/cs-2.yaml");
+  EXPECT_EQ(c.system("dgx-a100-40gb").node()->provenance.file, "systems/dgx-a100-40gb.yaml");
+  EXPECT_EQ(c.system("dgx-a100-40gb").node()->gpu.provenance.file, "systems/a100-40gb.yaml");
+  EXPECT_EQ(c.system("a100-80gb").gpu()->provenance.file, "systems/a100-80gb.yaml");
+  EXPECT_EQ(c.framework("deepspeed").provenance.file, "frameworks/deepspeed.yaml");
+}

@@ -114,6 +114,15 @@ const System& Catalog::load_system(const std::string& name, const io::YamlValue*
     kind.fail("unknown kind '" + k + "'; expected gpu, node or wafer");
   }
   root.done();
+  // Provenance names the file as the inputs directory has it, so that a result file says the same
+  // in any checkout (errors above name the full path, where the file is to be fixed).
+  const std::string label = (fs::path("systems") / (name + ".yaml")).string();
+  if (auto* g = std::get_if<gpu::GpuSpec>(&s->spec)) g->provenance.file = label;
+  if (auto* n = std::get_if<gpu::NodeSpec>(&s->spec)) {
+    n->provenance.file = label;
+    n->gpu.provenance.file = (fs::path("systems") / (n->gpu.name + ".yaml")).string();
+  }
+  if (auto* w = std::get_if<wafer::WaferSpec>(&s->spec)) w->provenance.file = label;
   return *systems_.emplace(name, std::move(s)).first->second;
 }
 
@@ -123,6 +132,7 @@ const gpu::FrameworkSpec& Catalog::load_framework(const std::string& name, const
   if (!text) unknown("frameworks", name, where);
   const io::YamlValue doc = io::parse_yaml(*text, path("frameworks", name));
   auto f = std::make_unique<gpu::FrameworkSpec>(gpu::parse_framework(doc, name));
+  f->provenance.file = (fs::path("frameworks") / (name + ".yaml")).string();  // as for systems
   return *frameworks_.emplace(name, std::move(f)).first->second;
 }
 

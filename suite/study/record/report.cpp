@@ -1,5 +1,6 @@
 #include "study/record/report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -161,22 +162,28 @@ Section time_section(const io::Table& sc) {
     return [format](const io::Column& c, std::size_t i) { return number(c.number(i), format); };
   };
   const auto count = [](const io::Column& c, std::size_t i) { return std::to_string(c.i64[i]); };
-  const std::vector<TimeColumn> candidates = {
-      {&col::global_batch, ">batch", count, true},
-      {&col::seq_len, ">seq", count, true},
-      {&col::train_tokens, ">tokens", [](const io::Column& c, std::size_t i) { return number(c.f64[i], "%.4g"); }, true},
+  std::vector<TimeColumn> candidates;
+  // What each training row trains (an inference row's are in its own section).
+  const io::Column* task = schema::find(sc, col::task);
+  if (task && std::find(task->str.begin(), task->str.end(), "train") != task->str.end())
+    candidates = {{&col::global_batch, ">batch", count, true},
+                  {&col::seq_len, ">seq", count, true},
+                  {&col::train_tokens, ">tokens", [](const io::Column& c, std::size_t i) { return number(c.f64[i], "%.4g"); }, true}};
+  candidates.insert(candidates.end(), {
       {&col::placement, "placement", [](const io::Column& c, std::size_t i) { return c.str[i]; }},
       {&col::step_time_s, ">step", [](const io::Column& c, std::size_t i) { return duration(c.f64[i]); }},
       {&col::tokens_per_s, ">tokens/s", f64("%.4g")},
-      {&col::tflops_per_device, ">TFLOP/s/dev", f64("%.4g")},
+      {&col::flops_per_device, ">TFLOP/s/dev",
+       [](const io::Column& c, std::size_t i) { return number(c.f64[i] / 1e12, "%.4g"); }},
       {&col::mfu, ">MFU", [](const io::Column& c, std::size_t i) { return number(100.0 * c.f64[i], "%.1f%%"); }},
       {&col::bound, "bound", [](const io::Column& c, std::size_t i) { return c.str[i]; }},
       {&col::generate_time_s, ">generate", [](const io::Column& c, std::size_t i) { return duration(c.f64[i]); }},
       {&col::time_to_train_s, ">time to train", [](const io::Column& c, std::size_t i) { return duration(c.f64[i]); }},
       {&col::scaling_efficiency, ">scaling eff.", f64("%.3f")},
-      {&col::device_hours, ">device-hours", f64("%.4g")},
+      {&col::device_seconds, ">device-hours",
+       [](const io::Column& c, std::size_t i) { return number(c.f64[i] / 3600.0, "%.4g"); }},
       {&col::goodput, ">goodput", f64("%.3f")},
-  };
+  });
   return columns_section(sc, "Time", candidates);
 }
 

@@ -203,6 +203,7 @@ std::string human_value(double v, const std::string& units) {
   if (unit == Unit::bytes) return io::format_quantity(v, io::Dim::bytes, 4);
   if (unit == Unit::seconds) return io::format_quantity(v, io::Dim::seconds, 4);
   if (unit == Unit::flop) return io::format_quantity(v, io::Dim::flops, 3);
+  if (unit == Unit::flop_per_s) return io::format_quantity(v, io::Dim::flops_per_s, 4);
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.4g", v);
   std::string out = buf;

@@ -140,8 +140,7 @@ ScenarioResult WaferEvaluator::evaluate(const plan::Study& study, const plan::Sc
     const double sequences_per_s = t.tokens_per_s / static_cast<double>(w.seq_len);
     const double systems = static_cast<double>(sc.count);
     const bool recompute = st.recompute == model::Recompute::full;
-    row.set(col::tflops_per_device,
-            model::matmul_flops_per_sequence(m, w.seq_len, recompute) * sequences_per_s / systems / 1e12);
+    row.set(col::flops_per_device, model::matmul_flops_per_sequence(m, w.seq_len, recompute) * sequences_per_s / systems);
     row.set(col::mfu, model::mfu(model::matmul_flops_per_sequence(m, w.seq_len, false) * sequences_per_s, systems,
                                  spec.peak_fp16_dense_flops));
     row.set(col::scaling_efficiency, t.scaling_efficiency);
@@ -149,8 +148,8 @@ ScenarioResult WaferEvaluator::evaluate(const plan::Study& study, const plan::Sc
       row.set(col::time_to_train_s, t.run.wall_s);
       row.set(col::goodput, t.run.goodput);
       row.set(col::idle_fraction, t.run.idle_fraction);
-      row.set(col::system_hours, t.system_hours);
-      row.set(col::device_hours, t.system_hours);
+      row.set(col::system_seconds, 3600.0 * t.system_hours);
+      row.set(col::device_seconds, 3600.0 * t.system_hours);
     }
   }
 

@@ -12,7 +12,7 @@
 namespace wb::study::schema {
 
 // The results schema version written to every file.
-inline constexpr std::int64_t kResultsSchemaVersion = 1;
+inline constexpr std::int64_t kResultsSchemaVersion = 2;
 
 // Root attribute names.
 namespace attr {

@@ -14,11 +14,11 @@ const TableSpec& table() {
       &mem_buffers_bytes, &mem_framework_bytes, &host_params_bytes, &host_grads_bytes, &host_optimizer_bytes,
       &host_buffers_bytes, &host_processes_bytes, &host_init_peak_bytes, &critical_stage, &train_flops_per_token,
       &train_tokens, &train_flops, &train_flops_6n, &global_batch, &grad_accum, &step_time_s, &tokens_per_s,
-      &tflops_per_device, &mfu, &time_to_train_s, &goodput, &idle_fraction, &device_hours, &step_compute_s,
+      &flops_per_device, &mfu, &time_to_train_s, &goodput, &idle_fraction, &device_seconds, &step_compute_s,
       &step_exposed_comm_s, &step_offload_transfer_s, &step_cpu_optimizer_s, &step_pipeline_bubble_s,
       &step_straggler_wait_s, &step_forward_s, &step_backward_s, &step_optimizer_s, &generate_time_s, &load_time_s,
       &prefill_time_s, &decode_time_s, &sim_events, &sim_wall_s, &placement, &bound, &sparsity, &systems,
-      &compute_source, &scaling_efficiency, &system_hours
+      &compute_source, &scaling_efficiency, &system_seconds
   });
   return t;
 }

@@ -114,7 +114,7 @@ inline constexpr ColumnSpec step_time_s{"step_time_s", io::ColumnType::f64, Unit
     "time of one optimizer step (GPU: simulated, stragglers included; wafer: failure-free)"};
 inline constexpr ColumnSpec tokens_per_s{"tokens_per_s", io::ColumnType::f64, Unit::tokens_per_s,
     "training tokens processed per second by the whole cluster"};
-inline constexpr ColumnSpec tflops_per_device{"tflops_per_device", io::ColumnType::f64, Unit::tflop_per_s,
+inline constexpr ColumnSpec flops_per_device{"flops_per_device", io::ColumnType::f64, Unit::flop_per_s,
     "matrix-product FLOPs executed per second per device (GPU or wafer system), full recomputation counted as executed (Narayanan et al. SC'21 eq. 3)"};
 inline constexpr ColumnSpec mfu{"mfu", io::ColumnType::f64, Unit::one,
     "model FLOPs utilisation (PaLM App. B): matrix-product FLOPs without recomputation per second / dense FP16 peak, counted alike for GPUs and wafers; the dense model's FLOPs, so above 1 when weight sparsity skips work"};
@@ -124,8 +124,8 @@ inline constexpr ColumnSpec goodput{"goodput", io::ColumnType::f64, Unit::one,
     "failure-free training time / expected wall time"};
 inline constexpr ColumnSpec idle_fraction{"idle_fraction", io::ColumnType::f64, Unit::one,
     "1 - goodput: time spent on checkpoints, lost work and restarts"};
-inline constexpr ColumnSpec device_hours{"device_hours", io::ColumnType::f64, Unit::hours,
-    "time_to_train_s x devices (GPUs or wafer systems), in hours"};
+inline constexpr ColumnSpec device_seconds{"device_seconds", io::ColumnType::f64, Unit::seconds,
+    "time_to_train_s x devices (GPUs or wafer systems): GPU-seconds, or system-seconds of a wafer (/ 3600 for GPU-hours)"};
 inline constexpr ColumnSpec step_compute_s{"step_compute_s", io::ColumnType::f64, Unit::seconds,
     "step part: computation (wafer: every layer's compute; the slowest stage when layer-pipelined)"};
 inline constexpr ColumnSpec step_exposed_comm_s{"step_exposed_comm_s", io::ColumnType::f64, Unit::seconds,
@@ -169,8 +169,8 @@ inline constexpr ColumnSpec compute_source{"compute_source", io::ColumnType::str
     "wafer: where layer cycles come from: analytic, fabric or fabric+analytic"};
 inline constexpr ColumnSpec scaling_efficiency{"scaling_efficiency", io::ColumnType::f64, Unit::one,
     "wafer: step time on one system / (systems x step time), same global batch"};
-inline constexpr ColumnSpec system_hours{"system_hours", io::ColumnType::f64, Unit::hours,
-    "wafer: systems x time_to_train_s in hours"};
+inline constexpr ColumnSpec system_seconds{"system_seconds", io::ColumnType::f64, Unit::seconds,
+    "wafer: systems x time_to_train_s (/ 3600 for system-hours)"};
 
 // The table, columns in the order above.
 const TableSpec& table();

@@ -5,7 +5,7 @@ namespace wb::study::schema {
 namespace {
 
 constexpr Unit kAll[] = {Unit::label, Unit::one,          Unit::tokens, Unit::bytes,       Unit::seconds,
-                         Unit::flop,  Unit::tokens_per_s, Unit::tflop_per_s, Unit::hours,  Unit::cycles,
+                         Unit::flop,  Unit::tokens_per_s, Unit::flop_per_s, Unit::cycles,
                          Unit::pes,   Unit::pe_cycles,    Unit::pe_cycles_per_s, Unit::as_stated};
 
 }  // namespace
@@ -19,8 +19,7 @@ const char* unit_string(Unit unit) {
     case Unit::seconds: return "s";
     case Unit::flop: return "FLOP";
     case Unit::tokens_per_s: return "tokens/s";
-    case Unit::tflop_per_s: return "TFLOP/s";
-    case Unit::hours: return "h";
+    case Unit::flop_per_s: return "FLOP/s";
     case Unit::cycles: return "cycles";
     case Unit::pes: return "PEs";
     case Unit::pe_cycles: return "PE-cycles";
@@ -41,6 +40,7 @@ io::Dim input_dim(Unit unit) {
     case Unit::bytes: return io::Dim::bytes;
     case Unit::seconds: return io::Dim::seconds;
     case Unit::flop: return io::Dim::flops;
+    case Unit::flop_per_s: return io::Dim::flops_per_s;
     default: return io::Dim::count;
   }
 }

@@ -17,8 +17,7 @@ enum class Unit {
   seconds,          // "s"
   flop,             // "FLOP"
   tokens_per_s,     // "tokens/s"
-  tflop_per_s,      // "TFLOP/s": 1e12 FLOP/s, the one scaled unit (the column's name says tflops)
-  hours,            // "h": 3600 s, the other scaled unit (the columns' names say hours)
+  flop_per_s,       // "FLOP/s"
   cycles,           // "cycles" of a wafer's clock
   pes,              // "PEs": processing elements of a wafer's fabric
   pe_cycles,        // "PE-cycles"
