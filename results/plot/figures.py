@@ -21,6 +21,9 @@ named on stderr (with the reason under --verbose or --only). Figures (the file n
                     them), on a colour scale spanning the case's own range
   fabric_kernels    on-chip cycles against the grid side P for each kernel (GEMV: chain,
                     allreduce, meshgemv; GEMM: cannon, meshgemm, summa), one panel per size
+  serving           tokens/s per user against aggregate tokens/s as the batch grows (inference
+                    studies), a line per model instance at each study's shortest prompt, one panel
+                    per model; published per-user figures as black stars
   validation        relative error of every prediction against its published value
 
 Published markers are drawn only for reference rows that compare one scenario's value in the
@@ -29,6 +32,7 @@ With --combined NAME, the validation figure of all files together is also drawn 
 """
 import argparse
 import os
+import re
 import sys
 
 import matplotlib
@@ -183,9 +187,18 @@ def time_axis(seconds):
     return "s", 1.0
 
 
+# The suffix /b<batch>-p<prompt> of an inference point (docs/results.md).
+POINT_SUFFIX = re.compile(r"/b\d+-p\d+$")
+
+
 def id_parts(scenario_id):
-    """(model, "system x count", strategy) of a scenario id <model>@<system>x<count>/<strategy>."""
-    rest, strategy = scenario_id.rsplit("/", 1) if "/" in scenario_id else (scenario_id, "")
+    """(model, "system x count", strategy) of a scenario id <model>@<system>x<count>/<strategy>
+    (an inference point's /b<batch>-p<prompt> stays with the strategy)."""
+    point = POINT_SUFFIX.search(scenario_id)
+    base = scenario_id[:point.start()] if point else scenario_id
+    rest, strategy = base.rsplit("/", 1) if "/" in base else (base, "")
+    if point:
+        strategy += point.group(0)
     model, machine = rest.split("@", 1) if "@" in rest else (rest, "")
     return model, machine, strategy
 
@@ -814,8 +827,66 @@ def validation(results, opts):
     return fig
 
 
+# ----------------------------------------------------------------------------------------------
+# Serving
+
+
+def serving(res, opts):
+    """The serving curve: tokens/s per user against aggregate tokens/s, one line per model
+    instance (scenario id without its /b<batch>-p<prompt>) in order of the batch at the shortest
+    prompt the study has for it, the batch written at the ends, wafer points streamed from
+    MemoryX hollow; one panel per model. Published per-user figures are black stars at their
+    scenario's aggregate rate."""
+    sc = res.table("scenarios")
+    if "tokens_per_s_per_user" not in sc or not res.has_values("scenarios", "tokens_per_s_per_user"):
+        raise NoData("no tokens_per_s_per_user in /scenarios (not an inference study)")
+    idx = [i for i in range(len(sc["id"])) if np.isfinite(sc["tokens_per_s_per_user"][i])
+           and np.isfinite(sc["tokens_per_s"][i])]
+    prompt = sc["prompt_tokens"] if "prompt_tokens" in sc else np.zeros(len(sc["id"]))
+    models = list(dict.fromkeys(sc["model"][i] for i in idx))
+    fig, axes = plt.subplots(1, len(models), figsize=(5.2 * len(models), 4.2), squeeze=False)
+    published = published_rows(res, "tokens_per_s_per_user")
+    for ax, model in zip(axes[0], models):
+        series = {}
+        for i in idx:
+            if sc["model"][i] == model:
+                series.setdefault(POINT_SUFFIX.sub("", sc["id"][i]), []).append(i)
+        names = list(series)[:MAX_SERIES]
+        colours = distinct_styles(len(names))
+        for (colour, marker), name in zip(colours, names):
+            shortest = min(prompt[i] for i in series[name])
+            order = sc["batch"] if "batch" in sc else sc["tokens_per_s"]
+            pts = sorted((i for i in series[name] if prompt[i] == shortest), key=lambda i: order[i])
+            x = [sc["tokens_per_s"][i] for i in pts]
+            y = [sc["tokens_per_s_per_user"][i] for i in pts]
+            _, machine, strategy = id_parts(name)
+            ax.plot(x, y, marker=marker, color=colour, label=f"{machine} {strategy}".strip())
+            # Wafer points whose weights stream from MemoryX (auto, when they do not fit) hollow.
+            streamed = [i for i in pts if "placement" in sc and sc["placement"][i] == "weight-streaming"]
+            if streamed:
+                ax.plot([sc["tokens_per_s"][i] for i in streamed], [sc["tokens_per_s_per_user"][i] for i in streamed],
+                        marker=marker, color="white", markeredgecolor=colour, linestyle="none", label="_streamed")
+            if "batch" in sc:
+                for i in (pts[0], pts[-1]) if len(pts) > 1 else (pts[0],):
+                    ax.annotate(f"b{int(sc['batch'][i])}", (sc["tokens_per_s"][i], sc["tokens_per_s_per_user"][i]),
+                                textcoords="offset points", xytext=(4, 4), fontsize=8, color=colour)
+        rows = [r for r in published if sc["model"][r["index"]] == model]
+        if rows:
+            mark_published(ax, rows, lambda i: sc["tokens_per_s"][i], 1.0, "tokens_per_s_per_user")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("aggregate tokens/s (all sequences and replicas)")
+        ax.set_ylabel("tokens/s per user")
+        ax.set_title(f"{model}: per user against aggregate")
+        ax.grid(True, which="both", alpha=0.3)
+        legend_outside(ax)
+    fig.tight_layout()
+    suptitle(fig, title_of(res))
+    return fig
+
+
 FIGURES = [memory, memory_breakdown, time_to_train, step_breakdown, timeline, scaling, fabric_heatmap, fabric_kernels,
-           validation]
+           serving, validation]
 
 
 def main(argv=None):

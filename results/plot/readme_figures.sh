@@ -19,7 +19,8 @@ NP=${NP:-1}
 VALIDATION_STUDIES=(seed_memory zero_paper_7.5b ds_estimator_t5_3b zero_offload_10b cerebras_gpt_flops megatron_sc21
                     seed_finetune)
 # Figures of single studies shown in the README: "<study>:<figure>[,<figure>...]".
-README_FIGURES=("seed_memory:memory" "cerebras_gpt_scaling:time_to_train,scaling" "seed_finetune:step_breakdown")
+README_FIGURES=("seed_memory:memory" "cerebras_gpt_scaling:time_to_train,scaling" "seed_finetune:step_breakdown"
+                "inference_llama3:serving")
 
 if [ ! -x "$WAFERBENCH" ]; then
   echo "readme_figures.sh: $WAFERBENCH not found; build first (./run.sh --build-only)" >&2

@@ -82,6 +82,9 @@ def write_fixture(path, schema_version=2):
         ("step_time_s", list(step), "s"), ("tokens_per_s", list(tokens_per_s), "tokens/s"),
         ("time_to_train_s", list(time_to_train), "s"),
         ("scaling_efficiency", list(np.where(wafer, 1.0 / (1 + 0.01 * np.log2(units)), np.nan)), "1"),
+        # Serving columns (the serving figure): each row a point of its own series.
+        ("batch", [r["count"] for r in rows], "1"), ("prompt_tokens", [1024] * n, "tokens"),
+        ("tokens_per_s_per_user", list(tokens_per_s / units), "tokens/s"),
     ] + [(k, list(v), "s") for k, v in parts.items()]
     # Reference rows: two time-to-train values (one a miss), a lower bound on one scenario's memory,
     # a fit fact, a speed-up of one scenario (compared on time_to_train_s, but in unit 1), and two

@@ -40,6 +40,9 @@ TEST(Transformer, OtherPublishedParameterCounts) {
   // Llama-2-70B: 68,976,648,192 (HF checkpoint); T5-3B: 2,851,598,336 (DeepSpeed prints 2851M).
   EXPECT_EQ(model::count_params(catalog().model("llama-2-70b")).total, 68976648192);
   EXPECT_EQ(model::count_params(catalog().model("t5-3b")).total, 2851598336);
+  // Llama-3.1 8B and 70B: 8,030,261,248 and 70,553,706,496 (HF model cards' safetensors totals).
+  EXPECT_EQ(model::count_params(catalog().model("llama-3.1-8b")).total, 8030261248);
+  EXPECT_EQ(model::count_params(catalog().model("llama-3.1-70b")).total, 70553706496);
   EXPECT_EQ(model::count_params(catalog().model("t5-3b")).largest_module, 32899072);  // "32M largest layer"
   // Megatron: 12 l h^2 (1 + 13/12h + (V+s)/12lh) plus the final layer norm (Narayanan eq. 2).
   const auto& m = catalog().model("megatron-7.5b");

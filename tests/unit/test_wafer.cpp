@@ -331,7 +331,7 @@ references:
   EXPECT_NE(replaced_sweeps("counts: [1, 4]", "counts: [1, 400]").find("at most 192 systems"), std::string::npos);
   EXPECT_NE(replaced("auto+sparse50", "mb200").find("more than the 120 sequences"), std::string::npos);
   EXPECT_NE(replaced("task: train, seq_len: 2048", "task: infer, prompt_tokens: 8, output_tokens: 8")
-                .find("evaluated for training"),
+                .find("task: infer is for studies of kind inference"),
             std::string::npos);
   EXPECT_EQ(replaced("label: both,", ""), "");  // a label is optional
   EXPECT_NE(replaced("metric: train_tokens", "metric: step_time_s").find("must be train_tokens"), std::string::npos);

@@ -36,7 +36,34 @@ std::string bare_gpu_advice(Catalog& catalog, const System& gpu) {
   return msg + "; or keep counting GPUs with `host: " + nodes.front().substr(0, nodes.front().find(' ')) + "`";
 }
 
-model::Workload parse_workload(const io::YamlValue& value) {
+// An inference workload may list batches and prompt lengths: one scenario each, the id
+// suffixed /b<batch>-p<prompt> so the points of a serving curve have ids of their own.
+struct InferencePoints {
+  std::vector<std::int64_t> batches, prompts;
+  bool listed = false;
+};
+
+std::vector<std::int64_t> positive_ints(const io::YamlValue& v, bool& listed) {
+  std::vector<std::int64_t> out;
+  listed = listed || v.is_sequence();
+  for (const auto& x : v.as_list()) out.push_back(x.as_positive_int());
+  return out;
+}
+
+// The workload of every point with its id suffix (none when nothing was listed).
+std::vector<std::pair<model::Workload, std::string>> inference_points(const model::Workload& w, const InferencePoints& points) {
+  std::vector<std::pair<model::Workload, std::string>> out;
+  for (const std::int64_t batch : points.batches)
+    for (const std::int64_t prompt : points.prompts) {
+      model::Workload point = w;
+      point.batch = batch;
+      point.prompt_tokens = prompt;
+      out.emplace_back(point, points.listed ? "/b" + std::to_string(batch) + "-p" + std::to_string(prompt) : std::string());
+    }
+  return out;
+}
+
+model::Workload parse_workload(const io::YamlValue& value, InferencePoints& points) {
   io::YamlMap w(value);
   model::Workload wl;
   const io::YamlValue task = w.required("task");
@@ -50,9 +77,12 @@ model::Workload parse_workload(const io::YamlValue& value) {
       wl.global_batch = v->as_string() == "published" ? kPublishedBatch : v->as_positive_int();
     if (auto v = w.optional("tokens")) wl.tokens = v->as_positive_quantity(io::Dim::count);
   } else {
-    wl.prompt_tokens = w.required("prompt_tokens").as_positive_int();
+    points.prompts = positive_ints(w.required("prompt_tokens"), points.listed);
+    wl.prompt_tokens = points.prompts.front();
     wl.output_tokens = w.required("output_tokens").as_positive_int();
-    if (auto v = w.optional("batch")) wl.batch = v->as_positive_int();
+    if (auto v = w.optional("batch")) points.batches = positive_ints(*v, points.listed);
+    else points.batches = {1};
+    wl.batch = points.batches.front();
   }
   w.done();
   return wl;
@@ -258,7 +288,10 @@ void expand_sweeps(const io::YamlValue& sweeps, Study& st, Catalog& catalog,
     std::vector<const model::TransformerConfig*> model_specs;
     for (const auto& m : models) model_specs.push_back(&catalog.model(m));
     const io::YamlValue workload_value = sw.required("workload");
-    const model::Workload sweep_workload = parse_workload(workload_value);
+    InferencePoints points;
+    const model::Workload sweep_workload = parse_workload(workload_value, points);
+    if (points.batches.empty()) points.batches = {sweep_workload.batch};
+    if (points.prompts.empty()) points.prompts = {sweep_workload.prompt_tokens};
     sw.done();
 
     for (std::size_t mi = 0; mi < models.size(); ++mi) {
@@ -279,23 +312,25 @@ void expand_sweeps(const io::YamlValue& sweeps, Study& st, Catalog& catalog,
         if (!host && sys.kind == SystemKind::gpu && st.kind != StudyKind::memory)
           sys_value.fail(bare_gpu_advice(catalog, sys));
         for (const auto& count_value : counts) {
-          const Setting s{sweep_name, m, &sys, count_value.as_positive_int(), host, workload, framework,
-                          &count_value, &workload_value};
-          if (search != SearchMode::none) {
-            if (sys.kind == SystemKind::wafer) sys_value.fail("the strategy search is for GPU systems; " + sys.name + " is a wafer system");
-            if (workload.task != model::Task::train) count_value.fail("a search needs workload.task: train");
-            if (search == SearchMode::all) add_fitting_layouts(s, out);
-            else out.add(s, SearchRequest{best_tag}, best_tag, count_value,
-                         "; name one search best-<tag> (scenario .../best-<tag>)");
-            continue;
-          }
-          for (const auto& strat_value : strategies) {
-            if (sys.kind == SystemKind::wafer) {
-              const wafer::WaferStrategy ws = parse_wafer_strategy(strat_value, sys);
-              out.add(s, ws, ws.canonical(), strat_value);
-            } else {
-              const gpu::Strategy gs = parse_gpu_strategy(strat_value);
-              out.add(s, gs, gs.canonical(), strat_value);
+          for (const auto& [point, suffix] : inference_points(workload, points)) {
+            const Setting s{sweep_name, m, &sys, count_value.as_positive_int(), host, point, framework,
+                            &count_value, &workload_value};
+            if (search != SearchMode::none) {
+              if (sys.kind == SystemKind::wafer) sys_value.fail("the strategy search is for GPU systems; " + sys.name + " is a wafer system");
+              if (workload.task != model::Task::train) count_value.fail("a search needs workload.task: train");
+              if (search == SearchMode::all) add_fitting_layouts(s, out);
+              else out.add(s, SearchRequest{best_tag}, best_tag, count_value,
+                           "; name one search best-<tag> (scenario .../best-<tag>)");
+              continue;
+            }
+            for (const auto& strat_value : strategies) {
+              if (sys.kind == SystemKind::wafer) {
+                const wafer::WaferStrategy ws = parse_wafer_strategy(strat_value, sys);
+                out.add(s, ws, ws.canonical() + suffix, strat_value);
+              } else {
+                const gpu::Strategy gs = parse_gpu_strategy(strat_value);
+                out.add(s, gs, gs.canonical() + suffix, strat_value);
+              }
             }
           }
         }
@@ -325,9 +360,11 @@ const io::KeyTable& sweep_keys() {
       {"workload.global_batch", V::integer, Dim::count, false,
        "sequences per optimizer step, or `published` (each model's); default: the model's published batch when the study runs it on several systems, else what the strategy gives"},
       {"workload.tokens", V::quantity, Dim::count, false, "tokens to train on; default the model's published run"},
-      {"workload.prompt_tokens", V::integer, Dim::count, false, "inference prompt length (required for infer)"},
+      {"workload.prompt_tokens", V::list, Dim::count, false,
+       "inference prompt length (required for infer); a list makes one scenario per length, ids suffixed /b<batch>-p<prompt>"},
       {"workload.output_tokens", V::integer, Dim::count, false, "inference tokens generated (required for infer)"},
-      {"workload.batch", V::integer, Dim::count, false, "inference sequences generated together (default 1)"},
+      {"workload.batch", V::list, Dim::count, false,
+       "inference sequences generated together (default 1); a list makes one scenario per batch, ids suffixed /b<batch>-p<prompt>"},
   };
   return keys;
 }

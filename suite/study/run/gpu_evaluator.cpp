@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "gpu/memory_plan.hpp"
+#include "gpu/serving_time.hpp"
 #include "gpu/step_program.hpp"
 #include "gpu/time_model.hpp"
 #include "model/training_run.hpp"
@@ -118,6 +119,27 @@ void fill_inference_time(const plan::Study& study, const plan::ScenarioSpec& sc,
   row.set(col::load_time_s, t.load_s);
   row.set(col::prefill_time_s, t.prefill_s);
   row.set(col::decode_time_s, t.decode_s);
+  // Serving in steady state (gpu/serving_time.hpp), for weights resident on the GPUs (ZeRO-3
+  // sharding and parameter offload, ZeRO-Inference, stream them instead): unset when the batch's
+  // KV cache does not fit.
+  if (s.zero_stage != 0 || s.offload_params) return;
+  const gpu::ServingTime v = gpu::serving_time(*sc.model, cluster, s, sc.workload, *sc.framework);
+  row.set(col::kv_cache_bytes, v.kv_cache_bytes);
+  row.set(col::max_batch, v.max_batch);
+  // A serving engine holds the weights and the KV cache, not Hugging Face's fp32 logits over the
+  // prompt: whether the device memory suffices is its check.
+  const bool fits = sc.workload.batch <= v.max_batch;
+  row.set(col::fits_device, static_cast<std::int64_t>(fits ? 1 : 0));
+  row.set(col::fits, static_cast<std::int64_t>(fits && row.number(col::fits_host) > 0 ? 1 : 0));
+  if (!fits) return;
+  row.set(col::ttft_s, v.ttft_s);
+  row.set(col::decode_step_s, v.decode_step_s);
+  row.set(col::tokens_per_s_per_user, v.tokens_per_s_per_user);
+  row.set(col::tokens_per_s, v.tokens_per_s);
+  row.set(col::decode_weights_s, v.weights_read_s);
+  row.set(col::decode_kv_s, v.kv_read_s);
+  row.set(col::decode_compute_s, v.compute_s + v.launch_s);
+  row.set(col::decode_comm_s, v.comm_s);
 }
 
 void fill_training_time(const plan::Study& study, const plan::ScenarioSpec& sc, const gpu::Strategy& s,

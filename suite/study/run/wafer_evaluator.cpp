@@ -6,6 +6,7 @@
 
 #include "study/schema/wafer_layers.hpp"
 #include "wafer/fabric_cycle_source.hpp"
+#include "wafer/wafer_inference.hpp"
 #include "wafer/wafer_training.hpp"
 
 namespace wb::study::run {
@@ -33,8 +34,10 @@ void WaferEvaluator::validate(const plan::Study& study, plan::ScenarioSpec& sc) 
   const wafer::WaferStrategy& strategy = *sc.wafer_strategy();
   const std::string& system = sc.system->name;
   const model::TransformerConfig& m = *sc.model;
-  if (sc.workload.task != model::Task::train)
-    sc.fail(SpecPart::workload, "wafer systems are evaluated for training; " + system + " cannot take task: infer");
+  const bool infer = sc.workload.task == model::Task::infer;
+  if (infer != (study.kind == plan::StudyKind::inference))
+    sc.fail(SpecPart::workload, infer ? "task: infer is for studies of kind inference"
+                                      : "a study of kind inference needs workload.task: infer");
   if (m.encoder_layers > 0)
     sc.fail(SpecPart::layout, sc.id + ": the wafer model covers decoder-only models; " + m.name + " has an encoder");
   if (sc.count > spec.max_systems)
@@ -42,6 +45,15 @@ void WaferEvaluator::validate(const plan::Study& study, plan::ScenarioSpec& sc) 
                                  " systems (max_systems in inputs/systems/" + system + ".yaml)");
   if (strategy.placement == wafer::Placement::weight_streaming && !spec.memoryx)
     sc.fail(SpecPart::layout, sc.id + ": " + system + " has no MemoryX to stream weights from; use layer-pipelined");
+  if (infer) {
+    if (strategy.micro_batch > 0 || strategy.sparse_percent > 0)
+      sc.fail(SpecPart::layout, sc.id + ": mb<N> and sparse<P> are for training; serving takes the placement only");
+    if (sc.count > m.layers)
+      sc.fail(SpecPart::count, sc.id + ": more systems than the " + std::to_string(m.layers) + " layers to place on them");
+    if (sc.count > 1 && !spec.swarmx)
+      sc.fail(SpecPart::count, system + " has no SwarmX block to join several systems");
+    return;
+  }
   const std::int64_t batch = global_batch_of(sc);
   if (batch <= 0)
     sc.fail(SpecPart::workload, "give global_batch (sequences per step): " + m.name + " has no published batch size");
@@ -53,7 +65,81 @@ void WaferEvaluator::validate(const plan::Study& study, plan::ScenarioSpec& sc) 
     sc.fail(SpecPart::workload, "give tokens (to train on): " + m.name + " has no published token count");
 }
 
+namespace {
+
+// Serving (wafer/wafer_inference.hpp): weights resident when they fit (auto, layer-pipelined),
+// else streamed from MemoryX when the strategy allows it.
+ScenarioResult evaluate_inference(const plan::ScenarioSpec& sc) {
+  ScenarioResult result;
+  col::Row& row = result.row;
+  const wafer::WaferSpec& spec = *sc.system->wafer();
+  const model::Workload& w = sc.workload;
+  wafer::InferenceRun run;
+  run.model = sc.model;
+  run.spec = &spec;
+  run.systems = sc.count;
+  run.batch = w.batch;
+  run.prompt_tokens = w.prompt_tokens;
+  run.output_tokens = w.output_tokens;
+  run.strategy = *sc.wafer_strategy();
+  if (run.strategy.placement == wafer::Placement::automatic) run.strategy.placement = wafer::Placement::layer_pipelined;
+  wafer::WaferInference t = wafer::plan_inference(run);
+  if (!t.fits && sc.wafer_strategy()->placement == wafer::Placement::automatic && spec.memoryx) {
+    run.strategy.placement = wafer::Placement::weight_streaming;
+    t = wafer::plan_inference(run);
+  }
+  // The largest batch that fits, by doubling then bisection on the same placement.
+  wafer::InferenceRun probe = run;
+  std::int64_t lo = 0, hi = 1;
+  auto fits = [&](std::int64_t b) {
+    probe.batch = b;
+    return wafer::plan_inference(probe).fits;
+  };
+  while (hi <= (std::int64_t{1} << 20) && fits(hi)) lo = hi, hi *= 2;
+  while (hi - lo > 1) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    (fits(mid) ? lo : hi) = mid;
+  }
+
+  set_setting(sc, row);
+  row.set(col::strategy, sc.wafer_strategy()->canonical());
+  row.set(col::task, std::string("infer"));
+  row.set(col::devices, sc.count);
+  row.set(col::systems, sc.count);
+  row.set(col::batch, w.batch);
+  row.set(col::prompt_tokens, w.prompt_tokens);
+  row.set(col::output_tokens, w.output_tokens);
+  row.set(col::placement, std::string(wafer::to_string(t.placement)));
+  row.set(col::compute_source, std::string("analytic"));
+  const double pes = static_cast<double>(spec.program_pes());
+  row.set(col::fits, static_cast<std::int64_t>(t.fits ? 1 : 0));
+  row.set(col::fits_device, static_cast<std::int64_t>(t.fits ? 1 : 0));
+  row.set(col::device_memory_bytes, t.sram.total() * pes);
+  row.set(col::device_capacity_bytes, t.sram.budget * pes);
+  row.set(col::mem_params_bytes, t.sram.weights * pes);
+  row.set(col::mem_activations_bytes, t.sram.kv_cache * pes);
+  row.set(col::mem_buffers_bytes, t.sram.buffers * pes);
+  row.set(col::kv_cache_bytes, t.kv_cache_bytes);
+  row.set(col::max_batch, lo);
+  if (!t.fits) {
+    result.notes.push_back(sc.id + ": " + t.why);
+    return result;
+  }
+  row.set(col::ttft_s, t.ttft_s);
+  row.set(col::decode_step_s, t.decode_step_s);
+  row.set(col::tokens_per_s_per_user, t.tokens_per_s_per_user);
+  row.set(col::tokens_per_s, t.tokens_per_s);
+  row.set(col::decode_weights_s, t.weights_s);
+  row.set(col::decode_kv_s, t.kv_s);
+  row.set(col::decode_compute_s, t.compute_s);
+  row.set(col::decode_comm_s, t.comm_s);
+  return result;
+}
+
+}  // namespace
+
 ScenarioResult WaferEvaluator::evaluate(const plan::Study& study, const plan::ScenarioSpec& sc, MPI_Comm) const {
+  if (sc.workload.task == model::Task::infer) return evaluate_inference(sc);
   ScenarioResult result;
   col::Row& row = result.row;
   const model::TransformerConfig& m = *sc.model;
@@ -174,7 +260,7 @@ ScenarioResult WaferEvaluator::evaluate(const plan::Study& study, const plan::Sc
 }
 
 std::vector<const schema::TableSpec*> WaferEvaluator::tables(const plan::Study& study) const {
-  if (has_wafer_scenarios(study)) return {&schema::wafer_layers::table()};
+  if (has_wafer_scenarios(study) && study.kind != plan::StudyKind::inference) return {&schema::wafer_layers::table()};
   return {};
 }
 

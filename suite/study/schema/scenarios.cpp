@@ -18,7 +18,8 @@ const TableSpec& table() {
       &step_exposed_comm_s, &step_offload_transfer_s, &step_cpu_optimizer_s, &step_pipeline_bubble_s,
       &step_straggler_wait_s, &step_forward_s, &step_backward_s, &step_optimizer_s, &generate_time_s, &load_time_s,
       &prefill_time_s, &decode_time_s, &sim_events, &sim_wall_s, &placement, &bound, &sparsity, &systems,
-      &compute_source, &scaling_efficiency, &system_seconds
+      &compute_source, &scaling_efficiency, &system_seconds, &ttft_s, &tokens_per_s_per_user, &decode_step_s,
+      &kv_cache_bytes, &decode_weights_s, &decode_kv_s, &decode_compute_s, &decode_comm_s, &max_batch
   });
   return t;
 }

@@ -47,7 +47,7 @@ inline constexpr ColumnSpec micro_batch{"micro_batch", io::ColumnType::i64, Unit
 inline constexpr ColumnSpec seq_len{"seq_len", io::ColumnType::i64, Unit::tokens,
     "training sequence length"};
 inline constexpr ColumnSpec batch{"batch", io::ColumnType::i64, Unit::one,
-    "inference batch (sequences)"};
+    "inference batch: sequences decoding together on one model instance"};
 inline constexpr ColumnSpec prompt_tokens{"prompt_tokens", io::ColumnType::i64, Unit::tokens,
     "inference prompt length"};
 inline constexpr ColumnSpec output_tokens{"output_tokens", io::ColumnType::i64, Unit::tokens,
@@ -113,7 +113,7 @@ inline constexpr ColumnSpec grad_accum{"grad_accum", io::ColumnType::i64, Unit::
 inline constexpr ColumnSpec step_time_s{"step_time_s", io::ColumnType::f64, Unit::seconds,
     "time of one optimizer step (GPU: simulated, stragglers included; wafer: failure-free)"};
 inline constexpr ColumnSpec tokens_per_s{"tokens_per_s", io::ColumnType::f64, Unit::tokens_per_s,
-    "training tokens processed per second by the whole cluster"};
+    "tokens per second of the whole cluster: training tokens, or generated tokens of every sequence and replica (inference)"};
 inline constexpr ColumnSpec flops_per_device{"flops_per_device", io::ColumnType::f64, Unit::flop_per_s,
     "matrix-product FLOPs executed per second per device (GPU or wafer system), full recomputation counted as executed (Narayanan et al. SC'21 eq. 3)"};
 inline constexpr ColumnSpec mfu{"mfu", io::ColumnType::f64, Unit::one,
@@ -171,6 +171,26 @@ inline constexpr ColumnSpec scaling_efficiency{"scaling_efficiency", io::ColumnT
     "wafer: step time on one system / (systems x step time), same global batch"};
 inline constexpr ColumnSpec system_seconds{"system_seconds", io::ColumnType::f64, Unit::seconds,
     "wafer: systems x time_to_train_s (/ 3600 for system-hours)"};
+// Serving (kind inference): continuous batching in steady state, docs/gpu-time-model.md and
+// docs/wafer-model.md, "Inference".
+inline constexpr ColumnSpec ttft_s{"ttft_s", io::ColumnType::f64, Unit::seconds,
+    "inference: time to first token of one new request (prefill of its prompt), model already loaded"};
+inline constexpr ColumnSpec tokens_per_s_per_user{"tokens_per_s_per_user", io::ColumnType::f64, Unit::tokens_per_s,
+    "inference: tokens each sequence receives per second while batch sequences decode together (1 / decode_step_s)"};
+inline constexpr ColumnSpec decode_step_s{"decode_step_s", io::ColumnType::f64, Unit::seconds,
+    "inference: one decode step, a token for every sequence of the batch, KV cache at the mean context prompt + output/2"};
+inline constexpr ColumnSpec kv_cache_bytes{"kv_cache_bytes", io::ColumnType::f64, Unit::bytes,
+    "inference: KV cache of the batch at prompt + output tokens, one model instance (all its GPUs or systems)"};
+inline constexpr ColumnSpec decode_weights_s{"decode_weights_s", io::ColumnType::f64, Unit::seconds,
+    "decode step part: reading the weights (GPU: HBM time when memory bound; wafer: the weight-resident products, or the MemoryX stream)"};
+inline constexpr ColumnSpec decode_kv_s{"decode_kv_s", io::ColumnType::f64, Unit::seconds,
+    "decode step part: reading the KV cache (GPU: HBM time when memory bound; wafer: attention over the KV cache in SRAM)"};
+inline constexpr ColumnSpec decode_compute_s{"decode_compute_s", io::ColumnType::f64, Unit::seconds,
+    "decode step part: arithmetic not hidden by memory (GPU: FLOPs when compute bound, and inter-kernel gaps; wafer: softmax)"};
+inline constexpr ColumnSpec decode_comm_s{"decode_comm_s", io::ColumnType::f64, Unit::seconds,
+    "decode step part: communication (GPU: tensor-parallel all-reduces, pipeline hops; wafer: region-to-region and system-to-system hops)"};
+inline constexpr ColumnSpec max_batch{"max_batch", io::ColumnType::i64, Unit::one,
+    "inference: the largest batch whose KV cache at prompt + output tokens fits beside the weights (GPU memory plan; wafer SRAM budget)"};
 
 // The table, columns in the order above.
 const TableSpec& table();
