@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 #include <stdexcept>
+#include <utility>
 
 #include "gpu/memory_plan.hpp"
 #include "gpu/search.hpp"
@@ -166,6 +167,17 @@ double sweep_size(const io::YamlValue& sweep, const Study& st, std::string& prod
     product += " (a search: at least one layout each)";
   else
     factor("strategies");
+  // An inference workload's lists of batches and prompt lengths: one scenario each.
+  if (const auto workload = sw.optional("workload"); workload && workload->is_map()) {
+    io::YamlMap w(*workload);
+    for (const auto& [key, what] : {std::pair{"batch", "batches"}, std::pair{"prompt_tokens", "prompt lengths"}}) {
+      const auto v = w.optional(key);
+      if (!v || !v->is_sequence()) continue;
+      const double length = static_cast<double>(v->as_sequence().size());
+      n *= length;
+      product += " x " + grouped(length) + " " + what;
+    }
+  }
   return n;
 }
 
