@@ -16,7 +16,7 @@ SEED_STUDIES=(seed_memory seed_finetune seed_inference seed_jais seed_llama70b c
 
 # Debian packages the build, the tests (clang for the fuzzers, valgrind) and the plots need.
 PACKAGES=(cmake g++ make git libopenmpi-dev openmpi-bin libhdf5-openmpi-dev libtrilinos-kokkos-dev
-          libyaml-cpp-dev libbenchmark-dev libgtest-dev libgmock-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+          libyaml-cpp-dev zlib1g-dev libbenchmark-dev libgtest-dev libgmock-dev libcli11-dev libfmt-dev nlohmann-json3-dev
           python3 python3-h5py python3-matplotlib python3-pandas clang libclang-rt-14-dev valgrind)
 
 install_missing() {

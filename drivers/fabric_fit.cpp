@@ -46,7 +46,7 @@ int fit(const std::string& study_path, const std::string& inputs, int t_lo, int 
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   wb::io::BroadcastFiles files(MPI_COMM_WORLD);
   auto text = files.read(study_path);
-  if (!text) throw wb::io::InputError(study_path + ": cannot read the study file");
+  if (!text) throw wb::io::InputError(study_path + ": no such study file");
   wb::study::plan::Catalog catalog(wb::study::plan::resolve_inputs_dir(inputs, study_path), files);
   const wb::study::plan::Study study = wb::study::plan::load_study(*text, study_path, catalog);
   double overall = INFINITY;

@@ -8,6 +8,7 @@
 
 #include "io/error.hpp"
 #include "io/file_source.hpp"
+#include "io/text_check.hpp"
 #include "io/yaml_reader.hpp"
 #include "model/hf_config.hpp"
 #include "model/model_yaml.hpp"
@@ -92,7 +93,8 @@ int run_import_model(const ImportModelArgs& a) {
   check_output(a);
   io::LocalFiles files;
   const auto json = files.read(a.config);
-  if (!json) throw io::IoError(a.config + ": cannot read the config file");
+  if (!json) throw io::InputError(a.config + ": no such config file");
+  io::require_text(*json, a.config);
   model::HfImport r = model::import_hf_config(*json, a.config);
 
   // The model's name in studies is the file stem; written to standard output, it has none yet.

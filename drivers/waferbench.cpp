@@ -30,6 +30,9 @@
 #include "io/build_info.hpp"
 #include "io/error.hpp"
 #include "io/file_source.hpp"
+#include "io/hdf5_file.hpp"
+#include "io/output_lock.hpp"
+#include "io/stop_request.hpp"
 #include "model/transformer.hpp"
 #include "study/plan/catalog.hpp"
 #include "study/record/compare_runs.hpp"
@@ -67,6 +70,7 @@ struct RunArgs {
   bool resume = false;
   double inject_delay_s = 0;
   double checkpoint_interval_s = 2.0;
+  std::int64_t max_scenarios = wb::study::plan::kDefaultMaxScenarios;
 };
 
 // "K/N" with 0 <= K < N.
@@ -146,7 +150,7 @@ int cmd_run(const RunArgs& a) {
     text = files.read(a.study);
   }
   if (!text) throw wb::io::InputError(a.study + ": cannot read the study file");
-  wb::study::plan::Study study = wb::study::plan::load_study(*text, label, catalog);
+  wb::study::plan::Study study = wb::study::plan::load_study(*text, label, catalog, a.max_scenarios);
   const bool transient = (from_stdin || !a.scenarios.empty()) && a.output.empty();
   if (!a.scenarios.empty()) study.name = "scenarios";
   if (from_stdin) study.name = "stdin";
@@ -177,6 +181,9 @@ int cmd_run(const RunArgs& a) {
     }
     MPI_Barrier(MPI_COMM_WORLD);
   }
+  // One run per output, from here to the end of the run, however it ends.
+  const wb::io::OutputLock lock(MPI_COMM_WORLD, output);
+  if (g_rank == 0) std::cerr << lock.notes() << std::flush;
   wb::study::run::RunOptions options;
   options.output_path = output;
   options.overwrite = a.force;
@@ -267,11 +274,12 @@ struct CompareArgs {
   std::string format = "text";
   double tolerance = 0;
   std::size_t max_rows = 200;
+  bool include_run_info = false;
 };
 
 // Every rank reads the two files (so all fail alike on a bad one); rank 0 prints.
 int cmd_compare(const CompareArgs& a) {
-  const wb::study::record::RunComparison c = wb::study::record::compare_runs(a.a, a.b, a.tolerance);
+  const wb::study::record::RunComparison c = wb::study::record::compare_runs(a.a, a.b, a.tolerance, a.include_run_info);
   if (g_rank == 0) {
     std::ostringstream os;
     wb::study::record::print_comparison(os, c, wb::study::record::parse_format(a.format), a.max_rows);
@@ -287,6 +295,8 @@ struct MergeArgs {
 };
 
 int cmd_merge(const MergeArgs& a) {
+  const wb::io::OutputLock lock(MPI_COMM_WORLD, a.output);
+  if (g_rank == 0) std::cerr << lock.notes() << std::flush;
   const auto summary = wb::study::record::merge_slices(MPI_COMM_WORLD, a.parts, a.output, a.force);
   const std::string what = summary.fabric_cases > 0 ? std::to_string(summary.fabric_cases) + " fabric cases"
                                                     : std::to_string(summary.scenarios) + " scenarios";
@@ -353,8 +363,15 @@ int dispatch(int argc, char** argv) {
   run->add_option("--checkpoint-interval", run_args.checkpoint_interval_s,
                   "Seconds between checkpoint writes of finished scenarios (default 2; SIGTERM also writes)")
       ->check(CLI::NonNegativeNumber);
+  run->add_option("--max-scenarios", run_args.max_scenarios,
+                  "Largest study, in scenarios, to expand (default " +
+                      std::to_string(wb::study::plan::kDefaultMaxScenarios) +
+                      "); a larger one stops before it is expanded, naming the sweep and its count. Each scenario "
+                      "takes memory on every rank")
+      ->check(CLI::PositiveNumber);
   run->add_option("--inject-fault", run_args.inject_fault_rank, "Testing aid: make this rank fail")->group("");
-  run->add_option("--inject-delay", run_args.inject_delay_s, "Testing aid: seconds to sleep before each scenario")
+  run->add_option("--inject-delay", run_args.inject_delay_s,
+                  "Testing aid: seconds to sleep before each scenario (or fabric case) and each table written")
       ->group("");
 
   wb::driver::ListArgs list_args;
@@ -393,7 +410,7 @@ int dispatch(int argc, char** argv) {
       "compare",
       "Show what changed between two result files: scenarios matched by id, every metric that differs with its "
       "relative change, scenarios added or removed, reference checks, per-scenario tables.\n"
-      "Exit status: 0 no change, 3 changes found, 2 a file cannot be read.\n"
+      "Exit status: 0 no change, 3 changes found, 2 a file cannot be read, is damaged or is not a result file.\n"
       "Example: waferbench compare results/seed_memory.h5 new/seed_memory.h5 --tolerance 0.001");
   compare->add_option("a", compare_args.a, "Result file A (before)")->required();
   compare->add_option("b", compare_args.b, "Result file B (after)")->required();
@@ -403,6 +420,10 @@ int dispatch(int argc, char** argv) {
                       "Relative change below which numbers count as unchanged (default 0: exact)")
       ->check(CLI::NonNegativeNumber);
   compare->add_option("--max-rows", compare_args.max_rows, "Changes listed in text and Markdown (default 200)");
+  compare->add_flag("--include-run-info", compare_args.include_run_info,
+                    "Compare also what describes the runs rather than their results: the run attributes (ranks, "
+                    "time written, slices) and run-environment columns (wall times); left aside by default, so a "
+                    "resumed run compares as the same as an uninterrupted one (docs/results.md)");
 
   MergeArgs merge_args;
   auto* merge = app.add_subcommand(
@@ -460,6 +481,9 @@ int main(int argc, char** argv) {
     Kokkos::ScopeGuard kokkos(kokkos_argc, kokkos_args.data());
     try {
       status = dispatch(static_cast<int>(app_args.size()) - 1, app_args.data());
+    } catch (const wb::io::Interrupted& e) {
+      // Stopped on a signal: the work done is saved and rank 0 has said how to go on.
+      status = e.status();
     } catch (const wb::io::InputError& e) {
       // Every rank parsed the same bytes and failed alike; one message is enough.
       if (g_rank == 0) std::cerr << "waferbench: error: " << e.what() << "\n";
@@ -472,6 +496,12 @@ int main(int argc, char** argv) {
       std::cerr << "waferbench: internal error on rank " << g_rank << ": " << e.what() << "\n" << std::flush;
       MPI_Abort(MPI_COMM_WORLD, 1);
     }
+  }
+  if (wb::io::hdf5_unclosed_file()) {
+    // A write failed so badly that HDF5 could not close the file; MPI_Finalize finalises HDF5,
+    // which would crash on that handle. The message is out; leave with its status.
+    std::fflush(nullptr);
+    std::_Exit(status);
   }
   MPI_Finalize();
   return status;

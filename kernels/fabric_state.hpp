@@ -133,9 +133,10 @@ struct FabricArena {
   FabricState state;
 };
 
-inline FabricArena allocate_fabric(int ex, int ey, const FabricConfig& cfg, int n_programs) {
-  FabricArena a;
-  FabricState& s = a.state;
+// Every array of the state of an ex x ey block (ghosts included) carved from base, 64-byte aligned;
+// with base == nullptr only counted. Returns the bytes the arena needs.
+inline std::size_t lay_out_fabric(FabricState& s, int ex, int ey, const FabricConfig& cfg, int n_programs,
+                                  std::uint8_t* base) {
   s.ex = ex;
   s.ey = ey;
   s.cfg = cfg;
@@ -149,8 +150,6 @@ inline FabricArena allocate_fabric(int ex, int ey, const FabricConfig& cfg, int 
   const std::size_t D = cfg.check ? static_cast<std::size_t>(cfg.queue_depth) : 0;
   const std::size_t Dp = cfg.check ? static_cast<std::size_t>(cfg.pe_queue_depth) : 0;
   const std::size_t nc = cfg.check ? n : 0;
-  // Two passes over the same list: sizes (base == nullptr), then the windows.
-  std::uint8_t* base = nullptr;
   std::size_t used = 0;
   auto carve = [&](auto& span, std::size_t count) {
     using T = typename std::remove_reference_t<decltype(span)>::value_type;
@@ -158,48 +157,55 @@ inline FabricArena allocate_fabric(int ex, int ey, const FabricConfig& cfg, int 
     if (base) span = std::remove_reference_t<decltype(span)>(reinterpret_cast<T*>(base + used), count);
     used += count * sizeof(T);
   };
-  auto lay_out = [&] {
-    used = 0;
-    carve(s.ops, static_cast<std::size_t>(n_programs) * kMaxOps);
-    carve(s.prog_id, n);
-    carve(s.slots, n * kSlots);
-    carve(s.route_tx, n * C);
-    carve(s.route_rx, n * C);
-    carve(s.launch, n);
-    carve(s.router_queue, n * C);
-    carve(s.credit, n * kDirections * C);
-    carve(s.pe_queue, n * C);
-    carve(s.link_out, n * kDirections);
-    carve(s.credit_return, n * kDirections);
-    carve(s.core, n);
-    carve(s.mode, n);
-    carve(s.wait_mask, n);
-    carve(s.busy_left, n);
-    carve(s.finish, n);
-    carve(s.last, n);
-    carve(s.busy, n);
-    carve(s.stall_in, n);
-    carve(s.stall_out, n);
-    carve(s.edge_out, 1);
-    carve(s.errors, 1);
-    carve(s.block_steps, 1);
-    carve(s.rqv, nc * C * D);
-    carve(s.rqt, nc * C * D);
-    carve(s.rqh, nc * C);
-    carve(s.pqv, nc * C * Dp);
-    carve(s.pqt, nc * C * Dp);
-    carve(s.pqh, nc * C);
-    carve(s.outv, nc * kDirections);
-    carve(s.outt, nc * kDirections);
-    carve(s.sram, nc * static_cast<std::size_t>(cfg.sram_words));
-    carve(s.active, 2 * nb);
-    carve(s.owned_active, 2 * nb);
-    carve(s.ghost_block, nb);
-  };
-  lay_out();
+  carve(s.ops, static_cast<std::size_t>(n_programs) * kMaxOps);
+  carve(s.prog_id, n);
+  carve(s.slots, n * kSlots);
+  carve(s.route_tx, n * C);
+  carve(s.route_rx, n * C);
+  carve(s.launch, n);
+  carve(s.router_queue, n * C);
+  carve(s.credit, n * kDirections * C);
+  carve(s.pe_queue, n * C);
+  carve(s.link_out, n * kDirections);
+  carve(s.credit_return, n * kDirections);
+  carve(s.core, n);
+  carve(s.mode, n);
+  carve(s.wait_mask, n);
+  carve(s.busy_left, n);
+  carve(s.finish, n);
+  carve(s.last, n);
+  carve(s.busy, n);
+  carve(s.stall_in, n);
+  carve(s.stall_out, n);
+  carve(s.edge_out, 1);
+  carve(s.errors, 1);
+  carve(s.block_steps, 1);
+  carve(s.rqv, nc * C * D);
+  carve(s.rqt, nc * C * D);
+  carve(s.rqh, nc * C);
+  carve(s.pqv, nc * C * Dp);
+  carve(s.pqt, nc * C * Dp);
+  carve(s.pqh, nc * C);
+  carve(s.outv, nc * kDirections);
+  carve(s.outt, nc * kDirections);
+  carve(s.sram, nc * static_cast<std::size_t>(cfg.sram_words));
+  carve(s.active, 2 * nb);
+  carve(s.owned_active, 2 * nb);
+  carve(s.ghost_block, nb);
+  return used;
+}
+
+// Bytes allocate_fabric() takes, to ask whether they fit before allocating them.
+inline std::size_t fabric_arena_bytes(int ex, int ey, const FabricConfig& cfg, int n_programs) {
+  FabricState s;
+  return lay_out_fabric(s, ex, ey, cfg, n_programs, nullptr);
+}
+
+inline FabricArena allocate_fabric(int ex, int ey, const FabricConfig& cfg, int n_programs) {
+  FabricArena a;
+  const std::size_t used = lay_out_fabric(a.state, ex, ey, cfg, n_programs, nullptr);
   a.bytes = View<std::uint8_t>("Fabric::state", used);
-  base = a.bytes.data();
-  lay_out();
+  lay_out_fabric(a.state, ex, ey, cfg, n_programs, a.bytes.data());
   return a;
 }
 

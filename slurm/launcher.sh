@@ -82,6 +82,11 @@ wb_run() {
   forward="kill -TERM $pid"
   # srun takes SIGTERM as "end the step now" and kills its tasks; Slurm signals them itself instead.
   if [ "$(basename "$1")" = srun ]; then forward="scancel --signal=TERM ${SLURM_JOB_ID}"; fi
+  # Open MPI's mpirun takes SIGTERM as "abort the job" and exits 1 whatever its ranks do; SIGUSR2
+  # it passes on to them, and waferbench takes that as SIGTERM: the job then ends with 143.
+  case "$(basename "$1")" in
+    mpirun | mpiexec | orterun) if wb_open_mpi; then forward="kill -USR2 $pid"; fi ;;
+  esac
   # shellcheck disable=SC2064  # pid and command are fixed now
   trap "echo 'waferbench: SIGTERM (time limit near): saving finished scenarios' >&2; $forward" TERM
   # A trapped signal ends `wait` early (status > 128); wait again until the command is gone.

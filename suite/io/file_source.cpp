@@ -1,23 +1,40 @@
 #include "io/file_source.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "io/error.hpp"
 
 namespace wb::io {
 
 namespace fs = std::filesystem;
 
 std::optional<std::string> LocalFiles::read(const std::string& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) return std::nullopt;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    throw InputError(path + ": cannot read: " + std::strerror(errno));
+  }
+  // Say why a path that exists is not a file to read; a FIFO or a device could block or never end.
+  if (S_ISDIR(st.st_mode)) throw InputError(path + ": is a directory, not a file");
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) throw InputError(path + ": is a device, not a regular file");
+  if (S_ISFIFO(st.st_mode)) throw InputError(path + ": is a pipe (FIFO), not a regular file");
+  if (!S_ISREG(st.st_mode)) throw InputError(path + ": is not a regular file");
+  if (static_cast<std::uint64_t>(st.st_size) > kMaxInputBytes)
+    throw InputError(path + ": is " + std::to_string(st.st_size >> 20) + " MiB; an input file is at most " +
+                     std::to_string(kMaxInputBytes >> 20) + " MiB (is this the right file?)");
   std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
+  if (!in) throw InputError(path + ": cannot read: " + std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
-  if (in.bad()) return std::nullopt;
+  if (in.bad()) throw InputError(path + ": cannot read: " + std::strerror(errno));
   return ss.str();
 }
 
@@ -56,13 +73,23 @@ BroadcastFiles::BroadcastFiles(MPI_Comm comm) : comm_(comm) { MPI_Comm_rank(comm
 
 std::optional<std::string> BroadcastFiles::read(const std::string& path) {
   std::optional<std::string> text;
-  int found = 0;
+  std::string error;
+  int status = 0;  // 0 missing, 1 read, 2 refused (error says why)
   if (rank_ == 0) {
-    text = local_.read(path);
-    found = text.has_value() ? 1 : 0;
+    try {
+      text = local_.read(path);
+      status = text.has_value() ? 1 : 0;
+    } catch (const InputError& e) {
+      error = e.what();
+      status = 2;
+    }
   }
-  MPI_Bcast(&found, 1, MPI_INT, 0, comm_);
-  if (!found) return std::nullopt;
+  MPI_Bcast(&status, 1, MPI_INT, 0, comm_);
+  if (status == 2) {
+    broadcast_string(comm_, error);
+    throw InputError(error);
+  }
+  if (status == 0) return std::nullopt;
   std::string s = rank_ == 0 ? std::move(*text) : std::string();
   broadcast_string(comm_, s);
   return s;

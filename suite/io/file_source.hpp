@@ -3,16 +3,22 @@
 // bytes, so every rank parses exactly the same text and reaches the same verdict on errors.
 #include <mpi.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace wb::io {
 
+// Input files larger than this are refused before they are read (the largest bundled one is
+// 0.5 MiB): a wrong path to a huge file fails at once instead of filling memory on every rank.
+inline constexpr std::uint64_t kMaxInputBytes = std::uint64_t{64} << 20;
+
 class FileSource {
  public:
   virtual ~FileSource() = default;
-  // The whole file, or nothing when it does not exist or cannot be read.
+  // The whole file, or nothing when it does not exist. Throws InputError saying why when the
+  // path exists but is not a file to read (a directory, a device, a pipe, too large, unreadable).
   virtual std::optional<std::string> read(const std::string& path) = 0;
   // Sorted names of regular files in dir ending with ext (".yaml"); empty when dir is missing.
   virtual std::vector<std::string> list(const std::string& dir, const std::string& ext) = 0;

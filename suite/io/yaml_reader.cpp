@@ -1,6 +1,7 @@
 #include "io/yaml_reader.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <stdexcept>
 
 #include "io/key_spec.hpp"
+#include "io/text_check.hpp"
 
 namespace wb::io {
 
@@ -34,16 +36,28 @@ bool YamlValue::as_bool() const {
 
 std::int64_t YamlValue::as_int() const {
   const std::string s = as_string();
+  // Whole numbers are held exactly up to 2^53 (the mantissa of the doubles they meet); a count
+  // beyond that is a mistake, not a configuration.
+  constexpr std::int64_t kMaxExact = std::int64_t{1} << 53;
+  const auto too_large = [&] {
+    fail("whole number '" + s + "' is beyond 2^53 = " + std::to_string(kMaxExact) +
+         ", the largest waferbench holds exactly");
+  };
   errno = 0;
   char* end = nullptr;
   const long long v = std::strtoll(s.c_str(), &end, 10);
-  if (errno == 0 && end != s.c_str() && *end == '\0') return v;
+  if (end != s.c_str() && *end == '\0') {
+    if (errno == ERANGE || v > kMaxExact || v < -kMaxExact) too_large();
+    return v;
+  }
   // Also accept integral values in scientific notation ("1e9").
   errno = 0;
   const double d = std::strtod(s.c_str(), &end);
-  if (errno == 0 && end != s.c_str() && *end == '\0' && std::isfinite(d) && std::floor(d) == d &&
-      std::fabs(d) < 9.0e18)
-    return static_cast<std::int64_t>(d);
+  if (end != s.c_str() && *end == '\0') {
+    const bool whole = std::isfinite(d) && std::floor(d) == d;
+    if ((errno == ERANGE && std::isinf(d)) || (whole && std::fabs(d) > static_cast<double>(kMaxExact))) too_large();
+    if (whole && errno == 0) return static_cast<std::int64_t>(d);
+  }
   fail("expected an integer, got '" + s + "'");
 }
 
@@ -162,16 +176,216 @@ void YamlMap::done() {
   }
 }
 
+namespace {
+
+// Where the second document of a stream starts: its "---" (or the "..." that ended the first),
+// searched upwards from the first line of its content.
+int document_marker_line(const std::string& text, int content_line) {
+  std::vector<std::size_t> starts{0};
+  for (std::size_t i = 0; i < text.size(); ++i)
+    if (text[i] == '\n') starts.push_back(i + 1);
+  for (int l = std::min<int>(content_line, static_cast<int>(starts.size()) - 1); l >= 0; --l) {
+    const std::string head = text.substr(starts[static_cast<std::size_t>(l)], 3);
+    if (head == "---" || head == "...") return l + 1;
+  }
+  return content_line + 1;
+}
+
+// For the quoted scalar whose opening quote is text[open], on line `line` (1-based): "" when it
+// closes sensibly, else why not. A value over several lines is legal YAML, but not when it is
+// never closed or a line it would take in reads as a key or a list item: then the closing quote
+// was left out by mistake. `close` receives the position of the closing quote.
+std::string quote_problem(const std::string& text, std::size_t open, int line, std::size_t& close) {
+  const char quote = text[open];
+  const std::string q(1, quote);
+  // The closing quote: '' is an escaped quote in single quotes, \ escapes in double quotes.
+  std::size_t i = open + 1;
+  for (; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;
+      continue;
+    }
+    if (text[i] != quote) continue;
+    if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+      ++i;
+      continue;
+    }
+    break;
+  }
+  close = i;
+  if (i >= text.size())
+    return "the quoted value that starts here is never closed (the closing " + q +
+           " is missing, so it would take in the rest of the file)";
+  for (std::size_t k = open; k < i; ++k) {
+    if (text[k] != '\n') continue;
+    ++line;
+    std::size_t b = k + 1;
+    while (b < i && (text[b] == ' ' || text[b] == '\t')) ++b;
+    std::size_t e = b;
+    while (e < i && (std::isalnum(static_cast<unsigned char>(text[e])) || text[e] == '_' || text[e] == '-' || text[e] == '.'))
+      ++e;
+    const bool key_like = e > b && e < i && text[e] == ':' && (text[e + 1] == ' ' || text[e + 1] == '\n' || e + 1 == i);
+    const bool item_like = b + 1 < i && text[b] == '-' && text[b + 1] == ' ';
+    if (key_like || item_like)
+      return "the quoted value that starts here is not closed on its line: it would take in line " +
+             std::to_string(line) + ", which reads as " + (key_like ? "a key" : "a list item") + "; the closing " + q +
+             " is probably missing";
+  }
+  return "";
+}
+
+// When yaml-cpp finds a syntax error, a quote left open earlier is the usual cause, and yaml-cpp
+// reports where the damage surfaced, lines later. This scanner finds the quoted scalars of a
+// block-style file (at a value's start: after indentation, "- ", ": ", "[", "{" or ","; not in
+// comments or block scalars) and returns the first that quote_problem() refuses.
+std::optional<InputError> open_quote_error(const std::string& text, const std::string& file) {
+  int line = 1;
+  int block_parent = -1;  // indentation of the key that opened a block scalar (| or >)
+  bool value_start = true;
+  for (std::size_t i = 0; i < text.size();) {
+    if (i == 0 || text[i - 1] == '\n') {
+      std::size_t b = i;
+      while (b < text.size() && text[b] == ' ') ++b;
+      const int indent = static_cast<int>(b - i);
+      const bool blank = b >= text.size() || text[b] == '\n' || text[b] == '\r';
+      if (block_parent >= 0 && (blank || indent > block_parent)) {
+        while (i < text.size() && text[i] != '\n') ++i;
+        continue;
+      }
+      block_parent = -1;
+      while (b + 1 < text.size() && text[b] == '-' && (text[b + 1] == ' ' || text[b + 1] == '\n')) {
+        b += 1;
+        while (b < text.size() && text[b] == ' ') ++b;
+      }
+      i = b;
+      value_start = true;
+      if (i >= text.size()) break;
+    }
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      ++i;
+      continue;
+    }
+    if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t')) {
+      while (i < text.size() && text[i] != '\n') ++i;
+      continue;
+    }
+    if (value_start && (c == '"' || c == '\'')) {
+      std::size_t line_start = text.rfind('\n', i);
+      line_start = line_start == std::string::npos ? 0 : line_start + 1;
+      std::size_t close = 0;
+      const std::string why = quote_problem(text, i, line, close);
+      if (!why.empty()) {
+        // The key is the name before the ':' that this value follows on its line, if any.
+        std::string key;
+        const std::size_t colon = text.rfind(": ", i);
+        if (colon != std::string::npos && colon >= line_start) {
+          std::size_t b = line_start;
+          while (b < colon && (text[b] == ' ' || text[b] == '-')) ++b;
+          key = text.substr(b, colon - b);
+        }
+        return InputError(file, line, static_cast<int>(i - line_start) + 1, key, why);
+      }
+      for (std::size_t k = i; k < close; ++k) line += text[k] == '\n' ? 1 : 0;
+      i = close + 1;
+      value_start = false;
+      continue;
+    }
+    if (c == '[' || c == '{' || c == ',') {
+      value_start = true;
+    } else if (c == ':' && (i + 1 >= text.size() || text[i + 1] == ' ' || text[i + 1] == '\n')) {
+      value_start = true;
+      std::size_t v = i + 1;
+      while (v < text.size() && text[v] == ' ') ++v;
+      if (v < text.size() && (text[v] == '|' || text[v] == '>')) {
+        std::size_t line_start = text.rfind('\n', i);
+        line_start = line_start == std::string::npos ? 0 : line_start + 1;
+        std::size_t b = line_start;
+        while (b < text.size() && text[b] == ' ') ++b;
+        block_parent = static_cast<int>(b - line_start);
+      }
+    } else if (c != ' ' && c != '\t' && c != '\r') {
+      value_start = false;
+    }
+    ++i;
+  }
+  return std::nullopt;
+}
+
+// Checks what yaml-cpp accepts but an input file must not hold: nesting deeper than
+// kMaxYamlNesting, more than kMaxYamlValues values (aliases can multiply them), and a quoted
+// scalar that quote_problem() refuses.
+class StructureCheck {
+ public:
+  StructureCheck(const std::string& text, std::shared_ptr<const std::string> file) : text_(text), file_(std::move(file)) {}
+
+  void walk(const YAML::Node& node, const std::string& key, int depth) {
+    if (++values_ > kMaxYamlValues)
+      fail(node, key, "the document holds more than " + std::to_string(kMaxYamlValues) +
+                          " values (the limit for an input file; anchors and aliases count each time they are used)");
+    if (depth > kMaxYamlNesting)
+      fail(node, key, "nested deeper than " + std::to_string(kMaxYamlNesting) +
+                          " levels (the limit for an input file); no waferbench input needs more");
+    if (node.IsScalar()) {
+      const YAML::Mark m = node.Mark();
+      const auto open = static_cast<std::size_t>(m.pos);
+      std::size_t close = 0;
+      if (m.pos >= 0 && open < text_.size() && (text_[open] == '"' || text_[open] == '\'')) {
+        const std::string why = quote_problem(text_, open, m.line + 1, close);
+        if (!why.empty()) fail(node, key, why);
+      }
+    } else if (node.IsSequence()) {
+      for (std::size_t i = 0; i < node.size(); ++i) walk(node[i], key + "[" + std::to_string(i) + "]", depth + 1);
+    } else if (node.IsMap()) {
+      for (const auto& kv : node) {
+        const std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "?";
+        const std::string child = key.empty() ? k : key + "." + k;
+        walk(kv.first, child, depth + 1);
+        walk(kv.second, child, depth + 1);
+      }
+    }
+  }
+
+ private:
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& key, const std::string& what) const {
+    throw InputError(*file_, node.Mark().line + 1, node.Mark().column + 1, key, what);
+  }
+
+  const std::string& text_;
+  std::shared_ptr<const std::string> file_;
+  std::size_t values_ = 0;
+};
+
+}  // namespace
+
 YamlValue parse_yaml(const std::string& text, const std::string& file) {
+  require_text(text, file);
   auto name = std::make_shared<const std::string>(file);
+  std::vector<YAML::Node> docs;
   try {
-    YAML::Node root = YAML::Load(text);
-    if (!root.IsDefined() || root.IsNull())
-      throw InputError(file, 1, 1, "", "the file is empty; expected a YAML mapping");
-    return YamlValue(root, name, "");
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::DeepRecursion& e) {
+    throw InputError(file, e.mark.line + 1, e.mark.column + 1, "",
+                     "nested deeper than " + std::to_string(kMaxYamlNesting) +
+                         " levels (the limit for an input file); no waferbench input needs more");
   } catch (const YAML::Exception& e) {
+    if (auto open = open_quote_error(text, file)) throw *open;
     throw InputError(file, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg);
   }
+  YAML::Node root;
+  for (const auto& d : docs) {
+    if (!d.IsDefined() || d.IsNull()) continue;
+    if (root.IsDefined() && !root.IsNull())
+      throw InputError(file, document_marker_line(text, d.Mark().line), 1, "",
+                       "a second YAML document starts here; an input file holds one document (remove this "
+                       "'---' and what follows, or make it part of the first)");
+    root = d;
+  }
+  if (!root.IsDefined() || root.IsNull())
+    throw InputError(file, 1, 1, "", "the file is empty; expected a YAML mapping");
+  StructureCheck(text, name).walk(root, "", 0);
+  return YamlValue(root, name, "");
 }
 
 void check_schema_version(YamlMap& root) {

@@ -2,6 +2,7 @@
 // Strict YAML reading in the CODES style: every input file has a schema_version, keys are
 // snake_case, unknown keys are errors, quantities carry units as strings, and every error names
 // file:line:column and the dotted key path ("architecture.layers").
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
@@ -18,6 +19,10 @@ namespace wb::io {
 
 // The schema version this build reads; files with another version are rejected.
 inline constexpr int kInputSchemaVersion = 1;
+
+// Limits of what an input file may hold (the deepest bundled input nests 5 levels).
+inline constexpr int kMaxYamlNesting = 32;
+inline constexpr std::size_t kMaxYamlValues = 1000000;
 
 // One node of a parsed document, with where it came from.
 class YamlValue {
@@ -79,7 +84,9 @@ class YamlMap {
 };
 
 // Parses text (the whole file) into a document; YAML syntax errors become InputError at the
-// offending line. `file` is the name used in messages.
+// offending line. `file` is the name used in messages. Refused as well, with the place: bytes
+// that are not text, a second document, nesting or size beyond the limits above, and a quoted
+// value left open (never closed, or closed lines later past what reads as keys).
 YamlValue parse_yaml(const std::string& text, const std::string& file);
 
 // Checks the document's schema_version and consumes it.

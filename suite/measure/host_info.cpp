@@ -12,6 +12,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "sim/memory_budget.hpp"
+
 namespace wb::measure {
 
 namespace fs = std::filesystem;
@@ -52,19 +54,7 @@ bool is_cpu_dir(const std::string& name) {
 
 }  // namespace
 
-double parse_meminfo_total_bytes(const std::string& meminfo) {
-  const std::string v = field(meminfo, "MemTotal");
-  if (v.empty()) throw std::runtime_error("/proc/meminfo has no MemTotal line");
-  std::istringstream in(v);
-  double amount = 0;
-  std::string unit;
-  in >> amount >> unit;
-  if (!in && !in.eof()) throw std::runtime_error("/proc/meminfo: cannot read MemTotal '" + v + "'");
-  // The kernel writes "kB" and means KiB (fs/proc/meminfo.c shifts page counts by 10).
-  if (unit == "kB") return amount * 1024.0;
-  if (unit.empty()) return amount;
-  throw std::runtime_error("/proc/meminfo: unexpected MemTotal unit '" + unit + "'");
-}
+double parse_meminfo_total_bytes(const std::string& meminfo) { return sim::parse_meminfo_bytes(meminfo, "MemTotal"); }
 
 std::string parse_cpu_model(const std::string& cpuinfo) {
   for (const char* key : {"model name", "cpu model", "cpu"}) {

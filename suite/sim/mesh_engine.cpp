@@ -8,6 +8,7 @@
 
 #include "kernels/fabric_cycle.hpp"
 #include "kernels/fabric_halo.hpp"
+#include "sim/memory_budget.hpp"
 
 namespace wb::sim {
 
@@ -87,6 +88,12 @@ MeshEngine::MeshEngine(MPI_Comm comm, const MeshProgram& program) {
   while (depth_ > global_limit) depth_ /= 2;
   const auto ghost = [&](int dir) { return neighbour_[static_cast<std::size_t>(dir)] != MPI_PROC_NULL ? depth_ : 0; };
   const int gl = ghost(fk::kWest), gr = ghost(fk::kEast), gt = ghost(fk::kNorth), gb = ghost(fk::kSouth);
+  // A fabric too large for the nodes' memory says so here, before anything is allocated.
+  require_memory(comm_,
+                 static_cast<double>(fk::fabric_arena_bytes(nx + gl + gr, ny + gt + gb, cfg,
+                                                            static_cast<int>(program.programs.size()))),
+                 "the state of the " + std::to_string(program.width) + "x" + std::to_string(program.height) +
+                     " PE fabric" + (cfg.check ? " (check mode)" : ""));
   arena_ = fk::allocate_fabric(nx + gl + gr, ny + gt + gb, cfg, static_cast<int>(program.programs.size()));
   s_ = arena_.state;
   s_.ox0 = gl;

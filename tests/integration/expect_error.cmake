@@ -1,6 +1,6 @@
 # Runs `COMMAND run STUDY -o OUT [--inputs INPUTS] [EXTRA...]` and requires: exit code 2, stderr matching
-# EXPECT (or the study's first line "# expect: <regex>"), the message printed exactly once, and
-# no result or temporary file left (an existing file, with PREEXISTING, must be unchanged).
+# EXPECT (or the study's first line "# expect: <regex>"), the message printed exactly once and
+# free of control bytes, and no result or temporary file left (an existing file, with PREEXISTING, must be unchanged).
 if(NOT EXPECT)
   file(STRINGS ${STUDY} first LIMIT_COUNT 1)
   string(REGEX REPLACE "^# expect: " "" EXPECT "${first}")
@@ -25,6 +25,12 @@ if(NOT rc EQUAL 2)
 endif()
 if(NOT err MATCHES "${EXPECT}")
   message(FATAL_ERROR "stderr does not match: ${EXPECT}")
+endif()
+# The message names places, never raw bytes of a binary file (a terminal would act on them).
+string(ASCII 7 bel)
+string(ASCII 27 esc)
+if(err MATCHES "[${bel}${esc}]")
+  message(FATAL_ERROR "control bytes from the input were echoed to the terminal")
 endif()
 string(REGEX MATCHALL "waferbench: error:" lines "${err}")
 list(LENGTH lines n)

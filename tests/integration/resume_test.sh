@@ -13,24 +13,16 @@ mpi=("$mpiexec" "$@")
 mkdir -p "$out"
 ref=$out/resume_reference.h5 res=$out/resume_interrupted.h5
 rm -rf "$ref" "$res" "$res.partial" "$res.tmp"
-fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=tests/integration/run_helpers.sh
+source "$(dirname "$0")/run_helpers.sh"
 
 "$exe" run "$study" -o "$ref" --force --quiet > /dev/null
-
-records() { cat "$res.partial"/part-* 2>/dev/null | wc -c; }
-wait_for_records() {
-  for _ in $(seq 1 200); do
-    [ "$(records)" -gt 0 ] && return 0
-    sleep 0.1
-  done
-  fail "no checkpoint record appeared"
-}
 
 echo "--- 1. SIGTERM mid-run"
 "${mpi[@]}" -np 2 "$exe" run "$study" -o "$res" --quiet --inject-delay 0.25 --checkpoint-interval 0 \
   > "$out/resume_term.log" 2>&1 &
 pid=$!
-wait_for_records
+wait_for "no checkpoint record appeared" has_records "$res"
 start=$(date +%s)
 kill -TERM "$pid"
 status=0
@@ -59,7 +51,7 @@ rm -f "$res"
 "${mpi[@]}" -np 2 "$exe" run "$study" -o "$res" --quiet --inject-delay 0.25 --checkpoint-interval 0 \
   > "$out/resume_kill.log" 2>&1 &
 pid=$!
-wait_for_records
+wait_for "no checkpoint record appeared" has_records "$res"
 pkill -KILL -f -- "-o $res --quiet --inject-delay" || true
 wait "$pid" || true
 [ ! -e "$res" ] || fail "a killed run wrote a result file"

@@ -233,6 +233,9 @@ bounded "job $limit_job still running after its SIGTERM" job_gone "$limit_job"
 job_state() { scontrol show job "$1" 2> /dev/null | grep -o 'JobState=[A-Z_]*' | sort -u | tr '\n' ' '; }
 limit_out="slurm-waferbench-${limit_job}.out"
 [ "$(job_state "$limit_job")" = "JobState=FAILED " ] || fail "interrupted job $limit_job: $(job_state "$limit_job")"
+# 143: waferbench's own exit on SIGTERM, passed through srun and the batch script.
+limit_exit=$(scontrol show job "$limit_job" 2> /dev/null | grep -o ' ExitCode=[0-9:]*' | head -1)
+[ "$limit_exit" = " ExitCode=143:0" ] || fail "interrupted job $limit_job:$limit_exit, expected ExitCode=143:0"
 grep -q "SIGTERM (time limit near)" "$limit_out" || fail "job $limit_job did not pass the signal on"
 # waferbench itself got the signal (not a SIGKILL) and saved what was pending.
 grep -q "run the same command with --resume" "$limit_out" || fail "waferbench in job $limit_job did not stop cleanly"

@@ -1,19 +1,19 @@
 // Collective result writing: every rank contributes a different number of rows (rank 0 none),
 // strings of different lengths; rank 0 reads the file back and checks order and content.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 #include <mpi.h>
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "io/error.hpp"
 #include "io/hdf5_file.hpp"
+#include "mpi_test_main.hpp"
 
 namespace {
-
-std::string g_out = "collective";
-int g_rank = 0, g_ranks = 1;
 
 // Rank r contributes r rows; row k of rank r holds value 1000 r + k.
 wb::io::Table rows_of_rank(int r) {
@@ -92,23 +92,107 @@ TEST(Hdf5Collective, AMissingDirectoryIsAnIoErrorOnEveryRank) {
   EXPECT_THROW(wb::io::ResultFileWriter(MPI_COMM_WORLD, "/nonexistent-dir/x.h5", true), wb::io::IoError);
 }
 
-int main(int argc, char** argv) {
-  MPI_Init(&argc, &argv);
-  MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &g_ranks);
-  ::testing::InitGoogleTest(&argc, argv);
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a.rfind("--out=", 0) == 0) g_out = a.substr(6);
+// Every dataset is chunked and carries the Fletcher32 checksum filter, empty ones too.
+TEST(Hdf5Collective, EveryDatasetIsChunkedWithAChecksum) {
+  const std::string path = g_out + "_checksum.h5";
+  {
+    wb::io::ResultFileWriter w(MPI_COMM_WORLD, path, true);
+    w.write_table("/group", rows_of_rank(g_rank));
+    w.write_table("/empty", rows_of_rank(0));
+    w.commit();
   }
-  if (g_rank != 0) {
-    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
-    delete listeners.Release(listeners.default_result_printer());
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (g_rank != 0) return;
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  for (const char* name : {"/group/value", "/group/rank", "/group/label", "/empty/value", "/empty/label"}) {
+    const hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    ASSERT_GE(d, 0) << name;
+    const hid_t dcpl = H5Dget_create_plist(d);
+    EXPECT_EQ(H5Pget_layout(dcpl), H5D_CHUNKED) << name;
+    bool fletcher = false;
+    for (int i = 0; i < H5Pget_nfilters(dcpl); ++i) {
+      unsigned flags = 0;
+      std::size_t n = 0;
+      fletcher = fletcher || H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &n, nullptr, 0, nullptr, nullptr) ==
+                                 H5Z_FILTER_FLETCHER32;
+    }
+    EXPECT_TRUE(fletcher) << name;
+    H5Pclose(dcpl);
+    H5Dclose(d);
   }
-  int failed = RUN_ALL_TESTS();
-  // The job fails if any rank failed.
-  int any = 0;
-  MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  MPI_Finalize();
-  return any;
+  H5Fclose(f);
+}
+
+// Bytes changed in a written chunk are found on reading, naming the file and the dataset.
+TEST(Hdf5Collective, ADamagedChunkIsNamedOnReading) {
+  const std::string path = g_out + "_damaged.h5";
+  {
+    wb::io::ResultFileWriter w(MPI_COMM_WORLD, path, true);
+    wb::io::Table t;
+    auto& v = t.add("value", wb::io::ColumnType::f64, "s");
+    for (int k = 0; k < 100; ++k) v.f64.push_back(g_rank * 100.0 + k);
+    w.write_table("/group", t);
+    w.commit();
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (g_rank != 0) return;
+  EXPECT_NO_THROW(wb::io::verify_datasets(path));
+  haddr_t address = 0;
+  hsize_t size = 0;
+  {
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const hid_t d = H5Dopen2(f, "/group/value", H5P_DEFAULT);
+    const hid_t space = H5Dget_space(d);
+    hsize_t offset[1];
+    unsigned mask = 0;
+    ASSERT_GE(H5Dget_chunk_info(d, space, 0, offset, &mask, &address, &size), 0);
+    H5Sclose(space);
+    H5Dclose(d);
+    H5Fclose(f);
+  }
+  ASSERT_GT(size, 16u);
+  {
+    std::fstream io(path, std::ios::in | std::ios::out | std::ios::binary);
+    io.seekp(static_cast<std::streamoff>(address + 8));
+    const char garbage[8] = {'\x7f', '\x7f', '\x7f', '\x7f', '\x7f', '\x7f', '\x7f', '\x7f'};
+    io.write(garbage, sizeof garbage);
+  }
+  const std::string expected = path + ": dataset /group/value is damaged: its checksum does not match";
+  try {
+    wb::io::read_table(path, "/group");
+    ADD_FAILURE() << "read a damaged dataset without an error";
+  } catch (const wb::io::IoError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(expected, 0), 0u) << e.what();
+  }
+  try {
+    wb::io::verify_datasets(path);
+    ADD_FAILURE() << "verified a damaged dataset";
+  } catch (const wb::io::IoError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(expected, 0), 0u) << e.what();
+  }
+}
+
+TEST(Hdf5Collective, WhatIsNotAResultFileIsNamed) {
+  const auto message = [](const std::string& path) {
+    try {
+      wb::io::read_attributes(path);
+    } catch (const wb::io::IoError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string text = g_out + "_text.h5";
+  if (g_rank == 0) std::ofstream(text) << "not HDF5\n";
+  MPI_Barrier(MPI_COMM_WORLD);
+  EXPECT_EQ(message(text), text + ": not an HDF5 file, so not a waferbench result file");
+  EXPECT_EQ(message("/"), "/: is a directory, not a result file");
+  EXPECT_EQ(message(g_out + "_missing.h5"), g_out + "_missing.h5: no such file");
+  // A directory given as the output: refused before anything is written.
+  try {
+    wb::io::ResultFileWriter w(MPI_COMM_WORLD, std::filesystem::temp_directory_path().string(), true);
+    ADD_FAILURE() << "a directory was taken as the output";
+  } catch (const wb::io::IoError& e) {
+    EXPECT_NE(std::string(e.what()).find(": is a directory; -o names the result file"), std::string::npos) << e.what();
+  }
 }

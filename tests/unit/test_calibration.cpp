@@ -13,6 +13,7 @@
 #include "measure/calibration_yaml.hpp"
 #include "measure/comm_bench.hpp"
 #include "measure/fit.hpp"
+#include "sim/memory_budget.hpp"
 #include "measure/host_info.hpp"
 #include "study/plan/catalog.hpp"
 #include "test_catalog.hpp"
@@ -157,6 +158,8 @@ TEST(CommSweep, MessageSizesSpanTheRange) {
 TEST(HostInfo, ParsesLinuxText) {
   EXPECT_DOUBLE_EQ(measure::parse_meminfo_total_bytes("MemTotal:       24684084 kB\nMemFree:  1 kB\n"), 24684084.0 * 1024);
   EXPECT_THROW(measure::parse_meminfo_total_bytes("MemFree: 1 kB\n"), std::runtime_error);
+  EXPECT_DOUBLE_EQ(sim::parse_meminfo_bytes("MemTotal: 8 kB\nMemAvailable:    3 kB\n", "MemAvailable"), 3072.0);
+  EXPECT_GT(sim::available_memory_bytes(), 0.0);  // Linux: MemAvailable, or a cgroup's headroom
   EXPECT_EQ(measure::parse_cpu_model("processor\t: 0\nmodel name\t: AMD EPYC 7742 64-Core Processor\n"),
             "AMD EPYC 7742 64-Core Processor");
   EXPECT_EQ(measure::parse_cpu_model("processor\t: 0\ncpu\t\t: POWER9 (raw), altivec supported\n"),

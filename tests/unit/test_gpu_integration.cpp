@@ -433,6 +433,21 @@ TEST(StudySearch, PlanningRunsNoSearch) {
   for (const auto& sc : listed.scenarios) ASSERT_NE(sc.gpu_strategy(), nullptr) << sc.id;
 }
 
+// A `search: all` sweep's layouts are known only as they are found: the expansion stops with
+// the sweep's name as it crosses the scenario limit, before holding more.
+TEST(StudySearch, AllLayoutsStopAtTheLimit) {
+  const std::string all = catalog().path("studies", "seed_finetune_search");
+  std::string error;
+  try {
+    study::plan::load_study(read_text(all), all, catalog(), 600);
+  } catch (const io::InputError& e) {
+    error = e.what();
+  }
+  EXPECT_NE(error.find("sweep 'search' takes the study past the limit; at most 600 scenarios are expanded"),
+            std::string::npos)
+      << error;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sparsity
 

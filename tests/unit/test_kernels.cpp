@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kernels/adam.hpp"
+#include "kernels/fabric_state.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/half_bits.hpp"
 #include "kernels/stream.hpp"
@@ -266,4 +267,28 @@ TEST(GemmKernel, MatchesTheTripleLoopOnRaggedSizes) {
 
 TEST(GemmKernel, EmptyInnerDimensionScalesC) {
   check_gemm<double>(7, 9, 0, 2.0, 3.0, 1e-15);
+}
+
+// The memory a fabric block takes is known before it is allocated (sim::require_memory asks
+// with it): fabric_arena_bytes() is the size of the arena allocate_fabric() makes, and it holds
+// at least every array the state has (check mode adds the value queues and SRAM).
+TEST(FabricState, BytesAreKnownBeforeAllocating) {
+  namespace fk = wb::kernels::fabric;
+  std::size_t timing = 0;
+  for (const bool check : {false, true}) {
+    fk::FabricConfig cfg;
+    cfg.colours = 5;
+    cfg.queue_depth = 3;
+    cfg.pe_queue_depth = 2;
+    cfg.sram_words = 48;
+    cfg.check = check;
+    const std::size_t bytes = fk::fabric_arena_bytes(37, 21, cfg, 4);
+    const fk::FabricArena a = fk::allocate_fabric(37, 21, cfg, 4);
+    EXPECT_EQ(bytes, static_cast<std::size_t>(a.bytes.span())) << (check ? "check mode" : "timing mode");
+    const std::size_t n = static_cast<std::size_t>(39) * 23;  // the block with its one-PE border
+    EXPECT_GE(bytes, n * (sizeof(a.state.busy_left[0]) + sizeof(a.state.finish[0]) + sizeof(a.state.busy[0])));
+    if (check) EXPECT_GT(bytes, timing + n * 48 * sizeof(a.state.sram[0]) / 2);
+    else timing = bytes;
+    EXPECT_LT(fk::fabric_arena_bytes(37, 21, cfg, 4), fk::fabric_arena_bytes(74, 21, cfg, 4));
+  }
 }

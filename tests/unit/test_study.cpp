@@ -86,6 +86,22 @@ TEST(Study, ErrorsPointAtTheLineToFix) {
             std::string::npos);
 }
 
+// A study is counted before it is expanded: past the limit it fails at the sweep's name with
+// the count (a search over every layout: StudySearch.AllLayoutsStopAtTheLimit).
+TEST(Study, SizeIsBoundedBeforeExpanding) {
+  EXPECT_EQ(study::plan::load_study(kStudy, "s.yaml", catalog(), 8).scenarios.size(), 8u);
+  std::string error;
+  try {
+    study::plan::load_study(kStudy, "s.yaml", catalog(), 7);
+  } catch (const io::InputError& e) {
+    error = e.what();
+  }
+  EXPECT_NE(error.find("s.yaml:5:11: sweeps[0].name: sweep 'a' expands to 8 scenarios (2 models x 1 systems x 2 "
+                       "counts x 2 strategies); at most 7 scenarios are expanded"),
+            std::string::npos)
+      << error;
+}
+
 TEST(Study, BlocksCoverEveryScenarioOnce) {
   for (int ranks : {1, 2, 3, 7}) {
     std::int64_t next = 0;

@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdio>
 
 #include "io/error.hpp"
 #include "io/figure.hpp"
+#include "io/file_source.hpp"
 #include "io/yaml_reader.hpp"
 
 using namespace wb::io;
@@ -118,4 +122,109 @@ TEST(YamlReader, EditDistance) {
   EXPECT_EQ(edit_distance("layers", "layres"), 2u);
   EXPECT_EQ(edit_distance("", "abc"), 3u);
   EXPECT_EQ(edit_distance("same", "same"), 0u);
+}
+
+// What yaml-cpp accepts but an input file must not hold.
+TEST(YamlReader, OneDocumentPerFile) {
+  EXPECT_EQ(error_of([] { parse_yaml("a: 1\n---\nb: 2\n", "two.yaml"); }),
+            "two.yaml:2:1: a second YAML document starts here; an input file holds one document (remove this '---' "
+            "and what follows, or make it part of the first)");
+  EXPECT_NE(error_of([] { parse_yaml("a: 1\n...\nb: 2\n", "end.yaml"); }).find("end.yaml:2:1: a second YAML document"),
+            std::string::npos);
+  // An explicit start of the only document, and an empty one after it, are fine.
+  EXPECT_EQ(error_of([] { parse_yaml("---\na: 1\n---\n# nothing\n", "one.yaml"); }), "");
+}
+
+TEST(YamlReader, QuotedValuesMustClose) {
+  EXPECT_EQ(error_of([] { parse_yaml("a: 1\nb: \"open\nc: 3\n", "q.yaml"); }),
+            "q.yaml:2:4: b: the quoted value that starts here is never closed (the closing \" is missing, so it would "
+            "take in the rest of the file)");
+  // Closed by the next value's opening quote: yaml-cpp's own error would point lines later.
+  EXPECT_NE(error_of([] { parse_yaml("a: 'open\nb: 2\nc: 'x'\n", "q.yaml"); })
+                .find("q.yaml:1:4: a: the quoted value that starts here is not closed on its line: it would take in "
+                      "line 2, which reads as a key"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_yaml("l:\n  - \"open\n  - x\n  - \"y\"\n", "q.yaml"); }).find("q.yaml:2:5"),
+            std::string::npos);
+  // Legal YAML stays legal: escapes, doubled single quotes, text folded over lines, quotes
+  // inside plain scalars, comments and block scalars.
+  const YamlValue doc = parse_yaml(
+      "a: \"say \\\"hi\\\"\"\nb: 'it''s'\nc: \"a long\n  sentence\"\nd: it's plain # don't\ne: >\n  it's \"folded\n"
+      "f: [\"x\", 'y']\n",
+      "ok.yaml");
+  YamlMap root(doc);
+  EXPECT_EQ(root.required("a").as_string(), "say \"hi\"");
+  EXPECT_EQ(root.required("b").as_string(), "it's");
+  EXPECT_EQ(root.required("c").as_string(), "a long sentence");
+  EXPECT_EQ(root.required("d").as_string(), "it's plain");
+}
+
+TEST(YamlReader, WholeNumbersBeyond2To53AreRefused) {
+  const YamlValue doc = parse_yaml(
+      "a: 9007199254740992\nb: 9007199254740993\nc: 9223372036854775807\nd: 1e16\ne: -9007199254740993\n"
+      "f: 99999999999999999999\ng: 1e400\n",
+      "n.yaml");
+  YamlMap root(doc);
+  EXPECT_EQ(root.required("a").as_int(), std::int64_t{1} << 53);
+  for (const char* key : {"b", "c", "d", "e", "f", "g"})
+    EXPECT_NE(error_of([&] { root.required(key).as_int(); }).find("is beyond 2^53 = 9007199254740992"),
+              std::string::npos)
+        << key;
+  EXPECT_EQ(error_of([&] { root.required("b").as_int(); }),
+            "n.yaml:2:4: b: whole number '9007199254740993' is beyond 2^53 = 9007199254740992, the largest waferbench "
+            "holds exactly");
+}
+
+TEST(YamlReader, NestingAndSizeAreBounded) {
+  const auto nested = [](int levels) { return "a: " + std::string(levels, '[') + std::string(levels, ']') + "\n"; };
+  // a's value is at depth 1 (the document is at 0), so 32 brackets reach the limit exactly.
+  EXPECT_EQ(error_of([&] { parse_yaml(nested(kMaxYamlNesting), "d.yaml"); }), "");
+  EXPECT_NE(error_of([&] { parse_yaml(nested(kMaxYamlNesting + 1), "d.yaml"); }).find("nested deeper than 32 levels"),
+            std::string::npos);
+  // Deeper than yaml-cpp's own guard: the same message, not a crash.
+  EXPECT_NE(error_of([&] { parse_yaml(nested(5000), "d.yaml"); }).find("nested deeper than 32 levels"), std::string::npos);
+  // Aliases multiply values: 10^6 of them from a few lines.
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i <= 6; ++i) {
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 10; ++k) bomb += (k ? ", *a" : "*a") + std::to_string(i - 1);
+    bomb += "]\n";
+  }
+  EXPECT_NE(error_of([&] { parse_yaml(bomb, "b.yaml"); }).find("holds more than 1000000 values"), std::string::npos);
+}
+
+TEST(YamlReader, BinaryContentIsNotText) {
+  EXPECT_EQ(error_of([] { parse_yaml(std::string("a: 1\nb: x\0y\n", 11), "nul.yaml"); }),
+            "nul.yaml:2:5: not a text file (a NUL byte); waferbench reads UTF-8 text here: is this the right file?");
+  EXPECT_NE(error_of([] { parse_yaml("a: \x1b[31mred\n", "esc.yaml"); }).find("esc.yaml:1:4: not a text file (control character 0x1B)"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_yaml("\x89PNG\r\n\x1a\n", "img.yaml"); }).find("img.yaml:1:1: not a text file (byte 0x89, which is not UTF-8)"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_yaml("a: \xC0\xAF\n", "overlong.yaml"); }).find("which is not UTF-8"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_yaml(std::string("\xFF\xFE" "a\0:\0", 6), "u16.yaml"); }).find("UTF-16 byte-order mark"),
+            std::string::npos);
+  // UTF-8 text, with or without a byte-order mark, is text; columns count characters.
+  EXPECT_EQ(error_of([] { parse_yaml("\xEF\xBB\xBFname: \"Jaïs 13B — 模型\"\n", "u8.yaml"); }), "");
+  EXPECT_NE(error_of([] { parse_yaml("t: \"é\x01\"\n", "c.yaml"); }).find("c.yaml:1:6: not a text file (control character 0x01)"),
+            std::string::npos);
+}
+
+TEST(FileSource, PathsThatAreNotFilesSayWhy) {
+  LocalFiles files;
+  const auto error = [&](const std::string& path) {
+    try {
+      files.read(path);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(error(WB_TEST_INPUTS_DIR), std::string(WB_TEST_INPUTS_DIR) + ": is a directory, not a file");
+  EXPECT_EQ(error("/dev/null"), "/dev/null: is a device, not a regular file");
+  EXPECT_FALSE(files.read("/nonexistent/file.yaml").has_value());
+  const std::string fifo = ::testing::TempDir() + "wb_fifo_test.yaml";
+  std::remove(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(error(fifo), fifo + ": is a pipe (FIFO), not a regular file");
+  std::remove(fifo.c_str());
 }

@@ -119,7 +119,7 @@ const io::KeyTable& study_keys() {
   return keys;
 }
 
-Study load_study(const std::string& text, const std::string& file, Catalog& catalog) {
+Study load_study(const std::string& text, const std::string& file, Catalog& catalog, std::int64_t max_scenarios) {
   Study st;
   st.file = file;
   st.text = text;
@@ -161,7 +161,7 @@ Study load_study(const std::string& text, const std::string& file, Catalog& cata
 
   std::map<std::string, std::int64_t> by_id;
   const io::YamlValue sweeps = root.required("sweeps");
-  expand_sweeps(sweeps, st, catalog, *default_framework, by_id);
+  expand_sweeps(sweeps, st, catalog, *default_framework, by_id, max_scenarios);
   if (st.scenarios.empty()) sweeps.fail("the sweeps expand to no scenario");
   one_batch_per_model(st);
   if (st.kind == StudyKind::training) note_gpu_sparsity(st);

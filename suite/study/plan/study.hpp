@@ -48,9 +48,15 @@ struct Study {
   bool validated = false;
 };
 
+// Scenarios a study may expand to unless the user raises it (`run --max-scenarios`): each takes
+// a spec in memory (a few hundred bytes) and a row of every /scenarios column.
+inline constexpr std::int64_t kDefaultMaxScenarios = 10'000'000;
+
 // Parses and expands a study. All names are resolved through the catalog; errors are
-// InputErrors at the offending line. No scenario is computed.
-Study load_study(const std::string& text, const std::string& file, Catalog& catalog);
+// InputErrors at the offending line, among them a study of more than max_scenarios scenarios
+// (counted before they are expanded). No scenario is computed.
+Study load_study(const std::string& text, const std::string& file, Catalog& catalog,
+                 std::int64_t max_scenarios = kDefaultMaxScenarios);
 
 // Reads the fabric cache at `path` (a fabric layer-cache result) into a training study, the
 // study key `fabric_cache:` or `run --fabric-cache`; std::invalid_argument says what is wrong.

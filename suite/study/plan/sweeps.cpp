@@ -1,7 +1,9 @@
 #include "study/plan/sweeps.hpp"
 
 #include <cctype>
+#include <cstdio>
 #include <stdexcept>
+#include <utility>
 
 #include "gpu/memory_plan.hpp"
 #include "gpu/search.hpp"
@@ -143,9 +145,67 @@ struct Setting {
   gpu::SearchConstraints constraints;
 };
 
+// "12,345,678": counts a reader compares with a limit.
+std::string grouped(double n) {
+  if (n >= 9.0e15) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g", n);
+    return buf;
+  }
+  std::string digits = std::to_string(static_cast<std::int64_t>(n)), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string too_many(const std::string& what, std::int64_t max_scenarios) {
+  return what + "; at most " + grouped(static_cast<double>(max_scenarios)) +
+         " scenarios are expanded (run --max-scenarios N raises the limit, if the memory is there for them)";
+}
+
+// The scenarios a sweep expands to, from the lengths of its lists alone (a double: the product
+// of four lists may pass 2^63), and the product spelled out. A search: all sweep counts one per
+// setting here, the least it can give. Lists missing or malformed count as one: expanding the
+// sweep reports them.
+double sweep_size(const io::YamlValue& sweep, const Study& st, std::string& product) {
+  if (!sweep.is_map()) return 1;
+  io::YamlMap sw(sweep);
+  double n = 1;
+  product.clear();
+  const auto factor = [&](const char* key) {
+    const auto v = sw.optional(key);
+    const double length = v && !v->is_map() ? static_cast<double>(v->as_list().size()) : 1;
+    n *= length;
+    product += (product.empty() ? "" : " x ") + grouped(length) + " " + key;
+  };
+  factor("models");
+  factor("systems");
+  factor("counts");
+  const auto search = sw.optional("search");
+  if (search ? !search->is_scalar() || search->as_string() != "false" : st.search)
+    product += " (a search: at least one layout each)";
+  else
+    factor("strategies");
+  // An inference workload's lists of batches and prompt lengths: one scenario each.
+  if (const auto workload = sw.optional("workload"); workload && workload->is_map()) {
+    io::YamlMap w(*workload);
+    for (const auto& [key, what] : {std::pair{"batch", "batches"}, std::pair{"prompt_tokens", "prompt lengths"}}) {
+      const auto v = w.optional(key);
+      if (!v || !v->is_sequence()) continue;
+      const double length = static_cast<double>(v->as_sequence().size());
+      n *= length;
+      product += " x " + grouped(length) + " " + what;
+    }
+  }
+  return n;
+}
+
 class Expansion {
  public:
-  Expansion(Study& st, std::map<std::string, std::int64_t>& by_id) : st_(st), by_id_(by_id) {}
+  Expansion(Study& st, std::map<std::string, std::int64_t>& by_id, std::int64_t max_scenarios)
+      : st_(st), by_id_(by_id), max_scenarios_(max_scenarios) {}
 
   // A spec of the setting with this layout, written at `layout_value`; duplicates fail there
   // with `twice` appended (or are skipped when skip_duplicates).
@@ -166,6 +226,8 @@ class Expansion {
       if (skip_duplicates) return;
       layout_value.fail("scenario " + sc.id + " appears twice in the study" + twice);
     }
+    if (static_cast<std::int64_t>(st_.scenarios.size()) >= max_scenarios_)
+      layout_value.fail(too_many("sweep '" + s.sweep + "' takes the study past the limit", max_scenarios_));
     sc.index = static_cast<std::int64_t>(st_.scenarios.size());
     by_id_[sc.id] = sc.index;
     st_.scenarios.push_back(std::move(sc));
@@ -174,6 +236,7 @@ class Expansion {
  private:
   Study& st_;
   std::map<std::string, std::int64_t>& by_id_;
+  std::int64_t max_scenarios_;
 };
 
 // `search: all`: every enumerated layout whose memory plan fits and whose step can be set up
@@ -216,8 +279,23 @@ wafer::WaferStrategy parse_wafer_strategy(const io::YamlValue& v, const System& 
 }  // namespace
 
 void expand_sweeps(const io::YamlValue& sweeps, Study& st, Catalog& catalog,
-                   const gpu::FrameworkSpec& default_framework, std::map<std::string, std::int64_t>& by_id) {
-  Expansion out(st, by_id);
+                   const gpu::FrameworkSpec& default_framework, std::map<std::string, std::int64_t>& by_id,
+                   std::int64_t max_scenarios) {
+  // Counted first: a sweep of 10^9 scenarios would otherwise run out of memory expanding.
+  double total = static_cast<double>(st.scenarios.size());
+  for (const auto& sweep_value : sweeps.as_sequence()) {
+    std::string product;
+    const double n = sweep_size(sweep_value, st, product);
+    total += n;
+    if (total <= static_cast<double>(max_scenarios)) continue;
+    io::YamlMap sw(sweep_value);
+    const std::string name = sw.required("name").as_string();
+    const std::string whole = total > n ? "; the study " + grouped(total) + " with the sweeps before it" : "";
+    sw.required("name").fail(too_many("sweep '" + name + "' expands to " + grouped(n) + " scenarios (" + product + ")" +
+                                          whole,
+                                      max_scenarios));
+  }
+  Expansion out(st, by_id, max_scenarios);
   for (const auto& sweep_value : sweeps.as_sequence()) {
     io::YamlMap sw(sweep_value);
     const std::string sweep_name = sw.required("name").as_string();

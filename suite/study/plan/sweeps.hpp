@@ -17,9 +17,14 @@
 namespace wb::study::plan {
 
 // Appends the specs of every sweep in `sweeps` to study.scenarios; by_id maps each id to its
-// index. Fails at the offending value for unknown names, words, duplicate ids.
+// index. Fails at the offending value for unknown names, words, duplicate ids. The scenarios are
+// counted from the sweeps' lists before any is expanded: a study of more than max_scenarios fails
+// at the name of the sweep that crosses the limit, with the count, instead of running out of
+// memory (a `search: all` sweep, whose layouts are known only as they are found, fails as soon as
+// it crosses it).
 void expand_sweeps(const io::YamlValue& sweeps, Study& study, Catalog& catalog,
-                   const gpu::FrameworkSpec& default_framework, std::map<std::string, std::int64_t>& by_id);
+                   const gpu::FrameworkSpec& default_framework, std::map<std::string, std::int64_t>& by_id,
+                   std::int64_t max_scenarios);
 
 // The keys of one sweep, below it (`waferbench list studies --keys`).
 const io::KeyTable& sweep_keys();

@@ -7,6 +7,7 @@
 
 #include "io/compare.hpp"
 #include "io/hdf5_file.hpp"
+#include "study/record/result_check.hpp"
 #include "study/schema/fabric.hpp"
 #include "study/schema/reference.hpp"
 #include "study/schema/result_file.hpp"
@@ -58,10 +59,10 @@ std::vector<std::string> row_keys(const io::Table& t, const std::vector<std::str
 // Returns the number of keys with a change; adds removed/added keys when `membership`.
 std::size_t diff_rows(const std::string& group, const io::Table& ta, const io::Table& tb,
                       const std::vector<std::string>& key_columns, std::vector<std::string> compare, double tolerance,
-                      RunComparison& out, bool membership) {
+                      RunComparison& out, bool membership, const std::set<std::string>& skip = {}) {
   if (compare.empty())
     for (const auto& c : ta.columns)
-      if (!has(key_columns, c.name)) compare.push_back(c.name);
+      if (!has(key_columns, c.name) && !skip.count("/" + group + "/" + c.name)) compare.push_back(c.name);
   const auto keys_a = row_keys(ta, key_columns), keys_b = row_keys(tb, key_columns);
   std::map<std::string, std::size_t> index_b;
   for (std::size_t j = 0; j < keys_b.size(); ++j) index_b[keys_b[j]] = j;
@@ -125,11 +126,18 @@ std::pair<std::size_t, std::size_t> checks(const io::Table& ref) {
 
 }  // namespace
 
-RunComparison compare_runs(const std::string& a, const std::string& b, double tolerance) {
+RunComparison compare_runs(const std::string& a, const std::string& b, double tolerance, bool include_run_info) {
+  require_result_file(a);
+  require_result_file(b);
   RunComparison out;
   out.a = a;
   out.b = b;
   out.tolerance = tolerance;
+  out.include_run_info = include_run_info;
+  // What describes a run rather than its results (when and where it ran, its wall times).
+  const std::set<std::string> no_attributes, no_columns;
+  const auto& skip_attributes = include_run_info ? no_attributes : schema::run_attributes();
+  const auto& skip_columns = include_run_info ? no_columns : schema::run_environment_columns();
 
   // What the runs were made from: the study, the program, the schema (run attributes aside).
   const auto attrs_a = io::read_attributes(a), attrs_b = io::read_attributes(b);
@@ -137,7 +145,7 @@ RunComparison compare_runs(const std::string& a, const std::string& b, double to
   for (const auto& [k, v] : attrs_a) names.insert(k);
   for (const auto& [k, v] : attrs_b) names.insert(k);
   for (const auto& k : names) {
-    if (schema::run_attributes().count(k)) continue;
+    if (skip_attributes.count(k)) continue;
     auto x = attrs_a.find(k), y = attrs_b.find(k);
     const std::string tx = x == attrs_a.end() ? "(none)" : io::attribute_text(x->second);
     const std::string ty = y == attrs_b.end() ? "(none)" : io::attribute_text(y->second);
@@ -156,7 +164,7 @@ RunComparison compare_runs(const std::string& a, const std::string& b, double to
     const io::Table tb = has(groups_b, group) ? io::read_table(b, "/" + group) : io::Table{};
     if (ta.rows() == 0 && tb.rows() == 0) continue;
     if ((ta.rows() && !ta.find(key)) || (tb.rows() && !tb.find(key))) continue;
-    out.changed_keys += diff_rows(group, ta, tb, {key}, {}, tolerance, out, true);
+    out.changed_keys += diff_rows(group, ta, tb, {key}, {}, tolerance, out, true, skip_columns);
   }
 
   // Published values, tolerances and verdicts (the predictions are compared in /scenarios).
@@ -191,7 +199,7 @@ RunComparison compare_runs(const std::string& a, const std::string& b, double to
     }
     std::vector<io::Difference> diffs;
     const io::Table ta = io::read_table(a, "/" + g), tb = io::read_table(b, "/" + g);
-    const std::size_t n = io::compare_tables(ta, tb, "/" + g, diffs, 0);
+    const std::size_t n = io::compare_tables(ta, tb, "/" + g, diffs, 0, skip_columns);
     if (n == 0) out.groups.push_back({g, "identical (" + std::to_string(ta.rows()) + " rows)", false});
     else
       out.groups.push_back({g, std::to_string(n) + " difference(s); rows " + std::to_string(ta.rows()) + " vs " +
@@ -215,6 +223,7 @@ void print_json_comparison(std::ostream& os, const RunComparison& c) {
   };
   os << "{\n  \"a\": " << json_string(c.a) << ",\n  \"b\": " << json_string(c.b)
      << ",\n  \"changed\": " << (c.changed() ? "true" : "false") << ",\n  \"tolerance\": " << json_number(c.tolerance)
+     << ",\n  \"include_run_info\": " << (c.include_run_info ? "true" : "false")
      << ",\n  \"inputs\": {";
   for (std::size_t i = 0; i < c.inputs.size(); ++i) {
     const auto& in = c.inputs[i];
@@ -305,7 +314,11 @@ void print_comparison(std::ostream& os, const RunComparison& c, Format format, s
                          std::to_string(c.checks_a.second) + ", B " + std::to_string(c.checks_b.first) + " of " +
                          std::to_string(c.checks_b.second));
   for (const auto& g : c.groups) tail.notes.push_back("/" + g.group + ": " + g.status);
-  tail.notes.push_back(c.changed() ? "Result: changed" : "Result: no changes");
+  tail.notes.push_back(c.changed() ? "Result: changed"
+                       : c.include_run_info
+                           ? "Result: no changes"
+                           : "Result: no changes (the same results; run attributes and run-environment columns such as "
+                             "wall times are not compared: --include-run-info)");
   if (!md) os << '\n';
   print_section(os, tail, format);
 }

@@ -48,13 +48,17 @@ struct RunComparison {
   std::pair<std::size_t, std::size_t> checks_a{0, 0}, checks_b{0, 0};  // (within tolerance, references)
   std::vector<GroupStatus> groups;
   double tolerance = 0;
+  bool include_run_info = false;  // run attributes and run-environment columns compared too
 
   bool changed() const;
 };
 
-// Compares the results of two files (io::IoError when one cannot be read). Differences smaller
-// than `tolerance` (relative) are not changes.
-RunComparison compare_runs(const std::string& a, const std::string& b, double tolerance = 0.0);
+// Compares the results of two files (io::IoError when one cannot be read, is damaged or is not a
+// result file). Differences smaller than `tolerance` (relative) are not changes. The run
+// attributes and run-environment columns (schema/result_file.hpp: when and where a run ran, its
+// wall times) are left aside unless include_run_info, so a resumed run compares as the same.
+RunComparison compare_runs(const std::string& a, const std::string& b, double tolerance = 0.0,
+                           bool include_run_info = false);
 
 // Prints the comparison; text and Markdown list at most max_rows changes.
 void print_comparison(std::ostream& os, const RunComparison& c, Format format, std::size_t max_rows = 200);

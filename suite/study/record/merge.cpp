@@ -6,6 +6,7 @@
 #include "io/error.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/utc.hpp"
+#include "study/record/result_check.hpp"
 #include "study/run/dealing.hpp"
 #include "study/schema/fabric.hpp"
 #include "study/schema/result_file.hpp"
@@ -93,6 +94,7 @@ MergeSummary merge_slices(MPI_Comm comm, const std::vector<std::string>& paths, 
   for (const auto& path : paths) {
     Part p;
     p.path = path;
+    require_result_file(path);
     p.attrs = io::read_attributes(path);
     auto v = p.attrs.find(attr::schema_version);
     if (v == p.attrs.end() || io::attribute_text(v->second) != std::to_string(schema::kResultsSchemaVersion))

@@ -8,6 +8,7 @@
 #include "io/error.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/units.hpp"
+#include "study/record/result_check.hpp"
 #include "study/record/verdicts.hpp"
 #include "study/schema/fabric.hpp"
 #include "study/schema/reference.hpp"
@@ -288,6 +289,7 @@ ReportCounts print_reference(std::ostream& os, const std::string& path) {
 }
 
 ReportCounts print_report(std::ostream& os, const std::string& path, const ReportOptions& options) {
+  require_result_file(path);
   const auto attrs = io::read_attributes(path);
   const io::Table ref = table_or_empty(path, rc::table());
   ReportCounts counts = count_references(ref);

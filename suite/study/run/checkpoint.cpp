@@ -1,11 +1,11 @@
 #include "study/run/checkpoint.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <cstdint>
 #include <filesystem>
@@ -135,20 +135,32 @@ ScenarioResult decode_result(const std::string& bytes, const std::vector<std::st
 }
 
 CheckpointWriter::CheckpointWriter(const std::string& dir, int attempt, int rank, double interval_s)
-    : interval_s_(interval_s) {
+    : rank_(rank), interval_s_(interval_s) {
   path_ = (fs::path(dir) / ("part-" + std::to_string(attempt) + "-" + std::to_string(rank) + ".bin")).string();
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw io::IoError(path_ + ": cannot create the checkpoint file: " + std::strerror(errno));
   last_write_ = now_s();
+  open_file();
 }
 
 CheckpointWriter::~CheckpointWriter() {
-  try {
-    flush();
-  } catch (const std::exception&) {
-    // A checkpoint that cannot be written only costs recomputation on resume.
-  }
+  flush();
+  if (!pending_.empty())
+    std::fprintf(stderr, "waferbench: warning: rank %d: %s: %zu bytes of finished scenarios could not be checkpointed; "
+                         "--resume computes them again\n", rank_, path_.c_str(), pending_.size());
   if (fd_ >= 0) ::close(fd_);
+}
+
+bool CheckpointWriter::open_file() {
+  if (fd_ < 0) fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) warn(std::string("cannot create the checkpoint file: ") + std::strerror(errno));
+  return fd_ >= 0;
+}
+
+void CheckpointWriter::warn(const std::string& why) {
+  if (warned_) return;
+  warned_ = true;
+  std::fprintf(stderr, "waferbench: warning: rank %d: %s: %s; its finished scenarios stay in memory and the write is "
+                       "retried\n", rank_, path_.c_str(), why.c_str());
+  std::fflush(stderr);
 }
 
 void CheckpointWriter::add(std::int64_t scenario_index, const std::string& encoded) {
@@ -159,17 +171,29 @@ void CheckpointWriter::add(std::int64_t scenario_index, const std::string& encod
 }
 
 void CheckpointWriter::flush() {
+  last_write_ = now_s();
+  if (pending_.empty() || !open_file()) return;
+  // A write that fails halfway (a full disk) is cut back to the last whole record, so that the
+  // records appended when it is retried can still be read.
+  const off_t start = ::lseek(fd_, 0, SEEK_END);
   std::size_t done = 0;
   while (done < pending_.size()) {
     const ssize_t w = ::write(fd_, pending_.data() + done, pending_.size() - done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      throw io::IoError(path_ + ": cannot write the checkpoint: " + std::strerror(errno));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      const std::string why = std::string("cannot write the checkpoint: ") + std::strerror(w < 0 ? errno : EIO);
+      if (start >= 0 && ::ftruncate(fd_, start) != 0) {
+        // The partial record stays; reading stops before it, so later records would be lost.
+        ::close(fd_);
+        fd_ = -1;
+        path_ += ".next";
+      }
+      warn(why);
+      return;
     }
     done += static_cast<std::size_t>(w);
   }
   pending_.clear();
-  last_write_ = now_s();
 }
 
 std::map<std::int64_t, std::string> read_checkpoints(const std::string& dir) {
@@ -236,10 +260,18 @@ std::map<std::int64_t, std::string> open_checkpoints(MPI_Comm comm, const std::s
     } else if (exists) {
       fs::remove_all(dir, ec);
     }
-    if (error.empty()) {
+    if (error.empty() && !(exists && resume)) {
+      // A new directory and its key, the key written whole or not at all.
       fs::create_directories(dir, ec);
-      std::ofstream(fs::path(dir) / "study.key", std::ios::binary | std::ios::trunc) << key;
-      if (ec || !fs::is_directory(dir)) error = dir + ": cannot create the checkpoint directory";
+      const fs::path key_file = fs::path(dir) / "study.key", temp = fs::path(dir) / "study.key.tmp";
+      std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+      out << key;
+      out.close();
+      if (ec || !fs::is_directory(dir)) error = dir + ": cannot create the checkpoint directory: " + ec.message();
+      else if (!out) error = temp.string() + ": cannot write the checkpoint key: " + std::strerror(errno);
+      else fs::rename(temp, key_file, ec);
+      if (error.empty() && ec) error = key_file.string() + ": cannot write the checkpoint key: " + ec.message();
+      if (!error.empty()) fs::remove_all(dir, ec);
     }
     if (error.empty()) {
       attempt = next_attempt(dir);
@@ -267,27 +299,5 @@ std::map<std::int64_t, std::string> open_checkpoints(MPI_Comm comm, const std::s
   }
   return out;
 }
-
-namespace {
-
-volatile sig_atomic_t g_stop = 0;
-
-extern "C" void on_stop_signal(int) {
-  g_stop = 1;
-  // The runner checks between scenarios; if the current one runs on, SIGALRM (default action:
-  // terminate) ends the process within seconds all the same. Records already written survive.
-  alarm(5);
-}
-
-}  // namespace
-
-void install_stop_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &sa, nullptr);
-}
-
-bool stop_requested() { return g_stop != 0; }
 
 }  // namespace wb::study::run

@@ -28,7 +28,10 @@ ScenarioResult decode_result(const std::string& bytes, const std::vector<std::st
 class CheckpointWriter {
  public:
   // Appends to `<dir>/part-<attempt>-<rank>.bin` (created). Records are kept in memory and
-  // written at most every interval_s seconds (and by flush()), each as a whole with write(2).
+  // written at most every interval_s seconds (and by flush() and at the end), each as a whole
+  // with write(2). A write that fails (a full disk) does not stop the run: the rank says so once
+  // on stderr, the file is cut back to its last whole record, and the records stay in memory
+  // for the next attempt.
   CheckpointWriter(const std::string& dir, int attempt, int rank, double interval_s);
   ~CheckpointWriter();
   CheckpointWriter(const CheckpointWriter&) = delete;
@@ -38,11 +41,16 @@ class CheckpointWriter {
   void flush();
 
  private:
+  bool open_file();
+  void warn(const std::string& why);
+
   int fd_ = -1;
+  int rank_ = 0;
   std::string path_;
   std::string pending_;
   double interval_s_ = 1.0;
   double last_write_ = 0.0;
+  bool warned_ = false;
 };
 
 // Every complete record of every part file in dir: scenario index -> encoded result. A later
@@ -57,10 +65,5 @@ std::map<std::int64_t, std::string> open_checkpoints(MPI_Comm comm, const std::s
 
 // Number of attempts already in dir (part files are named by attempt): the next one's number.
 int next_attempt(const std::string& dir);
-
-// SIGTERM/SIGINT/SIGHUP during a run: a flag the runner polls between scenarios, and a short
-// alarm so that a scenario that does not finish in time cannot keep the job from exiting.
-void install_stop_handlers();
-bool stop_requested();
 
 }  // namespace wb::study::run

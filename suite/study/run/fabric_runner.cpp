@@ -5,8 +5,10 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <thread>
 
 #include "io/hdf5_file.hpp"
+#include "io/stop_request.hpp"
 #include "study/run/dealing.hpp"
 #include "study/run/provenance.hpp"
 #include "study/schema/fabric.hpp"
@@ -82,7 +84,11 @@ RunSummary run_fabric_study(MPI_Comm comm, const plan::Study& study, const RunOp
   if (options.resume)
     throw io::IoError(study.file + ": a fabric study has no checkpoints to resume from; run it in slices "
                       "(--slice K/N, then waferbench merge) to bound what an interruption loses");
-  io::ResultFileWriter out(comm, options.output_path, options.overwrite);
+  io::ResultFileWriter::check_target(comm, options.output_path, options.overwrite);
+  io::StopRequest stop(comm);
+  const std::string stop_note = "waferbench: interrupted; a fabric study is not checkpointed: run it again, or in "
+                                "slices (--slice K/N, then waferbench merge) so that an interruption costs one slice\n";
+  io::StopRequest::set_last_words(stop_note);
 
   namespace fc = schema::fabric;
   namespace hm = schema::fabric_heatmap;
@@ -97,8 +103,16 @@ RunSummary run_fabric_study(MPI_Comm comm, const plan::Study& study, const RunOp
                                        options.slice_count);
   const std::size_t begin = static_cast<std::size_t>(first), n = static_cast<std::size_t>(first + cases);
   for (std::size_t i = begin; i < n; ++i) {
+    // Every case takes all ranks: they decide together to stop before the next one.
+    if (stop.requested_everywhere()) break;
+    if (options.inject_delay_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(options.inject_delay_s));
     const plan::FabricCase& c = study.fabric_cases[i];
-    const CaseOutcome o = run_case(comm, c);
+    CaseOutcome o;
+    try {
+      o = run_case(comm, c);
+    } catch (const io::InputError& e) {  // too large for the machine: every rank alike
+      throw io::InputError(study.file + ": fabric case '" + c.name + "': " + e.what());
+    }
     const double cycles = c.statistic == "mean" ? o.cycles_mean : o.cycles_max;
     const auto& st = o.last.stats;
     if (options.progress && rank == 0) {
@@ -192,6 +206,13 @@ RunSummary run_fabric_study(MPI_Comm comm, const plan::Study& study, const RunOp
     }
   }
 
+  if (stop.agree()) {
+    if (rank == 0) std::fputs(stop_note.c_str(), stderr);
+    std::fflush(stderr);
+    throw io::Interrupted(stop.exit_status());
+  }
+
+  io::ResultFileWriter out(comm, options.output_path, options.overwrite);
   write_root_attributes(out, study, options, ranks, fabric_assumptions(study));
   // A fabric study has no scenarios; a slice says so for waferbench merge.
   if (options.slice_count > 1) out.attribute(schema::attr::study_scenarios, static_cast<std::int64_t>(0));

@@ -11,6 +11,7 @@
 #include "io/build_info.hpp"
 #include "io/file_source.hpp"
 #include "io/hdf5_file.hpp"
+#include "io/stop_request.hpp"
 #include "study/run/checkpoint.hpp"
 #include "study/run/dealing.hpp"
 #include "study/run/evaluator.hpp"
@@ -57,6 +58,40 @@ std::vector<std::string> gather_notes(MPI_Comm comm, const std::vector<std::stri
   return all;
 }
 
+// Writes the result file: the root attributes, /scenarios, /reference and the per-scenario
+// tables. Collective.
+void write_result(MPI_Comm comm, const plan::Study& study, const RunOptions& options, std::int64_t slice_first,
+                  std::int64_t slice_size, std::int64_t first, const std::vector<Row>& rows,
+                  const std::vector<std::string>& notes, const std::vector<std::string>& groups,
+                  const std::vector<io::Table>& tables) {
+  int ranks = 1;
+  MPI_Comm_size(comm, &ranks);
+  const std::int64_t n = static_cast<std::int64_t>(study.scenarios.size());
+  // A slice's references may aggregate scenarios of other slices (a ratio of GPU and wafer times):
+  // every rank evaluates those here too, so the slice's /reference equals the whole run's.
+  std::map<std::int64_t, Row> outside;
+  try {
+    for (const std::int64_t idx : aggregate_terms_outside(study, slice_first, slice_first + slice_size))
+      outside.emplace(idx, evaluate(study, study.scenarios[static_cast<std::size_t>(idx)]).row);
+  } catch (const std::exception& e) {
+    abort_job(comm, e.what());
+  }
+  const io::Table reference = reference_table(study, first, rows, aggregate_predictions(comm, study, first, rows, outside));
+  const std::string assumptions = scenario_assumptions(study, gather_notes(comm, notes));
+
+  io::ResultFileWriter out(comm, options.output_path, options.overwrite);
+  const auto table = [&](const std::string& path, const io::Table& t) {
+    if (options.inject_delay_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(options.inject_delay_s));
+    out.write_table(path, t);
+  };
+  write_root_attributes(out, study, options, ranks, assumptions);
+  if (options.slice_count > 1) out.attribute(schema::attr::study_scenarios, n);
+  table(schema::scenarios::table().path(), schema::scenarios::make_table(rows));
+  table(schema::reference::table().path(), reference);
+  for (std::size_t g = 0; g < groups.size(); ++g) table("/" + groups[g], tables[g]);
+  out.commit();
+}
+
 }  // namespace
 
 void abort_job(MPI_Comm comm, const std::string& why) {
@@ -78,8 +113,9 @@ RunSummary run_study(MPI_Comm comm, const plan::Study& study, const RunOptions& 
   MPI_Comm_size(comm, &ranks);
   const std::int64_t n = static_cast<std::int64_t>(study.scenarios.size());
 
-  // Open the output first: an unwritable path fails before any work is done.
-  io::ResultFileWriter out(comm, options.output_path, options.overwrite);
+  // An output that cannot be written is refused before any work is done; the file itself is
+  // created once the results are complete, so an interrupted run leaves none.
+  io::ResultFileWriter::check_target(comm, options.output_path, options.overwrite);
 
   if (options.slice_count < 1 || options.slice_index < 0 || options.slice_index >= options.slice_count)
     throw std::invalid_argument("run_study: slice " + std::to_string(options.slice_index) + "/" +
@@ -104,7 +140,10 @@ RunSummary run_study(MPI_Comm comm, const plan::Study& study, const RunOptions& 
   int attempt = 0;
   const std::map<std::int64_t, std::string> saved = open_checkpoints(
       comm, partial_dir, checkpoint_key(study, options), options.resume, options.overwrite, attempt);
-  install_stop_handlers();
+  io::StopRequest stop(comm);
+  const std::string resume_hint = "waferbench: interrupted; finished scenarios are saved in " + partial_dir +
+                                  "; run the same command with --resume to complete the study\n";
+  io::StopRequest::set_last_words(resume_hint);
   std::int64_t reused = 0;
   try {
     CheckpointWriter checkpoint(partial_dir, attempt, rank, options.checkpoint_interval_s);
@@ -114,6 +153,9 @@ RunSummary run_study(MPI_Comm comm, const plan::Study& study, const RunOptions& 
     const std::int64_t begin = distributed ? slice_first : first;
     const std::int64_t end = distributed ? slice_first + slice_size : first + count;
     for (std::int64_t index = begin; index < end; ++index) {
+      // Slurm's time limit or Ctrl-C: leave the loop at a scenario boundary, on every rank (a
+      // distributed scenario needs all of them, so they decide together).
+      if (distributed ? stop.requested_everywhere() : stop.requested()) break;
       if (rank == options.inject_fault_rank) throw std::runtime_error("fault injected for testing (--inject-fault)");
       const bool mine = index >= first && index < first + count;
       const plan::ScenarioSpec& spec = study.scenarios[static_cast<std::size_t>(index)];
@@ -129,16 +171,6 @@ RunSummary run_study(MPI_Comm comm, const plan::Study& study, const RunOptions& 
         if (!mine) continue;
         checkpoint.add(index, encode_result(result, groups));
       }
-      if (stop_requested()) {
-        // Slurm's time limit or Ctrl-C: keep what is done, say how to go on, leave at once (no
-        // collective: the other ranks got the signal too and leave the same way).
-        checkpoint.flush();
-        if (rank == 0)
-          std::fprintf(stderr, "waferbench: interrupted; finished scenarios are saved in %s; run the same command "
-                               "with --resume to complete the study\n", partial_dir.c_str());
-        std::fflush(stderr);
-        std::_Exit(143);
-      }
       rows.push_back(std::move(result.row));
       notes.insert(notes.end(), result.notes.begin(), result.notes.end());
       for (std::size_t g = 0; g < groups.size(); ++g) {
@@ -151,29 +183,27 @@ RunSummary run_study(MPI_Comm comm, const plan::Study& study, const RunOptions& 
     abort_job(comm, e.what());
   }
   progress.finish();
+  // Every rank has flushed its checkpoint (above, leaving the loop's scope) before rank 0 says so.
+  if (stop.agree()) {
+    if (rank == 0) std::fputs(resume_hint.c_str(), stderr);
+    std::fflush(stderr);
+    throw io::Interrupted(stop.exit_status());
+  }
   std::int64_t reused_all = 0;
   MPI_Reduce(&reused, &reused_all, 1, MPI_INT64_T, MPI_SUM, 0, comm);
   if (rank == 0 && reused_all > 0)
     std::fprintf(stderr, "waferbench: resumed: %lld of %lld scenarios taken from %s\n",
                  static_cast<long long>(reused_all), static_cast<long long>(slice_size), partial_dir.c_str());
 
-  write_root_attributes(out, study, options, ranks, scenario_assumptions(study, gather_notes(comm, notes)));
-  if (options.slice_count > 1) out.attribute(schema::attr::study_scenarios, n);
-
-  out.write_table(schema::scenarios::table().path(), schema::scenarios::make_table(rows));
-  // A slice's references may aggregate scenarios of other slices (a ratio of GPU and wafer times):
-  // every rank evaluates those here too, so the slice's /reference equals the whole run's.
-  std::map<std::int64_t, Row> outside;
+  // Rank-local evaluations are over: from here every failure (a full disk) is met by every rank
+  // alike, and the checkpoints stay for --resume.
   try {
-    for (const std::int64_t idx : aggregate_terms_outside(study, slice_first, slice_first + slice_size))
-      outside.emplace(idx, evaluate(study, study.scenarios[static_cast<std::size_t>(idx)]).row);
-  } catch (const std::exception& e) {
-    abort_job(comm, e.what());
+    write_result(comm, study, options, slice_first, slice_size, first, rows, notes, groups, tables);
+  } catch (const io::IoError& e) {
+    throw io::IoError(std::string(e.what()) + "; the result was not written (an existing one is untouched); the "
+                      "finished scenarios are kept in " + partial_dir +
+                      ": once the cause is fixed, run the same command with --resume");
   }
-  out.write_table(schema::reference::table().path(),
-                  reference_table(study, first, rows, aggregate_predictions(comm, study, first, rows, outside)));
-  for (std::size_t g = 0; g < groups.size(); ++g) out.write_table("/" + groups[g], tables[g]);
-  out.commit();
   // The result is in place: the checkpoints have served.
   MPI_Barrier(comm);
   if (rank == 0) {

@@ -29,7 +29,8 @@ struct RunOptions {
   bool resume = false;
   // Completed scenarios reach the checkpoint at least this often (and on SIGTERM).
   double checkpoint_interval_s = 2.0;
-  // Testing aid: sleep this long before each scenario, so tests can interrupt a run mid-way.
+  // Testing aid: sleep this long before each scenario (each case of a fabric study) and before
+  // each table written, so tests can interrupt a run mid-way, or mid-write.
   double inject_delay_s = 0.0;
 };
 

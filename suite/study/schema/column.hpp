@@ -18,6 +18,9 @@ struct ColumnSpec {
   io::ColumnType type;
   Unit unit;
   const char* description;
+  // Measured on the run's machine (a wall time, the ranks it ran on) rather than computed by the
+  // model: two runs of the same study differ here and nowhere else (`compare` leaves these aside).
+  bool run_environment = false;
 
   const char* units() const { return unit_string(unit); }
 };

@@ -57,11 +57,11 @@ inline constexpr ColumnSpec sram_bytes_max{"sram_bytes_max", io::ColumnType::f64
 inline constexpr ColumnSpec check_error{"check_error", io::ColumnType::f64, Unit::one,
     "check mode: max |y - y_ref| / sum_k |x W|; NaN when not checked"};
 inline constexpr ColumnSpec wall_s{"wall_s", io::ColumnType::f64, Unit::seconds,
-    "wall time of the cycle loops (measured; depends on the machine and ranks)"};
+    "wall time of the cycle loops (measured; depends on the machine and ranks)", true};
 inline constexpr ColumnSpec pe_cycles_per_s{"pe_cycles_per_s", io::ColumnType::f64, Unit::pe_cycles_per_s,
-    "pe_cycles / wall_s (measured)"};
+    "pe_cycles / wall_s (measured)", true};
 inline constexpr ColumnSpec ranks{"ranks", io::ColumnType::i64, Unit::one,
-    "MPI ranks the fabric was split over (measured run)"};
+    "MPI ranks the fabric was split over (measured run)", true};
 inline constexpr ColumnSpec published_cycles{"published_cycles", io::ColumnType::f64, Unit::cycles,
     "published cycle count; NaN when none"};
 inline constexpr ColumnSpec relative_error{"relative_error", io::ColumnType::f64, Unit::one,

@@ -36,8 +36,10 @@ inline constexpr const char* merged_parts = "merged_parts";
 }  // namespace attr
 
 // Root attributes that describe one run (how and when it ran) rather than its results: two runs
-// of the same study may differ in these and nothing else.
+// of the same study may differ in these and in the run-environment columns, and nothing else.
 const std::set<std::string>& run_attributes();
+// The columns declared run_environment, as paths ("/scenarios/sim_wall_s"), of every table.
+const std::set<std::string>& run_environment_columns();
 
 // The tables a scenario may add rows to besides /scenarios and /reference, in file order.
 const std::vector<const TableSpec*>& per_scenario_tables();

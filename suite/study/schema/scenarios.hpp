@@ -157,7 +157,7 @@ inline constexpr ColumnSpec decode_time_s{"decode_time_s", io::ColumnType::f64, 
 inline constexpr ColumnSpec sim_events{"sim_events", io::ColumnType::i64, Unit::one,
     "events the simulator processed for this scenario (all ranks)"};
 inline constexpr ColumnSpec sim_wall_s{"sim_wall_s", io::ColumnType::f64, Unit::seconds,
-    "wall time the simulator took for this scenario (varies run to run)"};
+    "wall time the simulator took for this scenario (varies run to run)", true};
 // Wafer-scale systems (and sparsity, on both).
 inline constexpr ColumnSpec placement{"placement", io::ColumnType::str, Unit::label,
     "wafer: weight-streaming or layer-pipelined (chosen when the strategy says auto)"};
