@@ -379,6 +379,9 @@ void ResultFileWriter::write_table(const std::string& group, const Table& local)
     Handle fspace(ok(H5Screate_simple(1, dims, max_dims), "create the dataspace of " + where), H5Sclose);
     Handle dcpl(ok(H5Pcreate(H5P_DATASET_CREATE), "create a dataset property list"), H5Pclose);
     ok(H5Pset_chunk(dcpl, 1, chunk), "set the chunks of " + where);
+    // An integer that does not apply to a row is -1 (no count, flag or index is negative),
+    // declared as the dataset's fill value so readers can tell it without knowing the schema.
+    if (c.type == ColumnType::i64) ok(H5Pset_fill_value(dcpl, H5T_NATIVE_INT64, &kMissingInteger), "set the fill value of " + where);
     ok(H5Pset_fletcher32(dcpl), "add the Fletcher32 checksum to " + where);
     agree();
     Handle dset(ok(H5Dcreate2(g, c.name.c_str(), file_type, fspace, H5P_DEFAULT, dcpl, H5P_DEFAULT),

@@ -10,6 +10,10 @@ namespace wb::io {
 
 enum class ColumnType { f64, i64, str };
 
+// What an i64 column holds where it does not apply to a row (and the HDF5 fill value of every
+// integer dataset); NaN and "" play that part for f64 and str columns.
+inline constexpr std::int64_t kMissingInteger = -1;
+
 struct Column {
   std::string name;
   std::string units;        // "bytes", "s", "1" for dimensionless, "" for labels

@@ -94,6 +94,15 @@ def main():
     check(rc == 0 and out.startswith("## Study before") and "|---|" in out and "### Predicted vs published" in out,
           "report markdown has a heading and pipe tables")
 
+    # Missing integers: every integer dataset declares -1 as its HDF5 fill value.
+    import h5py
+    with h5py.File(before, "r") as f:
+        ints = [(g + "/" + c, ds) for g, grp in f.items() if isinstance(grp, h5py.Group)
+                for c, ds in grp.items() if isinstance(ds, h5py.Dataset) and ds.dtype.kind == "i"]
+        check(ints and all(ds.id.get_create_plist().fill_value_defined() == h5py.h5d.FILL_VALUE_USER_DEFINED
+                           and ds.fillvalue == -1 for _, ds in ints),
+              f"{len(ints)} integer datasets declare the fill value -1")
+
     # CSV: every /scenarios column, every row, numbers exact
     rc, out, err = run([exe, "report", before, "--format", "csv"])
     rows = list(csv.reader(io.StringIO(out, newline="")))

@@ -30,7 +30,7 @@ Row::Row() {
   for (const ColumnSpec* c : table().columns()) {
     switch (c->type) {
       case io::ColumnType::f64: f64.push_back(std::numeric_limits<double>::quiet_NaN()); break;
-      case io::ColumnType::i64: i64.push_back(-1); break;
+      case io::ColumnType::i64: i64.push_back(io::kMissingInteger); break;
       case io::ColumnType::str: str.emplace_back(); break;
     }
   }
