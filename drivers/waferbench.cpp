@@ -193,6 +193,7 @@ int cmd_run(const RunArgs& a) {
   options.slice_count = slice.second;
   options.inject_fault_rank = a.inject_fault_rank;
   options.resume = a.resume;
+  options.scratch_output = transient;
   options.inject_delay_s = a.inject_delay_s;
   options.checkpoint_interval_s = a.checkpoint_interval_s;
   int ranks = 1;

@@ -141,8 +141,11 @@ RunSummary run_study(MPI_Comm comm, const plan::Study& study, const RunOptions& 
   const std::map<std::int64_t, std::string> saved = open_checkpoints(
       comm, partial_dir, checkpoint_key(study, options), options.resume, options.overwrite, attempt);
   io::StopRequest stop(comm);
-  const std::string resume_hint = "waferbench: interrupted; finished scenarios are saved in " + partial_dir +
-                                  "; run the same command with --resume to complete the study\n";
+  const std::string resume_hint =
+      options.scratch_output
+          ? std::string("waferbench: interrupted; without -o nothing is kept: run it with -o FILE to be able to --resume\n")
+          : "waferbench: interrupted; finished scenarios are saved in " + partial_dir +
+                "; run the same command with --resume to complete the study\n";
   io::StopRequest::set_last_words(resume_hint);
   std::int64_t reused = 0;
   try {

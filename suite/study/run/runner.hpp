@@ -27,6 +27,9 @@ struct RunOptions {
   int inject_fault_rank = -1;
   // Finish an interrupted run from its checkpoints (`<output>.partial/`, see checkpoint.hpp).
   bool resume = false;
+  // The output is a scratch file removed after printing (`run --scenario` or `run -` without -o):
+  // an interruption then keeps nothing to resume from, and says so.
+  bool scratch_output = false;
   // Completed scenarios reach the checkpoint at least this often (and on SIGTERM).
   double checkpoint_interval_s = 2.0;
   // Testing aid: sleep this long before each scenario (each case of a fabric study) and before
