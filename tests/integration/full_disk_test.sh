@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A full disk loses nothing, at np 1 or 2. On a 512 KiB tmpfs mounted here (root only; skipped,
+# A full disk loses nothing, at np 1 or 2. On a 2 MiB tmpfs mounted here (root only; skipped,
 # exit 77, where mounting is not allowed), filled until the checkpoints still fit but the
 # result does not:
 #  1. `run --force` over a good result: exit 2 (no signal), one message naming the file and the
@@ -19,7 +19,7 @@ mnt=$work/mnt
 mkdir -p "$mnt"
 umount "$mnt" 2> /dev/null || true
 rm -rf "${work:?}"/*.h5* "$mnt"/* 2> /dev/null || true
-if ! mount -t tmpfs -o size=512k tmpfs "$mnt" 2> "$work/mount.log"; then
+if ! mount -t tmpfs -o size=2m tmpfs "$mnt" 2> "$work/mount.log"; then
   echo "SKIPPED: cannot mount a tmpfs here: $(cat "$work/mount.log")"
   exit 77
 fi
