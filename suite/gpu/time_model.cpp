@@ -110,8 +110,8 @@ TrainingTime training_time(const model::TransformerConfig& m, const ClusterSpec&
   const double tokens_per_step = static_cast<double>(st.global_batch * st.seq);
   r.tokens_per_s = tokens_per_step / r.step_time_s;
   const double gb = static_cast<double>(st.global_batch);
-  r.tflops_per_device =
-      model::matmul_flops_per_sequence(m, st.seq, s.recompute == model::Recompute::full) * gb / r.step_time_s / devices / 1e12;
+  r.flops_per_device =
+      model::matmul_flops_per_sequence(m, st.seq, s.recompute == model::Recompute::full) * gb / r.step_time_s / devices;
   r.mfu = model::mfu(model::matmul_flops_per_sequence(m, st.seq, false) * gb / r.step_time_s, devices,
                      cluster.gpu.peak_fp16_flops);
   r.hfu = model::mfu(model::hardware_flops_per_sequence(m, st.seq, s.recompute) * gb / r.step_time_s, devices,
@@ -136,9 +136,9 @@ TrainingTime training_time(const model::TransformerConfig& m, const ClusterSpec&
     r.time_to_train_s = run.wall_s;
     r.goodput = run.goodput;
     r.idle_fraction = run.idle_fraction;
-    r.device_hours = run.wall_s * devices / 3600.0;
+    r.device_seconds = run.wall_s * devices;
   } else {
-    r.time_to_train_s = r.goodput = r.idle_fraction = r.device_hours = std::numeric_limits<double>::quiet_NaN();
+    r.time_to_train_s = r.goodput = r.idle_fraction = r.device_seconds = std::numeric_limits<double>::quiet_NaN();
   }
   return r;
 }

@@ -43,9 +43,9 @@ TimeOptions parse_time_options(io::YamlMap& block);
 const io::KeyTable& time_option_keys();
 
 struct TrainingTime {
-  double step_time_s = 0, tokens_per_s = 0, tflops_per_device = 0, mfu = 0;
+  double step_time_s = 0, tokens_per_s = 0, flops_per_device = 0, mfu = 0;
   double hfu = 0;  // hardware FLOPs utilisation: recomputed products counted (Korthikanti et al. Sec. 6)
-  double time_to_train_s = 0, goodput = 1, idle_fraction = 0, device_hours = 0;
+  double time_to_train_s = 0, goodput = 1, idle_fraction = 0, device_seconds = 0;
   std::int64_t global_batch = 0, grad_accum = 0;
   double compute_s = 0, exposed_comm_s = 0, offload_s = 0, cpu_s = 0, bubble_s = 0, straggler_s = 0;
   double forward_s = 0, backward_s = 0, optimizer_s = 0;  // nominal step by phase (framework timers)

@@ -492,7 +492,7 @@ WaferTraining plan_training(const WaferRun& run, const CycleModel& cm) {
   fm.checkpoint_s = t.checkpoint_s;
   fm.restart_s = spec.reliability.restart_s;
   t.run = sim::expected_run_time(t.steps * t.step.step_s, fm);
-  t.system_hours = t.run.wall_s * static_cast<double>(run.systems) / 3600.0;
+  t.system_seconds = t.run.wall_s * static_cast<double>(run.systems);
   if (run.systems > 1) {
     WaferRun one = run;
     one.systems = 1;

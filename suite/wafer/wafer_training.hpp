@@ -83,7 +83,7 @@ struct WaferTraining {
   double steps = 0;
   sim::RunTime run;               // with checkpoints, failures and restarts
   double scaling_efficiency = 1;  // step time on 1 system / (N x step time on N), same global batch
-  double system_hours = 0;
+  double system_seconds = 0;
   double checkpoint_s = 0;
   double job_mtbf_s = 0;
 };

@@ -260,7 +260,7 @@ TEST(WaferModel, FailuresLengthenTraining) {
   EXPECT_GT(t.run.wall_s, t.run.work_s);
   EXPECT_LT(t.run.goodput, 1.0);
   EXPECT_DOUBLE_EQ(t.job_mtbf_s, cs2().reliability.mtbf_s / 16.0);
-  EXPECT_NEAR(t.system_hours, t.run.wall_s * 16 / 3600.0, 1e-9);
+  EXPECT_NEAR(t.system_seconds, t.run.wall_s * 16, 1e-6);
 }
 
 TEST(WaferStudy, ExpandsWaferScenariosAndChecksThem) {

@@ -154,13 +154,13 @@ void fill_training_time(const plan::Study& study, const plan::ScenarioSpec& sc, 
   row.set(col::grad_accum, t.grad_accum);
   row.set(col::step_time_s, t.step_time_s);
   row.set(col::tokens_per_s, t.tokens_per_s);
-  row.set(col::flops_per_device, 1e12 * t.tflops_per_device);
+  row.set(col::flops_per_device, t.flops_per_device);
   row.set(col::mfu, t.mfu);
   row.set(col::hfu, t.hfu);
   row.set(col::time_to_train_s, t.time_to_train_s);
   row.set(col::goodput, t.goodput);
   row.set(col::idle_fraction, t.idle_fraction);
-  row.set(col::device_seconds, 3600.0 * t.device_hours);
+  row.set(col::device_seconds, t.device_seconds);
   row.set(col::step_compute_s, t.compute_s);
   row.set(col::step_exposed_comm_s, t.exposed_comm_s);
   row.set(col::step_offload_transfer_s, t.offload_s);

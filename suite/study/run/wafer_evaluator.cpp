@@ -236,8 +236,8 @@ ScenarioResult WaferEvaluator::evaluate(const plan::Study& study, const plan::Sc
       row.set(col::time_to_train_s, t.run.wall_s);
       row.set(col::goodput, t.run.goodput);
       row.set(col::idle_fraction, t.run.idle_fraction);
-      row.set(col::system_seconds, 3600.0 * t.system_hours);
-      row.set(col::device_seconds, 3600.0 * t.system_hours);
+      row.set(col::system_seconds, t.system_seconds);
+      row.set(col::device_seconds, t.system_seconds);
     }
   }
 
