@@ -54,9 +54,10 @@ GradReduction grad_reduction(const StepSetup& st) {
       bucket = st.framework->reduce_bucket_elements;
     }
   } else if (st.offload) {
-    // One GPU with offload still copies each gradient bucket to the host as it is produced.
+    // One GPU with offload still copies each gradient bucket (an FSDP unit's gradients) to the
+    // host as it is produced.
     r.each_micro = true;
-    bucket = st.framework->reduce_bucket_elements;
+    bucket = ft.grad_reduce == GradReduce::per_module ? st.layer_params : st.framework->reduce_bucket_elements;
   }
   if (bucket > 0) r.bucket_elems = bucket;
   r.kind = zero == 0 ? Collective::all_reduce : Collective::reduce_scatter;
@@ -629,12 +630,15 @@ void StageBuilder::optimizer() {
     update = b_.add(a, ready);
     last_compute_ = update;
   }
-  // ZeRO-1/2: every rank all-gathers the updated fp16 partitions (allgather_bucket_size).
+  // ZeRO-1/2: every rank all-gathers the updated fp16 partitions, DeepSpeed in chunks of
+  // allgather_bucket_size, PyTorch FSDP (SHARD_GRAD_OP) one unit's flat parameter at a time
+  // (Zhao et al. VLDB 2023, Sec. 3.3).
   if (zero_ >= 1 && zero_ <= 2 && multi_dp_) {
+    const double bucket = ft_.grad_reduce == GradReduce::per_module ? st_.layer_params : fw_.allgather_bucket_elements;
     double left = stage_params;
     std::int64_t prev = update;
     while (left > 0) {
-      const double chunk = std::min(left, fw_.allgather_bucket_elements > 0 ? fw_.allgather_bucket_elements : left);
+      const double chunk = std::min(left, bucket > 0 ? bucket : left);
       Task t;
       t.kind = TaskKind::param_allgather;
       t.stream = Stream::gather;
