@@ -76,6 +76,8 @@ FrameworkSpec parse_framework(const io::YamlValue& document, const std::string& 
     f.prefetch_bucket_elements = p.add(io::read_figure(root, "prefetch_bucket_elements", Dim::count));
     f.max_live_parameters = p.add(io::read_figure(root, "max_live_parameters", Dim::count));
     f.host_process_bytes = p.add(io::read_figure(root, "host_process", Dim::bytes));
+    if (auto h = io::read_optional_figure(root, "half_precision_shard_bytes", Dim::count, false))
+      f.half_precision_shard_bytes = p.add(*h);
   }
   if (auto sup = root.optional("supports")) f.support = parse_support(io::YamlMap(*sup));
   if (root.has("time_model")) {
@@ -105,6 +107,8 @@ const io::KeyTable& framework_keys() {
         {"max_live_parameters", V::figure, Dim::count, false,
          "ZeRO-3 parameters kept gathered before release (accounting: runtime)"},
         {"host_process", V::figure, Dim::bytes, false, "host memory of one training or inference process (accounting: runtime)"},
+        {"half_precision_shard_bytes", V::figure, Dim::count, false,
+         "bytes per parameter of the persistent 16-bit parameter/gradient shards beside the fp32 states (default 2, DeepSpeed; 0 for FSDP) (accounting: runtime)"},
         {"supports", V::block, Dim::count, false, "what the framework can run (default: everything); the search ranks nothing else"},
         {"supports.zero", V::list, Dim::count, true, "the ZeRO stages it runs (0-3)"},
         {"supports.pipeline_max_zero", V::integer, Dim::count, true, "highest ZeRO stage together with pipeline parallelism"},

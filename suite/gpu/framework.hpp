@@ -45,6 +45,10 @@ struct FrameworkSpec {
   double allgather_bucket_elements = 0;    // ZeRO-1/2 parameter all-gather bucket
   double prefetch_bucket_elements = 0;     // ZeRO-3 parameter prefetch
   double max_live_parameters = 0;          // ZeRO-3 parameters kept gathered before release
+  // Bytes per parameter of the persistent 16-bit shards of sharded parameters (ZeRO-3) and
+  // gradients (ZeRO-2/3) beside the fp32 states: 2 for DeepSpeed; 0 for PyTorch FSDP, which casts
+  // a unit to 16 bits only while it is gathered or its gradients are reduced.
+  double half_precision_shard_bytes = 2;
   double host_buffer_factor = 1.0;         // multiplies host-resident states
   double host_process_bytes = 0;           // host memory of one training/inference process
   FrameworkSupport support;

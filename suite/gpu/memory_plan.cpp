@@ -77,17 +77,18 @@ DeviceMemory train_device(const model::TransformerConfig& m, const model::ParamC
     case Accounting::runtime: {
       const double reduce_bucket = 2.0 * std::min(psi, f.reduce_bucket_elements);
       const double gather_bucket = 2.0 * std::min(psi, f.allgather_bucket_elements);
+      const double hp = f.half_precision_shard_bytes;
       if (z <= 2) {
         d.params = 2.0 * psi;
       } else {
         // Partition (unless on the host) plus the modules gathered for compute and the prefetch,
         // bounded by stage3_max_live_parameters.
         const double live = std::min({psi, largest + f.prefetch_bucket_elements, std::max(largest, f.max_live_parameters)});
-        d.params = (s.offload_params ? 0.0 : 2.0 * psi / nd) + 2.0 * live;
+        d.params = (s.offload_params ? 0.0 : hp * psi / nd) + 2.0 * live;
       }
       if (z <= 1) d.grads = 2.0 * psi;
-      else if (z == 2) d.grads = s.offload_optimizer ? 0.0 : 2.0 * psi / nd;
-      else d.grads = (s.offload_optimizer ? 0.0 : 2.0 * psi / nd) + 2.0 * largest;
+      else if (z == 2) d.grads = s.offload_optimizer ? 0.0 : hp * psi / nd;
+      else d.grads = (s.offload_optimizer ? 0.0 : hp * psi / nd) + 2.0 * largest;
       d.optimizer = s.offload_optimizer ? 0.0 : (k + g32) * psi / (z >= 1 ? nd : 1.0);
       if (z == 0) d.buffers = dp > 1 ? std::min(2.0 * psi, f.ddp_bucket_bytes) : 0.0;
       else if (z <= 2) d.buffers = reduce_bucket + gather_bucket;
@@ -110,10 +111,12 @@ DeviceMemory train_device(const model::TransformerConfig& m, const model::ParamC
     const std::int64_t micro_per_step = std::max<std::int64_t>(1, w.global_batch / (dp * s.micro_batch));
     in_flight = std::min(in_flight, micro_per_step * v);
   }
-  const double per_layer = model::activation_bytes_per_layer(m, w.seq_len, s.micro_batch, s.tp, s.sequence_parallel, s.recompute);
+  const bool flash = f.time && f.time->attention == Attention::flash;
+  const double per_layer =
+      model::activation_bytes_per_layer(m, w.seq_len, s.micro_batch, s.tp, s.sequence_parallel, s.recompute, flash);
   double act = static_cast<double>(in_flight) * static_cast<double>(st.layers) / static_cast<double>(v) * per_layer;
   if (s.recompute == Recompute::full && st.layers > 0)
-    act += model::recompute_working_bytes(m, w.seq_len, s.micro_batch, s.tp, s.sequence_parallel);
+    act += model::recompute_working_bytes(m, w.seq_len, s.micro_batch, s.tp, s.sequence_parallel, flash);
   // The embedding output and the head sit in the first and last chunk: one per micro-batch there.
   const std::int64_t micro_in_flight = (in_flight + v - 1) / v;
   if (st.last) act += model::activation_bytes_outside_layers(m, w.seq_len, s.micro_batch, s.tp);

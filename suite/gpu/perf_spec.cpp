@@ -43,6 +43,7 @@ GpuPerf parse_gpu_perf(io::YamlMap& m, io::Provenance& p) {
   g.gemm_k_overhead = p.add(io::read_figure(m, "gemm_k_overhead", Dim::count, false));
   g.memory_efficiency = fraction(m, "memory_efficiency", p);
   g.kernel_gap_s = p.add(io::read_figure(m, "kernel_gap", Dim::seconds, false));
+  if (m.has("ampere_kernel_fraction")) g.ampere_kernel_fraction = fraction(m, "ampere_kernel_fraction", p);
   if (auto f = io::read_optional_figure(m, "collective_sms", Dim::count, false)) {
     if (f->value != std::floor(f->value) || f->value >= static_cast<double>(g.sm_count))
       m.fail("collective_sms must be a whole number below sm_count");
@@ -130,6 +131,8 @@ const io::KeyTable& gpu_perf_keys() {
       {"gemm_k_overhead", V::figure, Dim::count, true, "per-tile prologue/epilogue in K elements: efficiency K/(K+k0)"},
       {"memory_efficiency", V::figure, Dim::count, true, "fraction of HBM bandwidth streaming kernels reach"},
       {"kernel_gap", V::figure, Dim::seconds, true, "idle time of the GPU between two dependent kernels"},
+      {"ampere_kernel_fraction", V::figure, Dim::count, false,
+       "share of its A100 efficiency a fused attention kernel written for Ampere keeps on this GPU (default 1)"},
       {"collective_sms", V::figure, Dim::count, false,
        "SMs an NCCL collective holds while it runs beside compute (none: its contention is not modelled)"},
       {"collective_hbm_bytes_per_byte", V::figure, Dim::count, false,

@@ -27,6 +27,10 @@ struct GpuPerf {
   double gemm_k_overhead = 0;       // per-tile prologue/epilogue in K elements: efficiency K/(K+k0)
   double memory_efficiency = 0;     // fraction of HBM bandwidth reached by streaming kernels
   double kernel_gap_s = 0;          // idle time of the GPU between two dependent kernels
+  // Of the fraction of peak a fused attention kernel written for Ampere (mma.sync, cp.async:
+  // FlashAttention v1/v2, Triton before Hopper support) reaches on an A100, the share it keeps
+  // on this GPU, whose peak needs instructions that kernel does not issue. 1: the same.
+  double ampere_kernel_fraction = 1;
   // An NCCL collective running beside compute (ZeRO-3 prefetch, overlapped gradient buckets)
   // holds one SM per channel for its whole duration and moves its data through HBM: kernels
   // that run meanwhile get the other SMs and what is left of the bandwidth. 0: not modelled.

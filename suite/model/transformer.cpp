@@ -126,7 +126,7 @@ struct LayerActivation {
   double attention_core = 0;  // softmax output (+ dropout), split by tp
 };
 
-LayerActivation layer_parts(const TransformerConfig& m, double s, double b) {
+LayerActivation layer_parts(const TransformerConfig& m, double s, double b, bool flash) {
   const double h = static_cast<double>(m.d_model);
   const double q = static_cast<double>(m.heads * m.d_head);
   const double kv = static_cast<double>(m.kv_heads * m.d_head);
@@ -139,7 +139,9 @@ LayerActivation layer_parts(const TransformerConfig& m, double s, double b) {
   // its mask as^2b and output 2as^2b; the block ends with a dropout mask sbh.
   p.sbh_replicated += 2.0 * s * b * h + mask * s * b * h;   // QKV input, attention dropout mask
   p.sbh_parallel += 2.0 * s * b * q + 4.0 * s * b * kv + 2.0 * s * b * q;  // Q, K+V, projection input
-  p.attention_core = (2.0 + 3.0 * mask) * a * s * s * b;
+  // FlashAttention (Dao et al. NeurIPS'22, Sec. 3.1; FlashAttention-2 Alg. 1) keeps the output
+  // and one fp32 logsumexp per head and row, and regenerates the dropout mask from the RNG state.
+  p.attention_core = flash ? 4.0 * a * s * b : (2.0 + 3.0 * mask) * a * s * s * b;
   // MLP: input 2sbh (replicated), then the intermediate activations (2 x 2sbf for GeLU: its input
   // and the second matmul's input; 3 x 2sbf for SwiGLU: gate, up and their product) and a mask.
   p.sbh_replicated += 2.0 * s * b * h + mask * s * b * h;
@@ -152,7 +154,7 @@ LayerActivation layer_parts(const TransformerConfig& m, double s, double b) {
 }  // namespace
 
 double activation_bytes_per_layer(const TransformerConfig& m, std::int64_t seq, std::int64_t micro_batch,
-                                  std::int64_t tp, bool sequence_parallel, Recompute recompute) {
+                                  std::int64_t tp, bool sequence_parallel, Recompute recompute, bool flash_attention) {
   const double s = static_cast<double>(seq), b = static_cast<double>(micro_batch);
   const double t = static_cast<double>(std::max<std::int64_t>(tp, 1));
   const double h = static_cast<double>(m.d_model);
@@ -160,15 +162,15 @@ double activation_bytes_per_layer(const TransformerConfig& m, std::int64_t seq, 
     // Only the layer input is kept (2sbh, split by t under sequence parallelism).
     return 2.0 * s * b * h / (sequence_parallel ? t : 1.0);
   }
-  const LayerActivation p = layer_parts(m, s, b);
+  const LayerActivation p = layer_parts(m, s, b, flash_attention);
   const double replicated = p.sbh_replicated / (sequence_parallel ? t : 1.0);
   const double core = recompute == Recompute::selective ? 0.0 : p.attention_core / t;
   return replicated + p.sbh_parallel / t + core;
 }
 
 double recompute_working_bytes(const TransformerConfig& m, std::int64_t seq, std::int64_t micro_batch,
-                               std::int64_t tp, bool sequence_parallel) {
-  return activation_bytes_per_layer(m, seq, micro_batch, tp, sequence_parallel, Recompute::none);
+                               std::int64_t tp, bool sequence_parallel, bool flash_attention) {
+  return activation_bytes_per_layer(m, seq, micro_batch, tp, sequence_parallel, Recompute::none, flash_attention);
 }
 
 double activation_bytes_outside_layers(const TransformerConfig& m, std::int64_t seq, std::int64_t micro_batch,

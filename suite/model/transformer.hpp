@@ -106,9 +106,11 @@ double hardware_flops_per_sequence(const TransformerConfig& m, std::int64_t seq,
 // Activation bytes held for backward by one transformer layer for one micro-batch, per
 // Korthikanti et al. (MLSys'23) Table 2 with 16-bit activations and 1-byte dropout masks,
 // generalised to d_ffn != 4h, SwiGLU and grouped-query attention; tensor parallel degree tp,
-// optional sequence parallelism.
+// optional sequence parallelism. With a fused FlashAttention kernel the s x s softmax, its
+// dropout mask and output are not kept: only the fp32 softmax statistics per head and row.
 double activation_bytes_per_layer(const TransformerConfig& m, std::int64_t seq, std::int64_t micro_batch,
-                                  std::int64_t tp, bool sequence_parallel, Recompute recompute);
+                                  std::int64_t tp, bool sequence_parallel, Recompute recompute,
+                                  bool flash_attention = false);
 
 // Activations outside the layers for one micro-batch: embedding output, final norm input,
 // fp16 logits and the fp32 copy used by the cross-entropy loss (vocab split over tp).
@@ -118,7 +120,7 @@ double activation_bytes_outside_layers(const TransformerConfig& m, std::int64_t 
 // Peak activation bytes of the layer being recomputed in full-recompute mode (one layer's full
 // set is live again during its backward).
 double recompute_working_bytes(const TransformerConfig& m, std::int64_t seq, std::int64_t micro_batch,
-                               std::int64_t tp, bool sequence_parallel);
+                               std::int64_t tp, bool sequence_parallel, bool flash_attention = false);
 
 // Key/value cache bytes for inference: 2 (K and V) x layers x batch x tokens x kv_heads x d_head.
 double kv_cache_bytes(const TransformerConfig& m, std::int64_t batch, std::int64_t tokens, double bytes_per_value);

@@ -118,6 +118,9 @@ TEST(Transformer, ActivationsFollowKorthikanti) {
   EXPECT_DOUBLE_EQ(model::activation_bytes_per_layer(m, 2048, 4, 4, true, R::none), s * b * h / t * (34 + 5 * a * s / h));
   EXPECT_DOUBLE_EQ(model::activation_bytes_per_layer(m, 2048, 4, 4, true, R::selective), 34 * s * b * h / t);
   EXPECT_DOUBLE_EQ(model::activation_bytes_per_layer(m, 2048, 4, 1, false, R::full), 2 * s * b * h);
+  // FlashAttention keeps no s x s term: the 5as/h of the table becomes 4a/h (fp32 softmax statistics).
+  EXPECT_DOUBLE_EQ(model::activation_bytes_per_layer(m, 2048, 4, 1, false, R::none, true), s * b * h * (34 + 4 * a / h));
+  EXPECT_DOUBLE_EQ(model::activation_bytes_per_layer(m, 2048, 4, 4, true, R::selective, true), 34 * s * b * h / t);
 }
 
 TEST(Transformer, KvCache) {
