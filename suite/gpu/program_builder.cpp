@@ -403,27 +403,31 @@ void StageBuilder::add_grads(double elems, bool reducing) {
 // `calls` collectives (a layer per submodule under DeepSpeed; the embedding and the head are one
 // module each).
 std::int64_t StageBuilder::gather(double params, int calls) {
-  if (!zero3_ || !multi_dp_) {
-    if (zero3_ && s_.offload_params) {
-      Task h;
-      h.kind = TaskKind::h2d_params;
-      h.stream = Stream::pcie;
-      h.resource = Resource::pcie;
-      h.step = stp_;
-      h.work = 2.0 * params;
-      return b_.add(h, {});
-    }
-    return -1;
-  }
+  if (!zero3_) return -1;
+  // The fetch is issued once the module `prefetch_modules_` ahead of it has run (DeepSpeed's
+  // PartitionedParameterCoordinator prefetches within stage3_prefetch_bucket_size), with or
+  // without other ranks: issued all at once, the host copies would share PCIe and all finish late.
+  // An offloaded partition's host->device copy runs on the coordinator's all-gather stream, not
+  // behind the gradient copies of the reduce stream (PCIe carries both directions at once).
   std::int64_t window = -1;
   const auto k = static_cast<std::int64_t>(gather_issue_after_.size());
   const auto ahead = static_cast<std::int64_t>(prefetch_modules_);
   if (k >= ahead + 1) window = gather_issue_after_[static_cast<std::size_t>(k - ahead - 1)];
+  if (!multi_dp_) {
+    if (!s_.offload_params) return -1;
+    Task h;
+    h.kind = TaskKind::h2d_params;
+    h.stream = Stream::gather;
+    h.resource = Resource::pcie;
+    h.step = stp_;
+    h.work = 2.0 * params;
+    return b_.add(h, {window});
+  }
   std::int64_t src = -1;
   if (s_.offload_params) {
     Task h;
     h.kind = TaskKind::h2d_params;
-    h.stream = Stream::pcie;
+    h.stream = Stream::gather;
     h.resource = Resource::pcie;
     h.step = stp_;
     h.work = 2.0 * params / dp_;
@@ -608,20 +612,24 @@ void StageBuilder::optimizer() {
     c.resource = Resource::cpu;
     c.step = stp_;
     c.work = local_params;
-    b_.add(c, ready);
-    // DeepSpeed's CPU-Adam copies each updated tile to the GPU while it updates the next.
-    Task h;
-    h.kind = TaskKind::h2d_params;
-    h.stream = Stream::pcie;
-    h.resource = Resource::pcie;
-    h.step = stp_;
-    h.work = 2.0 * local_params;
-    const std::int64_t h2d = b_.add(h, ready);
-    // The update ends at the later of the two: the join follows CPU-Adam on the cpu stream.
-    Task join = compute_task(TaskKind::cpu_adam, 0, stp_);
-    join.stream = Stream::cpu;
-    join.scales = false;
-    update = b_.add(join, {h2d});
+    update = b_.add(c, ready);
+    if (!s_.offload_params) {
+      // DeepSpeed's CPU-Adam copies each updated tile to the GPU while it updates the next.
+      // (With parameter offload the fp16 partition lives on the host: CPU-Adam writes it there
+      // and the next step's fetches bring it over, so there is no copy here.)
+      Task h;
+      h.kind = TaskKind::h2d_params;
+      h.stream = Stream::pcie;
+      h.resource = Resource::pcie;
+      h.step = stp_;
+      h.work = 2.0 * local_params;
+      const std::int64_t h2d = b_.add(h, ready);
+      // The update ends at the later of the two: the join follows CPU-Adam on the cpu stream.
+      Task join = compute_task(TaskKind::cpu_adam, 0, stp_);
+      join.stream = Stream::cpu;
+      join.scales = false;
+      update = b_.add(join, {h2d});
+    }
     prev_cpu_ = update;
   } else {
     Task a = compute_task(TaskKind::gpu_adam, 0, stp_);
