@@ -70,8 +70,18 @@ std::string adhoc_study_text(const std::vector<std::string>& ids, const AdhocWor
   os << "schema_version: 1\n"
      << "kind: " << (train ? "training" : "inference") << "\n"
      << "title: " << quoted("Scenarios from the command line") << "\n"
-     << "description: " << quoted("waferbench run --scenario: each --scenario is one sweep below") << "\n"
-     << "sweeps:\n";
+     << "description: " << quoted("waferbench run --scenario: each --scenario is one sweep below") << "\n";
+  if (!w.framework.empty()) {
+    if (!known(catalog, "frameworks", w.framework)) {
+      std::string names;
+      for (const auto& n : catalog.names("frameworks")) names += (names.empty() ? "" : ", ") + n;
+      throw io::InputError("--framework: no framework '" + w.framework + "' (there are: " + names + ")");
+    }
+    os << "framework: " << quoted(w.framework) << "\n";
+  } else {
+    os << "# (no framework line: the study's default)\n";
+  }
+  os << "sweeps:\n";
   std::int64_t k = 0;
   for (const auto& id : ids) {
     const ScenarioName n = parse_scenario_name(id, catalog);

@@ -19,6 +19,7 @@ struct AdhocWorkload {
   double tokens = 0;               // 0: the model's published run
   std::int64_t prompt_tokens = 0;  // infer
   std::int64_t output_tokens = 0;  // infer
+  std::string framework;           // empty: the plan's default
 };
 
 // One --scenario value taken apart. An InputError names the value and what is wrong.
@@ -30,7 +31,7 @@ struct ScenarioName {
 };
 ScenarioName parse_scenario_name(const std::string& id, study::plan::Catalog& catalog);
 
-// The study's YAML: one sweep per scenario, each on its own line (line 6 + k for the k-th), so a
+// The study's YAML: one sweep per scenario, each on its own line (line 7 + k for the k-th), so a
 // plan error names the scenario through its line.
 std::string adhoc_study_text(const std::vector<std::string>& ids, const AdhocWorkload& workload,
                              study::plan::Catalog& catalog);

@@ -341,6 +341,9 @@ int dispatch(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   run->add_option("--output-tokens", run_args.workload.output_tokens, "With --scenario --task infer: tokens generated")
       ->check(CLI::PositiveNumber);
+  run->add_option("--framework", run_args.workload.framework,
+                  "With --scenario: the software the GPU side runs (inputs/frameworks/: deepspeed, megatron-lm, fsdp, "
+                  "...; default the study default); the search ranks only layouts it can run");
   run->add_option("-o,--output", run_args.output,
                   "Result file (default results/<study>.h5; with --scenario or -, none unless given)");
   run->add_option("--inputs", run_args.inputs,

@@ -51,3 +51,9 @@ expect_run("bare GPU" 2 "a100-40gb is a bare GPU.*dgx-a100-40gb x N"
            ${EXE} run --scenario cerebras-gpt-111m@a100-40gbx8/zero1+mb4)
 expect_run("file and --scenario" 2 "one of them"
            ${EXE} run ${SOURCE_DIR}/inputs/studies/zero_paper_7.5b.yaml --scenario ${B})
+
+# --framework: FSDP's SHARD_GRAD_OP (zero2) runs under fsdp; an unknown name lists the frameworks.
+expect_run("framework fsdp" 0 "mpt-3b@dgx-h100x2/zero2\\+mb10\\+ga3[ ]+480[ ]+2048"
+           ${EXE} run --scenario mpt-3b@dgx-h100x2/zero2+mb10+ga3 --seq-len 2048 --framework fsdp)
+expect_run("unknown framework" 2 "--framework: no framework 'nope' \\(there are: .*fsdp"
+           ${EXE} run --scenario ${B} --framework nope)
