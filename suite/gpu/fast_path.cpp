@@ -11,19 +11,46 @@ namespace wb::gpu {
 
 namespace {
 
+// Working storage of a walk, kept on the thread between walks: a search walks thousands of
+// layouts, and fresh vectors for each cost more in allocation and first-touch page faults than
+// the walk itself.
+struct WalkScratch {
+  struct Device {
+    std::int64_t id;
+    const Program* prog;
+    std::vector<std::uint16_t> pending;
+    std::vector<SimTime> ready;
+    std::vector<char> waiting;  // a ready receive whose message has not been sent
+    SimTime cost[kGroupKinds];  // a collective's cost when this device's group is placed unlike the representative's: -1
+    GroupShape shape[kGroupKinds];
+    double pcie_weight, cpu_weight;
+  };
+  std::vector<Device> dev;
+  std::vector<std::vector<std::int32_t>> dest, recv_of;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> work;  // (stage, task)
+  std::vector<std::pair<std::int64_t, std::pair<std::uint32_t, std::uint32_t>>> rendezvous;  // embed tag -> first member
+};
+
+WalkScratch& walk_scratch() {
+  thread_local WalkScratch s;
+  return s;
+}
+
 // Pipeline messages matched once, by (destination stage, tag): each receive's send and each
 // send's receive (tags are dense: message_tag()).
-void match_messages(const std::vector<Program>& programs, FastWalk& w, std::vector<std::vector<std::int32_t>>& dest) {
+void match_messages(const std::vector<Program>& programs, FastWalk& w, std::vector<std::vector<std::int32_t>>& dest,
+                    std::vector<std::vector<std::int32_t>>& recv_of) {
   const std::size_t pp = programs.size();
   std::int64_t tags = 0;
   for (const Program& p : programs)
     for (const Task& t : p.tasks)
       if (t.resource == Resource::send || t.resource == Resource::recv) tags = std::max(tags, t.tag + 1);
-  std::vector<std::vector<std::int32_t>> recv_of(pp, std::vector<std::int32_t>(static_cast<std::size_t>(tags), -1));
-  w.source_stage.assign(pp, {});
-  w.source_task.assign(pp, {});
-  dest.assign(pp, {});
+  recv_of.resize(pp);
+  w.source_stage.resize(pp);
+  w.source_task.resize(pp);
+  dest.resize(pp);
   for (std::size_t s = 0; s < pp; ++s) {
+    recv_of[s].assign(static_cast<std::size_t>(tags), -1);
     const std::size_t n = programs[s].tasks.size();
     w.source_stage[s].assign(n, -1);
     w.source_task[s].assign(n, -1);
@@ -56,6 +83,12 @@ void match_messages(const std::vector<Program>& programs, FastWalk& w, std::vect
 // time + the 1 ps notice (each stream is FIFO, so a representative never has two jobs on one
 // host server at once).
 FastWalk walk_fast(const StepSetup& st, const std::vector<Program>& programs, bool stragglers) {
+  FastWalk w;
+  walk_fast(st, programs, stragglers, w);
+  return w;
+}
+
+void walk_fast(const StepSetup& st, const std::vector<Program>& programs, bool stragglers, FastWalk& w) {
   const std::size_t pp = static_cast<std::size_t>(st.pp);
   const bool strag = stragglers && st.straggler_cv > 0;
   double fmax = 1.0;
@@ -70,21 +103,12 @@ FastWalk walk_fast(const StepSetup& st, const std::vector<Program>& programs, bo
       }
     }
   }
-  FastWalk w;
-  std::vector<std::vector<std::int32_t>> dest;
-  match_messages(programs, w, dest);
-  struct Device {
-    std::int64_t id;
-    const Program* prog;
-    std::vector<std::uint16_t> pending;
-    std::vector<SimTime> ready;
-    std::vector<char> waiting;  // a ready receive whose message has not been sent
-    SimTime cost[kGroupKinds];  // a collective's cost when this device's group is placed unlike the representative's: -1
-    GroupShape shape[kGroupKinds];
-    SimTime p2p[2];             // to a peer on another node, on the same node
-    double pcie_weight, cpu_weight;
-  };
-  std::vector<Device> dev(pp);
+  WalkScratch& scratch = walk_scratch();
+  std::vector<std::vector<std::int32_t>>& dest = scratch.dest;
+  match_messages(programs, w, dest, scratch.recv_of);
+  using Device = WalkScratch::Device;
+  std::vector<Device>& dev = scratch.dev;
+  dev.resize(pp);
   w.start.resize(pp);
   w.end.resize(pp);
   w.label.resize(pp);
@@ -93,7 +117,7 @@ FastWalk walk_fast(const StepSetup& st, const std::vector<Program>& programs, bo
     d.id = st.device_of(static_cast<std::int64_t>(s), 0, 0);
     w.label[s] = strag ? label0 : d.id;  // stragglers imply pp == 1 here
     d.prog = &programs[s];
-    d.pending = d.prog->pending;
+    d.pending.assign(d.prog->pending.begin(), d.prog->pending.end());
     const std::size_t n = d.prog->tasks.size();
     d.ready.assign(n, 0);
     d.waiting.assign(n, 0);
@@ -110,8 +134,10 @@ FastWalk walk_fast(const StepSetup& st, const std::vector<Program>& programs, bo
     d.pcie_weight = static_cast<double>(std::min(st.gpus_per_switch, in_node - sw * st.gpus_per_switch));
     d.cpu_weight = static_cast<double>(in_node);
   }
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> work;  // (stage, task)
-  std::vector<std::pair<std::int64_t, std::pair<std::uint32_t, std::uint32_t>>> rendezvous;  // embed tag -> first member
+  auto& work = scratch.work;
+  auto& rendezvous = scratch.rendezvous;
+  work.clear();
+  rendezvous.clear();
   std::int64_t processed = 0;
 
   auto finish = [&](std::size_t s, std::uint32_t t, SimTime when) {
@@ -193,7 +219,6 @@ FastWalk walk_fast(const StepSetup& st, const std::vector<Program>& programs, bo
     for (SimTime e : w.end[s])
       if (e < 0) throw std::logic_error("fast path: a task was never reached (cyclic or unmatched program)");
   w.processed = processed;
-  return w;
 }
 
 std::vector<SimTime> step_ends(const StepSetup& st, const std::vector<Program>& programs, const FastWalk& w) {

@@ -19,6 +19,8 @@ struct FastWalk {
 };
 
 FastWalk walk_fast(const StepSetup& st, const std::vector<Program>& programs, bool stragglers);
+// The same into `w`, reusing its storage.
+void walk_fast(const StepSetup& st, const std::vector<Program>& programs, bool stragglers, FastWalk& w);
 
 // The end of each simulated step over all representatives.
 std::vector<SimTime> step_ends(const StepSetup& st, const std::vector<Program>& programs, const FastWalk& w);

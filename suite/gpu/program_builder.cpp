@@ -144,12 +144,24 @@ Task compute_task(TaskKind k, SimTime d, std::uint8_t step) {
   return t;
 }
 
+// Per-task working arrays of a build, kept on the thread between builds (build_program reuses
+// storage for the same reason).
+struct BuildScratch {
+  std::vector<SimTime> contended, idle;
+  std::vector<std::uint32_t> open_begin, open;  // collectives opening at each task (share_with_collectives)
+};
+
+BuildScratch& build_scratch() {
+  thread_local BuildScratch s;
+  return s;
+}
+
 // One stage's program, built step by step: forward units, backward units (gradient buckets
 // reduced as they fill), the reductions after the pipeline, the optimizer.
 class StageBuilder {
  public:
-  StageBuilder(const StepSetup& st, std::int64_t stage);
-  Program build();
+  StageBuilder(const StepSetup& st, std::int64_t stage, Program& out);
+  void build();
 
  private:
   void forward(const Unit& u);
@@ -158,6 +170,12 @@ class StageBuilder {
   void optimizer();
 
   std::int64_t compute(TaskKind k, SimTime d, SimTime contended, std::initializer_list<std::int64_t> extra);
+  // Entry `id` of a per-task array, which holds 0 for the tasks not set (grown one task at a
+  // time as tasks are added: push_back stays inline, a resize by one does not).
+  static SimTime& per_task(std::vector<SimTime>& v, std::int64_t id) {
+    while (static_cast<std::int64_t>(v.size()) <= id) v.push_back(0);
+    return v[static_cast<std::size_t>(id)];
+  }
   void overlaps(std::int64_t collective, std::int64_t after);
   void share_with_collectives();
   void tp_allreduce();
@@ -175,7 +193,7 @@ class StageBuilder {
   const int zero_;
   const bool tp_split_, multi_dp_, zero3_, recompute_full_, recompute_sel_;
   const double dp_;
-  Program prog_;
+  Program& prog_;
   TaskAdder b_{prog_};
   // Which micro-batches reduce gradients, with which collective and bucket size.
   double grad_bytes_ = 0, bucket_elems_ = 0, prefetch_modules_ = 1;
@@ -200,17 +218,22 @@ class StageBuilder {
   };
   std::vector<Overlap> overlaps_;
   std::vector<std::int64_t> unplaced_;  // waiting for the step's first compute task
-  std::vector<SimTime> contended_;  // per task: its duration beside a collective (kernel tasks only)
-  std::vector<SimTime> idle_;       // per task: time the compute stream waits there without kernels
+  BuildScratch& scratch_ = build_scratch();
+  std::vector<SimTime>& contended_ = scratch_.contended;  // per task: its duration beside a collective (kernel tasks only)
+  std::vector<SimTime>& idle_ = scratch_.idle;            // per task: time the compute stream waits there without kernels
   std::int64_t step_first_compute_ = -1;
 };
 
-StageBuilder::StageBuilder(const StepSetup& st, std::int64_t stage)
+StageBuilder::StageBuilder(const StepSetup& st, std::int64_t stage, Program& out)
     : st_(st), s_(st.strategy), ft_(*st.framework->time), fw_(*st.framework), stage_(stage), pp_(st.pp), vp_(st.vp),
       m_(st.grad_accum), chunks_(st.pp * st.vp), zero_(st.strategy.zero_stage), tp_split_(st.tp > 1),
       multi_dp_(st.dp > 1), zero3_(st.strategy.zero_stage == 3),
       recompute_full_(st.strategy.recompute == model::Recompute::full),
-      recompute_sel_(st.strategy.recompute == model::Recompute::selective), dp_(static_cast<double>(st.dp)) {
+      recompute_sel_(st.strategy.recompute == model::Recompute::selective), dp_(static_cast<double>(st.dp)),
+      prog_(out) {
+  prog_.clear();
+  contended_.clear();
+  idle_.clear();
   const GradReduction r = grad_reduction(st);
   grad_bytes_ = r.grad_bytes;
   bucket_elems_ = r.bucket_elems;
@@ -224,7 +247,7 @@ StageBuilder::StageBuilder(const StepSetup& st, std::int64_t stage)
   prefetch_modules_ = std::max(1.0, std::floor(fw_.prefetch_bucket_elements / std::max(1.0, st_.layer_params)));
 }
 
-Program StageBuilder::build() {
+void StageBuilder::build() {
   for (step_ = 0; step_ < st_.steps; ++step_) {
     stp_ = static_cast<std::uint8_t>(step_);
     last_compute_ = -1;
@@ -247,7 +270,6 @@ Program StageBuilder::build() {
   }
   share_with_collectives();
   prog_.finish();
-  return std::move(prog_);
 }
 
 std::int64_t StageBuilder::compute(TaskKind k, SimTime d, SimTime contended, std::initializer_list<std::int64_t> extra) {
@@ -262,8 +284,7 @@ std::int64_t StageBuilder::compute(TaskKind k, SimTime d, SimTime contended, std
     const std::int64_t* end() const { return e; }
   };
   const std::int64_t id = b_.add_range(compute_task(k, d, stp_), Range{deps.data(), deps.data() + n});
-  contended_.resize(prog_.tasks.size(), 0);
-  contended_[static_cast<std::size_t>(id)] = std::max(d, contended);
+  per_task(contended_, id) = std::max(d, contended);
   if (step_first_compute_ < 0) {
     step_first_compute_ = id;
     for (std::int64_t c : unplaced_) overlaps_.push_back({-1, id, c});
@@ -290,20 +311,33 @@ void StageBuilder::overlaps(std::int64_t collective, std::int64_t after) {
 // the fast path see the same program.
 void StageBuilder::share_with_collectives() {
   if (overlaps_.empty()) return;
-  contended_.resize(prog_.tasks.size(), 0);
-  idle_.resize(prog_.tasks.size(), 0);
-  std::vector<std::vector<std::int64_t>> starts_after(prog_.tasks.size()), starts_before(prog_.tasks.size());
-  for (const Overlap& o : overlaps_) {
-    if (o.after >= 0) starts_after[static_cast<std::size_t>(o.after)].push_back(o.collective);
-    else starts_before[static_cast<std::size_t>(o.before)].push_back(o.collective);
-  }
+  const std::size_t n = prog_.tasks.size();
+  contended_.resize(n, 0);
+  idle_.resize(n, 0);
+  // The collectives opening before (slot 2i) and after (slot 2i + 1) each task i, in issue
+  // order: a stable counting sort of overlaps_.
+  auto slot = [](const Overlap& o) {
+    return o.after >= 0 ? 2 * static_cast<std::size_t>(o.after) + 1 : 2 * static_cast<std::size_t>(o.before);
+  };
+  std::vector<std::uint32_t>& begin = scratch_.open_begin;
+  std::vector<std::uint32_t>& opening = scratch_.open;
+  begin.assign(2 * n + 1, 0);
+  for (const Overlap& o : overlaps_) ++begin[slot(o) + 1];
+  for (std::size_t k = 0; k < 2 * n; ++k) begin[k + 1] += begin[k];
+  opening.resize(overlaps_.size());
+  for (const Overlap& o : overlaps_) opening[begin[slot(o)]++] = static_cast<std::uint32_t>(o.collective);
+  for (std::size_t k = 2 * n; k > 0; --k) begin[k] = begin[k - 1];
+  begin[0] = 0;
   struct Window {
     std::int64_t collective;
     SimTime left;
   };
   std::vector<Window> active;
-  auto open = [&](const std::vector<std::int64_t>& colls) {
-    for (std::int64_t c : colls) active.push_back({c, prog_.tasks[static_cast<std::size_t>(c)].duration});
+  auto open = [&](std::size_t k) {
+    for (std::uint32_t j = begin[k]; j < begin[k + 1]; ++j) {
+      const std::int64_t c = opening[j];
+      active.push_back({c, prog_.tasks[static_cast<std::size_t>(c)].duration});
+    }
   };
   auto consume = [&](SimTime t) {
     for (Window& w : active) {
@@ -313,10 +347,10 @@ void StageBuilder::share_with_collectives() {
     }
     active.erase(std::remove_if(active.begin(), active.end(), [](const Window& w) { return w.left <= 0; }), active.end());
   };
-  for (std::size_t i = 0; i < prog_.tasks.size(); ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     Task& t = prog_.tasks[i];
     if (t.stream != Stream::compute) continue;
-    open(starts_before[i]);
+    open(2 * i);
     for (std::uint32_t d = t.dep_begin; d < t.dep_begin + t.dep_count; ++d) {
       const auto dep = static_cast<std::int64_t>(prog_.deps[d]);
       active.erase(std::remove_if(active.begin(), active.end(), [dep](const Window& w) { return w.collective == dep; }),
@@ -337,7 +371,7 @@ void StageBuilder::share_with_collectives() {
         active.clear();
       }
     }
-    open(starts_after[i]);
+    open(2 * i + 1);
   }
 }
 
@@ -355,8 +389,7 @@ void StageBuilder::tp_allreduce() {
   Task wait = compute_task(TaskKind::tp_allreduce, 0, stp_);
   wait.scales = false;
   last_compute_ = b_.add(wait, {id});
-  idle_.resize(prog_.tasks.size(), 0);
-  idle_[static_cast<std::size_t>(last_compute_)] = st_.tp_allreduce;
+  per_task(idle_, last_compute_) = st_.tp_allreduce;
 }
 
 // Gradient buckets: a reduction (and, with offload, the copy of this rank's partition to the
@@ -472,8 +505,7 @@ void StageBuilder::send(TaskKind kind, int direction, const Unit& u, std::int64_
     Task wait = compute_task(kind, 0, stp_);
     wait.scales = false;
     last_compute_ = b_.add(wait, {id});
-    idle_.resize(prog_.tasks.size(), 0);
-    idle_[static_cast<std::size_t>(last_compute_)] = snd.duration;
+    per_task(idle_, last_compute_) = snd.duration;
   }
 }
 
@@ -665,6 +697,12 @@ void StageBuilder::optimizer() {
 
 }  // namespace
 
-Program build_program(const StepSetup& st, std::int64_t stage) { return StageBuilder(st, stage).build(); }
+Program build_program(const StepSetup& st, std::int64_t stage) {
+  Program p;
+  build_program(st, stage, p);
+  return p;
+}
+
+void build_program(const StepSetup& st, std::int64_t stage, Program& out) { StageBuilder(st, stage, out).build(); }
 
 }  // namespace wb::gpu

@@ -10,6 +10,10 @@ namespace wb::gpu {
 
 // The program of one pipeline stage.
 Program build_program(const StepSetup& setup, std::int64_t stage);
+// The same into `out`, reusing its storage: a strategy search builds millions of tasks, and
+// fresh vectors for each layout cost more in allocation and first-touch page faults than the
+// building itself.
+void build_program(const StepSetup& setup, std::int64_t stage, Program& out);
 
 // How a step reduces gradients over the data-parallel group (DeepSpeed ZeRO / PyTorch DDP /
 // Megatron local DDP), for the programs and for step_time_lower_bound().

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <unordered_map>
 #include <vector>
 
 #include "gpu/critical_path.hpp"
@@ -247,16 +246,17 @@ class ExtendedStage {
   void visit(std::int64_t& v, SimTime& covered_to, StepBreakdown& b) {
     if (jumped_ || v < first_periodic_ || v >= tail_ + d_ * len_) return;
     const std::int64_t block = (v - first_periodic_) / len_, q = (v - first_periodic_) % len_;
-    auto it = seen_.find(q);
-    if (it == seen_.end()) {
-      seen_.emplace(q, Seen{block, b});
+    if (seen_.empty()) seen_.resize(static_cast<std::size_t>(len_));
+    Seen& it = seen_[static_cast<std::size_t>(q)];
+    if (it.block < 0) {
+      it = Seen{block, b};
       return;
     }
-    const std::int64_t cycle = it->second.block - block;
+    const std::int64_t cycle = it.block - block;
     const std::int64_t times = block / cycle;  // stay within the periodic blocks
     jumped_ = true;
     if (times <= 0) return;
-    const StepBreakdown& s = it->second.before;
+    const StepBreakdown& s = it.before;
     b.compute += times * (b.compute - s.compute);
     b.comm += times * (b.comm - s.comm);
     b.offload += times * (b.offload - s.offload);
@@ -279,7 +279,7 @@ class ExtendedStage {
     return d_;
   }
   struct Seen {
-    std::int64_t block;
+    std::int64_t block = -1;  // -1: not met yet
     StepBreakdown before;
   };
   const Periodic& per_;
@@ -290,7 +290,7 @@ class ExtendedStage {
   std::int64_t len_;
   std::uint32_t tail_, first_periodic_;
   bool jumped_ = false;
-  std::unordered_map<std::int64_t, Seen> seen_;
+  std::vector<Seen> seen_;  // by position in the block
 };
 
 }  // namespace
@@ -318,8 +318,12 @@ bool simulate_steady(const StepSetup& st, bool stragglers, SimRun& out, std::str
     if (mr + bl.micro > m) return fail(reason.empty() ? "too few micro-batches to repeat" : reason);
     StepSetup sr = st;
     sr.grad_accum = mr;
-    const std::vector<Program> progs = build_programs(sr);
-    const FastWalk w = walk_fast(sr, progs, stragglers);
+    // Programs and walk in storage kept on the thread: a search evaluates thousands of layouts.
+    thread_local std::vector<Program> progs;
+    thread_local FastWalk w;
+    progs.resize(static_cast<std::size_t>(sr.pp));
+    for (std::int64_t s = 0; s < sr.pp; ++s) build_program(sr, s, progs[static_cast<std::size_t>(s)]);
+    walk_fast(sr, progs, stragglers, w);
     Periodic per(sr, progs, w, bl);
     if (!per.analyse(reason)) continue;
     const std::int64_t extra = bl.count(m) - bl.count(mr);

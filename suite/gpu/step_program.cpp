@@ -69,11 +69,14 @@ Category category_of(const Task& t) {
 
 void Program::finish() {
   const std::size_t n = tasks.size();
-  std::vector<std::uint32_t> count(n + 1, 0);
-  pending.assign(n, 0);
+  // Successors in CSR: counted into succ_begin[i + 1], summed, then filled with succ_begin[i]
+  // as the cursor of task i's list and shifted back (no scratch arrays: a search builds
+  // thousands of programs).
+  succ_begin.assign(n + 1, 0);
+  pending.resize(n);
   std::int64_t last_on[kStreams];
   std::fill(std::begin(last_on), std::end(last_on), -1);
-  stream_prev.assign(n, -1);
+  stream_prev.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     const Task& t = tasks[i];
     const int s = static_cast<int>(t.stream);
@@ -82,23 +85,34 @@ void Program::finish() {
     std::uint16_t p = t.dep_count;
     for (std::uint32_t d = t.dep_begin; d < t.dep_begin + t.dep_count; ++d) {
       if (deps[d] >= i) throw std::logic_error("Program: a task depends on a later task");
-      ++count[deps[d]];
+      ++succ_begin[deps[d] + 1];
     }
     if (stream_prev[i] >= 0) {
-      ++count[static_cast<std::size_t>(stream_prev[i])];
+      ++succ_begin[static_cast<std::size_t>(stream_prev[i]) + 1];
       ++p;
     }
     pending[i] = p;
   }
-  succ_begin.assign(n + 1, 0);
-  for (std::size_t i = 0; i < n; ++i) succ_begin[i + 1] = succ_begin[i] + count[i];
-  succ.assign(succ_begin[n], 0);
-  std::vector<std::uint32_t> fill(succ_begin.begin(), succ_begin.end() - 1);
+  for (std::size_t i = 0; i < n; ++i) succ_begin[i + 1] += succ_begin[i];
+  succ.resize(succ_begin[n]);
   for (std::size_t i = 0; i < n; ++i) {
     const Task& t = tasks[i];
-    for (std::uint32_t d = t.dep_begin; d < t.dep_begin + t.dep_count; ++d) succ[fill[deps[d]]++] = static_cast<std::uint32_t>(i);
-    if (stream_prev[i] >= 0) succ[fill[static_cast<std::size_t>(stream_prev[i])]++] = static_cast<std::uint32_t>(i);
+    for (std::uint32_t d = t.dep_begin; d < t.dep_begin + t.dep_count; ++d) succ[succ_begin[deps[d]]++] = static_cast<std::uint32_t>(i);
+    if (stream_prev[i] >= 0) succ[succ_begin[static_cast<std::size_t>(stream_prev[i])]++] = static_cast<std::uint32_t>(i);
   }
+  for (std::size_t i = n; i > 0; --i) succ_begin[i] = succ_begin[i - 1];
+  succ_begin[0] = 0;
+}
+
+void Program::clear() {
+  tasks.clear();
+  deps.clear();
+  succ_begin.clear();
+  succ.clear();
+  pending.clear();
+  stream_prev.clear();
+  for (auto& c : collective_task) c.clear();
+  unit_begin.clear();
 }
 
 std::int64_t message_tag(std::int64_t step, int direction, std::int64_t micro, std::int64_t chunk,

@@ -90,6 +90,7 @@ struct Program {
   // the last unit's tasks (the pipeline's periodic structure, gpu/steady_state.hpp).
   std::vector<std::uint32_t> unit_begin;
   void finish();  // builds successors and pending counts
+  void clear();   // empties it, keeping the storage for the next program
 };
 
 // Everything about a scenario the programs and the simulator need, computed once.

@@ -1,14 +1,23 @@
 #include "sim/event_queue.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
 namespace wb::sim {
 
+int EventQueue::bucket_of(SimTime t) const {
+  const std::uint64_t x = static_cast<std::uint64_t>(t) ^ static_cast<std::uint64_t>(last_);
+  return x == 0 ? 0 : 64 - __builtin_clzll(x);
+}
+
 void EventQueue::push(const Event& e) {
   constexpr std::int64_t lp_limit = std::int64_t{1} << kLpBits;
   if (e.dst < 0 || e.src < 0 || e.dst >= lp_limit || e.src >= lp_limit)
     throw std::logic_error("EventQueue: LP ids must be below " + std::to_string(lp_limit));
+  if (e.time < last_)
+    throw std::logic_error("EventQueue: an event at " + std::to_string(e.time) + " ps after one at " +
+                           std::to_string(last_) + " ps was taken");
   std::uint64_t slot = 0;
   if (free_.empty()) {
     slot = pool_.size();
@@ -20,37 +29,59 @@ void EventQueue::push(const Event& e) {
     pool_[slot] = e;
   }
   const Key k{e.time, (static_cast<std::uint64_t>(e.dst) << kLpBits | static_cast<std::uint64_t>(e.src)) << kSlotBits | slot};
-  std::size_t i = heap_.size();
-  heap_.push_back(k);
-  while (i > 0) {
-    const std::size_t parent = (i - 1) / 4;
-    if (!before(k, heap_[parent])) break;
-    heap_[i] = heap_[parent];
-    i = parent;
+  const int b = bucket_of(e.time);
+  buckets_[b].push_back(k);
+  if (b == 0) sorted_ = false;
+  else occupied_ |= std::uint64_t{1} << (b - 1);
+  if (earliest_known_ && e.time < earliest_) earliest_ = e.time;
+  ++size_;
+}
+
+SimTime EventQueue::top_time() const {
+  if (!buckets_[0].empty()) return last_;
+  if (!earliest_known_) {
+    const auto& b = buckets_[__builtin_ctzll(occupied_) + 1];
+    SimTime t = b.front().time;
+    for (const Key& k : b) t = std::min(t, k.time);
+    earliest_ = t;
+    earliest_known_ = true;
   }
-  heap_[i] = k;
+  return earliest_;
+}
+
+void EventQueue::settle() {
+  if (buckets_[0].empty()) {
+    const SimTime t = top_time();
+    const int from = __builtin_ctzll(occupied_) + 1;
+    last_ = t;
+    // Every key of the smallest bucket moves to a lower one (they agree with t on the bits above).
+    std::vector<Key>& src = buckets_[from];
+    for (const Key& k : src) {
+      const int b = bucket_of(k.time);
+      buckets_[b].push_back(k);
+      if (b > 0) occupied_ |= std::uint64_t{1} << (b - 1);
+    }
+    src.clear();
+    occupied_ &= ~(std::uint64_t{1} << (from - 1));
+    earliest_known_ = false;
+    sorted_ = false;
+  }
+  if (!sorted_) {
+    // Same time: destination, source, then the source's sequence (event_before()), latest first.
+    std::sort(buckets_[0].begin(), buckets_[0].end(), [this](const Key& a, const Key& b) {
+      const std::uint64_t la = a.packed >> kSlotBits, lb = b.packed >> kSlotBits;
+      if (la != lb) return la > lb;
+      return pool_[a.packed & kSlotMask].seq > pool_[b.packed & kSlotMask].seq;
+    });
+    sorted_ = true;
+  }
 }
 
 Event EventQueue::pop() {
-  const std::uint64_t slot = heap_.front().packed & kSlotMask;
-  const Key last = heap_.back();
-  heap_.pop_back();
-  const std::size_t n = heap_.size();
-  if (n > 0) {
-    std::size_t i = 0;
-    for (;;) {
-      const std::size_t first = 4 * i + 1;
-      if (first >= n) break;
-      std::size_t best = first;
-      const std::size_t end = first + 4 < n ? first + 4 : n;
-      for (std::size_t c = first + 1; c < end; ++c)
-        if (before(heap_[c], heap_[best])) best = c;
-      if (!before(heap_[best], last)) break;
-      heap_[i] = heap_[best];
-      i = best;
-    }
-    heap_[i] = last;
-  }
+  settle();
+  const std::uint64_t slot = buckets_[0].back().packed & kSlotMask;
+  buckets_[0].pop_back();
+  --size_;
   free_.push_back(static_cast<std::uint32_t>(slot));
   return pool_[slot];
 }
