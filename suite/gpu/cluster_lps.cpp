@@ -201,7 +201,8 @@ void GpuLp::begin(std::uint32_t id, Context& ctx) {
     case Resource::send: {
       // Transfer time from where the two GPUs actually are (stage boundaries may cut nodes).
       const std::int64_t peer_device = st_.device_of(t.peer_stage, dp_rank_, tp_rank_);
-      const SimTime d = st_.node_of(peer_device) == st_.node_of(device_) ? st_.p2p_same_node : st_.p2p_cross_node;
+      SimTime d = st_.node_of(peer_device) == st_.node_of(device_) ? st_.p2p_same_node : st_.p2p_cross_node;
+      if (is_handshake(t)) d = t.duration;
       Event done;
       done.type = kTaskDone;
       done.key = id;

@@ -153,7 +153,7 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
         for (std::int64_t peer : {stage - 1, stage + 1, std::int64_t{0}, st.pp - 1})
           if (peer >= 0 && peer < st.pp && peer != stage && view.lp_of_device(st.device_of(peer, dr, tr)) >= 0 &&
               rank_of_node(st.node_of(st.device_of(peer, dr, tr))) != rank)
-            cross = std::min(cross, st.p2p_cross_node);
+            cross = std::min(cross, st.p2p_handshake > 0 ? std::min(st.p2p_cross_node, st.p2p_handshake) : st.p2p_cross_node);
       for (GroupKind g : {GroupKind::tp, GroupKind::dp, GroupKind::embed}) {
         const int k = static_cast<int>(g);
         if (l.cost[k] == sim::kNever) continue;

@@ -185,7 +185,8 @@ void walk_fast(const StepSetup& st, const std::vector<Program>& programs, bool s
       }
       case Resource::send: {
         const std::int64_t peer_device = st.device_of(t.peer_stage, 0, 0);
-        const SimTime dt = st.node_of(peer_device) == st.node_of(d.id) ? st.p2p_same_node : st.p2p_cross_node;
+        SimTime dt = st.node_of(peer_device) == st.node_of(d.id) ? st.p2p_same_node : st.p2p_cross_node;
+        if (is_handshake(t)) dt = t.duration;
         finish(s, id, now + dt);
         const std::size_t to = static_cast<std::size_t>(t.peer_stage);
         const std::int32_t r = dest[s][id];

@@ -175,7 +175,7 @@ const io::KeyTable& framework_time_keys() {
       {"grad_reduce", V::word, Dim::count, true, "overlapped, after-backward, overlapped-without-pipeline or per-module"},
       {"zero3_gather", V::word, Dim::count, false, "per-layer (FSDP units; default) or per-submodule (DeepSpeed's hooks)"},
       {"pipeline_p2p", V::word, Dim::count, false,
-       "megatron (own stream, 1/tp scatter; default) or deepspeed (blocking sends of the whole activation)"},
+       "megatron (own stream, 1/tp scatter; default) or deepspeed (blocking sends paired with the receiver's instruction, 1/tp partitioned)"},
       {"flash_forward_efficiency", V::figure, Dim::count, false,
        "fraction of the dense FP16 peak FlashAttention's forward kernel reaches (required with attention: flash)"},
       {"flash_backward_efficiency", V::figure, Dim::count, false,

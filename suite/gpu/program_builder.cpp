@@ -182,8 +182,12 @@ class StageBuilder {
   void emit_reduce(double elems, std::int64_t after);
   void add_grads(double elems, bool reducing);
   std::int64_t gather(double params, int calls = 1);
+  Task p2p_task(TaskKind kind, Resource resource, int direction, std::int64_t micro, std::int64_t chunk) const;
   std::int64_t receive(TaskKind kind, int direction, const Unit& u);
   void send(TaskKind kind, int direction, const Unit& u, std::int64_t to, std::int64_t chunk);
+  void handshake(TaskKind kind, int direction, const Unit& u, std::int64_t to);
+  void hold_send(TaskKind kind, int direction, const Unit& u, std::int64_t to, std::int64_t chunk, bool turn);
+  void flush_send();
 
   const StepSetup& st_;
   const Strategy& s_;
@@ -192,6 +196,7 @@ class StageBuilder {
   const std::int64_t stage_, pp_, vp_, m_, chunks_;
   const int zero_;
   const bool tp_split_, multi_dp_, zero3_, recompute_full_, recompute_sel_;
+  const bool paired_;  // DeepSpeed's blocking, paired pipeline instructions
   const double dp_;
   Program& prog_;
   TaskAdder b_{prog_};
@@ -217,6 +222,16 @@ class StageBuilder {
     std::int64_t after, before, collective;  // after: starts at its end; before: at its start
   };
   std::vector<Overlap> overlaps_;
+  // DeepSpeed's TrainSchedule issues a unit's send at the start of the next step, after that
+  // step's receive from the same neighbour when the step is a forward.
+  struct HeldSend {
+    bool held = false;
+    TaskKind kind = TaskKind::send_act;
+    int direction = 0;
+    Unit u{true, 0, 0};
+    std::int64_t to = 0, chunk = 0;
+  } held_;
+  bool next_forward_ = false, next_backward_ = false;  // the kind of the unit after this one
   std::vector<std::int64_t> unplaced_;  // waiting for the step's first compute task
   BuildScratch& scratch_ = build_scratch();
   std::vector<SimTime>& contended_ = scratch_.contended;  // per task: its duration beside a collective (kernel tasks only)
@@ -229,8 +244,8 @@ StageBuilder::StageBuilder(const StepSetup& st, std::int64_t stage, Program& out
       m_(st.grad_accum), chunks_(st.pp * st.vp), zero_(st.strategy.zero_stage), tp_split_(st.tp > 1),
       multi_dp_(st.dp > 1), zero3_(st.strategy.zero_stage == 3),
       recompute_full_(st.strategy.recompute == model::Recompute::full),
-      recompute_sel_(st.strategy.recompute == model::Recompute::selective), dp_(static_cast<double>(st.dp)),
-      prog_(out) {
+      recompute_sel_(st.strategy.recompute == model::Recompute::selective),
+      paired_(st.p2p_handshake > 0 && st.pp > 1), dp_(static_cast<double>(st.dp)), prog_(out) {
   prog_.clear();
   contended_.clear();
   idle_.clear();
@@ -259,11 +274,16 @@ void StageBuilder::build() {
     unplaced_.clear();
     b_.phase = 0;
     if (st_.overhead > 0) compute(TaskKind::overhead, st_.overhead, 0, {});
-    for (const Unit& u : schedule(stage_, pp_, vp_, m_)) {
+    const std::vector<Unit> units = schedule(stage_, pp_, vp_, m_);
+    for (std::size_t k = 0; k < units.size(); ++k) {
+      const Unit& u = units[k];
+      next_forward_ = k + 1 < units.size() && units[k + 1].forward;
+      next_backward_ = k + 1 < units.size() && !units[k + 1].forward;
       if (step_ == 0) prog_.unit_begin.push_back(static_cast<std::uint32_t>(prog_.tasks.size()));
       if (u.forward) forward(u);
       else backward(u);
     }
+    flush_send();
     if (step_ == 0) prog_.unit_begin.push_back(static_cast<std::uint32_t>(prog_.tasks.size()));
     reduce_after_pipeline();
     optimizer();
@@ -479,27 +499,30 @@ std::int64_t StageBuilder::gather(double params, int calls) {
   return id;
 }
 
+Task StageBuilder::p2p_task(TaskKind kind, Resource resource, int direction, std::int64_t micro, std::int64_t chunk) const {
+  Task t;
+  t.kind = kind;
+  t.stream = Stream::p2p;
+  t.resource = resource;
+  t.step = stp_;
+  t.tag = message_tag(step_, direction, micro, chunk, m_, vp_);
+  return t;
+}
+
 std::int64_t StageBuilder::receive(TaskKind kind, int direction, const Unit& u) {
-  Task r;
-  r.kind = kind;
-  r.stream = Stream::p2p;
-  r.resource = Resource::recv;
-  r.step = stp_;
-  r.tag = message_tag(step_, direction, u.micro, u.chunk, m_, vp_);
-  return b_.add(r, {});
+  return b_.add(p2p_task(kind, Resource::recv, direction, u.micro, u.chunk), {});
 }
 
 void StageBuilder::send(TaskKind kind, int direction, const Unit& u, std::int64_t to, std::int64_t chunk) {
   const bool same = st_.node_of(st_.device_of(stage_, 0, 0)) == st_.node_of(st_.device_of(to, 0, 0));
-  Task snd;
-  snd.kind = kind;
-  snd.stream = Stream::p2p;
-  snd.resource = Resource::send;
-  snd.step = stp_;
+  Task snd = p2p_task(kind, Resource::send, direction, u.micro, chunk);
   snd.peer_stage = static_cast<std::int32_t>(to);
   snd.duration = same ? st_.p2p_same_node : st_.p2p_cross_node;
-  snd.tag = message_tag(step_, direction, u.micro, chunk, m_, vp_);
-  const std::int64_t id = b_.add(snd, {last_compute_});
+  // The blocking send waits for the receiver's handshake (its receive instruction reached),
+  // from the send instruction on.
+  std::int64_t ready = -1;
+  if (paired_) ready = b_.add(p2p_task(kind, Resource::recv, direction + 2, u.micro, chunk), {last_compute_});
+  const std::int64_t id = b_.add(snd, {last_compute_, ready});
   if (ft_.pipeline_p2p == PipelineP2p::deepspeed) {
     // The engine's next instruction starts when the send has completed.
     Task wait = compute_task(kind, 0, stp_);
@@ -507,6 +530,33 @@ void StageBuilder::send(TaskKind kind, int direction, const Unit& u, std::int64_
     last_compute_ = b_.add(wait, {id});
     per_task(idle_, last_compute_) = snd.duration;
   }
+}
+
+// The receiver of a paired send tells the sender it has reached its receive instruction.
+void StageBuilder::handshake(TaskKind kind, int direction, const Unit& u, std::int64_t to) {
+  Task h = p2p_task(kind, Resource::send, direction + 2, u.micro, u.chunk);
+  h.peer_stage = static_cast<std::int32_t>(to);
+  h.duration = st_.p2p_handshake;
+  b_.add(h, {last_compute_});
+}
+
+// DeepSpeed's TrainSchedule (runtime/pipe/schedule.py) alternates forward and backward steps;
+// a forward's activations go out at the start of the next (backward) step, before its
+// RecvGrad, and a backward's gradients at the start of the next (forward) step, after its
+// RecvActivation. `turn`: the next unit is of the other kind, so the send waits for it.
+void StageBuilder::hold_send(TaskKind kind, int direction, const Unit& u, std::int64_t to, std::int64_t chunk, bool turn) {
+  if (!paired_) {
+    send(kind, direction, u, to, chunk);
+    return;
+  }
+  held_ = {true, kind, direction, u, to, chunk};
+  if (!turn) flush_send();
+}
+
+void StageBuilder::flush_send() {
+  if (!held_.held) return;
+  held_.held = false;
+  send(held_.kind, held_.direction, held_.u, held_.to, held_.chunk);
 }
 
 void StageBuilder::forward(const Unit& u) {
@@ -518,7 +568,18 @@ void StageBuilder::forward(const Unit& u) {
     const std::int64_t o = compute(TaskKind::overhead, st_.micro_overhead, 0, {});
     prog_.tasks[static_cast<std::size_t>(o)].scales = false;  // host time
   }
-  std::int64_t recv = first ? -1 : receive(TaskKind::recv_act, 0, u);
+  std::int64_t recv = -1;
+  if (!first) {
+    if (paired_) handshake(TaskKind::recv_act, 0, u, (j - 1 + pp_) % pp_);
+    recv = receive(TaskKind::recv_act, 0, u);
+    if (paired_) {
+      // The receive blocks the engine before it sends the previous backward's gradients.
+      Task wait = compute_task(TaskKind::recv_act, 0, stp_);
+      wait.scales = false;
+      last_compute_ = b_.add(wait, {recv});
+    }
+  }
+  flush_send();
   if (first) {
     const std::int64_t g = gather(st_.embedding_params);
     compute(TaskKind::embed_fwd, st_.embed_fwd, st_.contended.embed_fwd, {recv, g});
@@ -540,7 +601,7 @@ void StageBuilder::forward(const Unit& u) {
   if (last) {
     compute(TaskKind::head_fwd, st_.head_fwd, st_.contended.head_fwd, {recv});
   } else {
-    send(TaskKind::send_act, 0, u, (j + 1) % pp_, (j + 1) / pp_);
+    hold_send(TaskKind::send_act, 0, u, (j + 1) % pp_, (j + 1) / pp_, next_backward_);
   }
 }
 
@@ -550,8 +611,10 @@ void StageBuilder::backward(const Unit& u) {
   const bool first = j == 0, last = j == chunks_ - 1;
   const bool reducing = reduce_each_micro_ || (reduce_last_micro_ && u.micro == m_ - 1);
   b_.phase = 1;
+  flush_send();
   std::int64_t recv = -1;
   if (!last) {
+    if (paired_) handshake(TaskKind::recv_grad, 1, u, (j + 1) % pp_);
     recv = receive(TaskKind::recv_grad, 1, u);
   } else {
     const std::int64_t g = zero3_ && !st_.model->tied_embeddings ? gather(st_.head_params) : -1;
@@ -587,7 +650,7 @@ void StageBuilder::backward(const Unit& u) {
     compute(TaskKind::embed_bwd, st_.embed_bwd, st_.contended.embed_bwd, {recv});
     add_grads(st_.embedding_params, reducing);
   } else {
-    send(TaskKind::send_grad, 1, u, (j - 1 + pp_) % pp_, (j - 1) / pp_);
+    hold_send(TaskKind::send_grad, 1, u, (j - 1 + pp_) % pp_, (j - 1) / pp_, next_forward_);
   }
   // The last backward unit of a reducing micro-batch flushes the partial bucket.
   const bool last_reducing_unit = reducing && (u.chunk == 0 || vp_ == 1) && (reduce_each_micro_ || u.micro == m_ - 1);

@@ -19,7 +19,8 @@ namespace {
 // last stage sent it; Narayanan et al. SC'21 Fig. 4).
 struct Blocks {
   std::int64_t pp = 1, vp = 1, iters = 1, micro = 1;
-  std::int64_t offset(std::int64_t stage) const { return vp == 1 ? 0 : stage; }
+  bool paired = false;  // DeepSpeed's paired sends: stage s's step k meets stage s + 1's step k + 1
+  std::int64_t offset(std::int64_t stage) const { return vp == 1 && !paired ? 0 : stage; }
   // Complete blocks every stage has with m micro-batches.
   std::int64_t count(std::int64_t m) const {
     std::int64_t n = -1;
@@ -307,6 +308,7 @@ bool simulate_steady(const StepSetup& st, bool stragglers, SimRun& out, std::str
   Blocks bl;
   bl.pp = st.pp;
   bl.vp = st.vp;
+  bl.paired = st.p2p_handshake > 0;
   bl.iters = st.vp == 1 ? 1 : st.pp * st.vp;
   bl.micro = st.vp == 1 ? 1 : st.pp;
   const std::int64_t m = st.grad_accum;

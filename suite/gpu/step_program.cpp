@@ -117,7 +117,7 @@ void Program::clear() {
 
 std::int64_t message_tag(std::int64_t step, int direction, std::int64_t micro, std::int64_t chunk,
                          std::int64_t micro_batches, std::int64_t chunks) {
-  return ((step * 2 + direction) * micro_batches + micro) * chunks + chunk;
+  return ((step * 4 + direction) * micro_batches + micro) * chunks + chunk;
 }
 
 double StepSetup::stage_params(std::int64_t stage) const {
@@ -281,12 +281,18 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
 
   // Pipeline transfers: Megatron's scatter/gather optimisation (SC'21 Sec. 4.1) sends 1/tp of
   // the activation per tensor-parallel rank across nodes and all-gathers it over NVLink.
+  // DeepSpeed's PipelineEngine does the same by default (runtime/config.py: pipeline
+  // pipe_partitioned and grad_partitioned true; engine.py sends a PartitionedTensor and the
+  // receiver's forward or backward all-gathers it with .full()).
   const double act = L.activation_bytes;
   st.p2p_same_node = ps(p2p_time(act, true, st.fabric));
   double cross = p2p_time(act / t, false, st.fabric);
   if (st.tp > 1) cross += collective_time(Collective::all_gather, act, st.tp_shape, st.fabric);
-  if (ft.pipeline_p2p == PipelineP2p::deepspeed) cross = p2p_time(act, false, st.fabric);
   st.p2p_cross_node = ps(cross);
+  // DeepSpeed's sends are blocking and paired (runtime/pipe/schedule.py): a send can only start
+  // once the receiver has reached its receive, which it signals across the network. (Its
+  // TrainSchedule has no interleaving: with vp > 1 the units keep Megatron's order.)
+  if (ft.pipeline_p2p == PipelineP2p::deepspeed && st.vp == 1) st.p2p_handshake = ps(p2p_time(0.0, false, st.fabric));
 
   const NodePerf& np = *cluster.node->perf;
   st.pcie_bandwidth = np.pcie_achievable;

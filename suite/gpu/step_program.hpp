@@ -117,6 +117,7 @@ struct StepSetup {
   SimTime tp_allreduce = 0;
   double tp_allreduce_bytes = 0;
   SimTime p2p_same_node = 0, p2p_cross_node = 0;
+  SimTime p2p_handshake = 0;         // DeepSpeed's paired sends: the receiver's "ready" to the sender
   double layer_params = 0;           // per tensor-parallel rank
   double layer_submodules = 1;       // modules with parameters in a layer (norms, projections)
   int layer_gather_calls = 1;        // ZeRO-3 all-gather calls of one layer's parameters
@@ -177,7 +178,14 @@ StepSetup make_step_setup(const model::TransformerConfig& m, const ClusterSpec& 
 // steps simulated, the second measured) it is the trivial 1 ps.
 SimTime step_time_lower_bound(const StepSetup& setup);
 
-// Message tag of a pipeline transfer (direction 0 activations, 1 gradients).
+// A send that carries no data: the receiver's handshake under DeepSpeed's paired sends (its
+// duration is the message latency, not a transfer).
+inline bool is_handshake(const Task& t) {
+  return t.resource == Resource::send && (t.kind == TaskKind::recv_act || t.kind == TaskKind::recv_grad);
+}
+
+// Message tag of a pipeline transfer (direction 0 activations, 1 gradients; 2 and 3 the
+// receiver's handshake for them under DeepSpeed's paired sends).
 std::int64_t message_tag(std::int64_t step, int direction, std::int64_t micro, std::int64_t chunk,
                          std::int64_t micro_batches, std::int64_t chunks);
 
