@@ -25,7 +25,7 @@ struct HaloField {
   std::size_t plane_bytes = 0;
 };
 
-inline constexpr int kMaxHaloFields = 16;
+inline constexpr int kMaxHaloFields = 20;
 
 struct HaloFields {
   HaloField field[kMaxHaloFields];
@@ -54,6 +54,8 @@ inline HaloFields halo_fields(const FabricState& s) {
   h.add(s.credit, 1, C * kDirections, P);
   h.add(s.mode, 1, 1, P);
   h.add(s.wait_mask, 1, 1, P);
+  h.add(s.after, 1, 1, P);
+  h.add(s.after_mask, 1, 1, P);
   h.add(s.busy_left, 1, 1, P);
   h.add(s.finish, 1, 1, P);
   h.add(s.core, 1, 1, P);
