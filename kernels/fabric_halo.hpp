@@ -12,9 +12,10 @@
 // the PE's state (interpreter, mode, busy count, finish cycle; SRAM in check mode) matters for
 // ghosts up to depth - 1 hops only, and the outermost row or column of ghosts gets router state
 // alone (with depth 1, ghosts are routers only). Its stale PE state then only shapes what that
-// ghost does after it has stopped mattering. Link registers are not part of any state: every
-// ghost block is stepped in the first cycle after an exchange, which writes them afresh before
-// any PE reads them. Counters of ghost PEs are never read.
+// ghost does after it has stopped mattering. PEs without a program never change their own state,
+// so the engine narrows the PE part to the rectangle of the ghosts that run one. Link registers
+// are not part of any state: every ghost block is stepped in the first cycle after an exchange,
+// which writes them afresh before any PE reads them. Counters of ghost PEs are never read.
 #include <Kokkos_Core.hpp>
 #include <cstdint>
 
@@ -86,8 +87,8 @@ struct HaloRect {
   KOKKOS_INLINE_FUNCTION std::size_t area() const { return static_cast<std::size_t>(w) * static_cast<std::size_t>(h); }
 };
 
-// What one message carries: the router state of `all`, the PE state of `pe` (`all` without its
-// row or column farthest from the ghosts' owner; the rows of `pe` are rows of `all`).
+// What one message carries: the router state of `all`, the PE state of `pe` (inside `all`
+// without its row or column farthest from the ghosts' owner; the rows of `pe` are rows of `all`).
 struct HaloSpan {
   HaloRect all, pe;
   KOKKOS_INLINE_FUNCTION const HaloRect& of(const HaloField& f) const { return f.pe ? pe : all; }

@@ -1,10 +1,31 @@
 #include "sim/mesh_halo.hpp"
 
+#include <algorithm>
+
 namespace wb::sim {
 
 namespace {
 
 using Range = Kokkos::RangePolicy<fk::ExecSpace, Kokkos::IndexType<std::int64_t>>;
+
+// The smallest rectangle inside r that holds every PE of r with a program. A PE without one is
+// finished from the start and its own state never changes, on its owner as on the ranks that
+// simulate it as a ghost, so only its router state needs to travel. Both ends of a message see
+// the same PEs and programs, so they agree on the rectangle.
+template <class ProgId>
+fk::HaloRect with_programs(const fk::FabricState& s, const ProgId& prog_id, const fk::HaloRect& r) {
+  int x0 = r.x0 + r.w, x1 = r.x0, y0 = r.y0 + r.h, y1 = r.y0;
+  for (int y = r.y0; y < r.y0 + r.h; ++y)
+    for (int x = r.x0; x < r.x0 + r.w; ++x) {
+      if (prog_id(s.index(x, y)) == 0) continue;
+      x0 = std::min(x0, x);
+      x1 = std::max(x1, x + 1);
+      y0 = std::min(y0, y);
+      y1 = std::max(y1, y + 1);
+    }
+  if (x1 <= x0 || y1 <= y0) return {r.x0, r.y0, 0, 0};
+  return {x0, y0, x1 - x0, y1 - y0};
+}
 
 }  // namespace
 
@@ -21,9 +42,13 @@ MeshHalo::MeshHalo(MPI_Comm comm, const fk::FabricState& s, const std::array<int
   recv_span_[fk::kNorth] = {{0, s.oy0 - k, s.ex, k}, {0, s.oy0 - k + 1, s.ex, k - 1}};
   send_span_[fk::kSouth] = {{0, s.oy0 + s.ny - k, s.ex, k}, {0, s.oy0 + s.ny - k + 1, s.ex, k - 1}};
   recv_span_[fk::kSouth] = {{0, s.oy0 + s.ny, s.ex, k}, {0, s.oy0 + s.ny, s.ex, k - 1}};
+  auto prog_id = Kokkos::create_mirror_view(s.prog_id);
+  Kokkos::deep_copy(prog_id, s.prog_id);
   for (int d = 0; d < fk::kDirections; ++d) {
     const bool on = neighbour_[static_cast<std::size_t>(d)] != MPI_PROC_NULL;
     const std::size_t ds = static_cast<std::size_t>(d);
+    send_span_[ds].pe = with_programs(s, prog_id, send_span_[ds].pe);
+    recv_span_[ds].pe = with_programs(s, prog_id, recv_span_[ds].pe);
     send_[ds] = fk::View<std::uint32_t>("Fabric::halo_send", on ? fk::halo_words(fields_, send_span_[ds]) : 0);
     recv_[ds] = fk::View<std::uint32_t>("Fabric::halo_recv", on ? fk::halo_words(fields_, recv_span_[ds]) : 0);
     send_host_[ds] = Kokkos::create_mirror_view(send_[ds]);
