@@ -215,10 +215,12 @@ struct FabricRouteStep {
       WB_FABRIC_IVDEP
       for (int i = 0; i < n; ++i) filled[i] = static_cast<ColourMask>(filled[i] | (pq[i] ? bit : 0));
     }
-    const std::int32_t* __restrict finish = s.finish.data() + p0;
+    std::int32_t* __restrict finish = s.finish.data() + p0;
     const std::int32_t* __restrict launch = s.launch.data() + p0;
-    const std::uint8_t* __restrict mode = s.mode.data() + p0;
-    const ColourMask* __restrict wait = s.wait_mask.data() + p0;
+    std::uint8_t* __restrict mode = s.mode.data() + p0;
+    ColourMask* __restrict wait = s.wait_mask.data() + p0;
+    const std::uint8_t* __restrict after = s.after.data() + p0;
+    const ColourMask* __restrict after_mask = s.after_mask.data() + p0;
     std::int32_t* __restrict last = s.last.data() + p0;
     std::int32_t* __restrict busy_left = s.busy_left.data() + p0;
     std::uint32_t* __restrict busy = s.busy.data() + p0;
@@ -242,19 +244,25 @@ struct FabricRouteStep {
       busy_left[i] = left;
       busy[i] += static_cast<std::uint32_t>(counts);
       stall_in[i] += static_cast<std::uint32_t>(alive * (gap > 0 ? gap : 0) + waits);
-      // 1: interpret the cycle; 2: the busy count ran out, close the cycle (exclusive: 2 needs counts).
-      const std::int32_t run = on & (counts ^ 1) & (waits ^ 1);
-      const std::int32_t close = counts & (left == 0);
-      const std::uint8_t d = static_cast<std::uint8_t>(run | (close << 1));
+      // The busy count ran out: the end of the cycle the interpreter settled in advance (after).
+      const std::int32_t ends = counts & (left == 0);
+      const std::int32_t a = after[i];
+      const ColourMask then = after_mask[i];
+      const std::int32_t done = ends & (a == kAfterFinish);
+      const std::int32_t sleeps = ends & (a == kAfterWait) & ((filled[i] & then) == 0);
+      const std::int32_t settles = ends & (done ^ 1);
+      finish[i] = done ? t : finish[i];
+      mode[i] = static_cast<std::uint8_t>(settles ? (sleeps ? kModeWait : kModeRun) : m);
+      wait[i] = settles ? then : wait[i];
+      // Interpret the cycle.
+      const std::uint8_t d = static_cast<std::uint8_t>(on & (counts ^ 1) & (waits ^ 1));
       todo[i] = d;
       any = static_cast<std::uint8_t>(any | d);
     }
     if (!any) return;
     for (int i = 0; i < n; ++i) {
       if (!todo[i]) continue;
-      const PeExec<Check> pe(s, p0 + static_cast<std::size_t>(i), cycle);
-      if (todo[i] == 1) pe.step();
-      else pe.close();
+      PeExec<Check>(s, p0 + static_cast<std::size_t>(i), cycle).step();
     }
   }
 };

@@ -485,15 +485,14 @@ struct PeExec {
   }
 
   // ---- the fast path's view of the PE --------------------------------------------------------
-  // The PE queue a thread on `op` at progress i waits for, when that queue is empty and nothing
-  // else can happen to the thread; -1 otherwise.
-  KOKKOS_INLINE_FUNCTION int waits_on(const Op& op, std::int32_t i) const {
+  // The PE queue a thread on `op` at progress i would wait for were it empty, when nothing else
+  // can happen to the thread; -1 when the thread runs whatever its queues hold.
+  KOKKOS_INLINE_FUNCTION int wait_colour(const Op& op, std::int32_t i) const {
     if (op.kind == kStreamGemm) {
       if (k.opk == 0) return -1;
-      const int in = k.opj < k.opk - 1 ? op.cin : op.cin2;
-      return in >= 0 && empty(in) ? in : -1;
+      return k.opj < k.opk - 1 ? op.cin : op.cin2;
     }
-    if (op.cin < 0 || !empty(op.cin)) return -1;
+    if (op.cin < 0) return -1;
     switch (op.kind) {
       case kRecvFmac:
       case kRecv:
@@ -504,47 +503,65 @@ struct PeExec {
     }
   }
 
+  // What the PE does once the main thread's busy count is 0 (AfterBusy), its microthreads waiting
+  // (`threads` of them): `mask` gains the PE queue the main thread would then wait for.
+  KOKKOS_INLINE_FUNCTION std::uint8_t after_busy(int threads, ColourMask& mask) const {
+    const Op& op = op_at(k.pc);
+    if (op.kind == kEnd && threads == 0) return kAfterFinish;  // as close() decides
+    // A predicate may skip the op next cycle; an async op starts a microthread.
+    if (op.pred != kAlways || (op.flags & kAsync)) return kAfterRun;
+    // Only microthreads are left, and they wait (kWait without them moves on).
+    if (op.kind == kEnd || op.kind == kWait) return threads > 0 ? kAfterWait : kAfterRun;
+    std::int32_t c = -1;
+    if (!k.act && (op.flags & kActivate)) {
+      // A data task waits for its first wavelet (forever without an input colour).
+      if (!(op.flags & kOnData)) return kAfterRun;
+      c = op.cin;
+    } else {
+      c = wait_colour(op, k.opi);
+      if (c < 0) return kAfterRun;
+    }
+    if (c >= 0) mask = static_cast<ColourMask>(mask | colour_bit(c));
+    return kAfterWait;
+  }
+
   // Sets the PE's mode after its step (PeMode): kModeWait exactly when the PE is provably quiet
   // apart from its router (every thread waits for a wavelet on an empty PE queue), kModeBusy when
-  // only the main thread's busy count moves, kModeRun otherwise.
+  // only the main thread's busy count moves (with what follows it), kModeRun otherwise.
   KOKKOS_INLINE_FUNCTION void settle() const {
     ColourMask mask = 0;
     int threads = 0;
-    std::uint8_t mode = kModeRun;
     for (int t = 0; t < kThreads; ++t) {
       const int apc = k.apc[t];
       if (apc == kThreadIdle) continue;
       ++threads;
-      const int c = k.abusy[t] > 0 ? -1 : waits_on(op_at(apc), k.aopi[t]);
-      if (c < 0) {
+      const int c = k.abusy[t] > 0 ? -1 : wait_colour(op_at(apc), k.aopi[t]);
+      if (c < 0 || !empty(c)) {
         s.mode(p) = kModeRun;
         return;
       }
       mask = static_cast<ColourMask>(mask | colour_bit(c));
     }
+    ColourMask then = mask;
+    const std::uint8_t next = after_busy(threads, then);
     if (s.busy_left(p) > 0) {
-      mode = kModeBusy;
-    } else {
-      const Op& op = op_at(k.pc);
-      int c = -1;
-      if (op.pred != kAlways || (op.flags & kAsync)) {
-        c = -1;  // a predicate may skip the op next cycle; an async op starts a microthread
-      } else if (op.kind == kEnd || op.kind == kWait) {
-        if (threads > 0) mode = kModeWait;  // only microthreads are left, and they wait
-      } else if (!k.act && (op.flags & kActivate)) {
-        // A data task waits for its first wavelet (forever without an input colour).
-        if ((op.flags & kOnData) && empty(op.cin)) {
-          mode = kModeWait;
-          c = op.cin;
-        }
-      } else {
-        c = waits_on(op, k.opi);
-        if (c >= 0) mode = kModeWait;
-      }
-      if (c >= 0) mask = static_cast<ColourMask>(mask | colour_bit(c));
+      s.mode(p) = kModeBusy;
+      s.wait_mask(p) = mask;
+      s.after(p) = next;
+      s.after_mask(p) = then;
+      return;
     }
-    s.mode(p) = mode;
-    s.wait_mask(p) = mask;
+    // The microthreads' queues are empty (above), so `then` holds a wavelet only in the main
+    // thread's queue. kAfterFinish does not occur here: close() finished the PE.
+    s.mode(p) = next == kAfterWait && !filled(then) ? kModeWait : kModeRun;
+    s.wait_mask(p) = then;
+  }
+
+  // Whether a PE queue of `mask` holds a wavelet.
+  KOKKOS_INLINE_FUNCTION bool filled(ColourMask mask) const {
+    for (int c = 0; c < s.cfg.colours; ++c)
+      if ((mask & colour_bit(c)) && !empty(c)) return true;
+    return false;
   }
 
   // The end of a PE's cycle: done when nothing is left to run; then its mode for the next cycle.

@@ -65,7 +65,7 @@ struct FabricState {
 
   // Static per-PE data.
   Span<std::uint8_t> prog_id;
-  Span<std::int32_t> slots;        // [p * kSlots + s]
+  Span<std::int32_t> slots;        // [s * plane + p]: a plane per slot, as the interpreter reads a few
   Span<std::uint8_t> route_tx;     // [c * plane + p]: transmit set of colour c (port bits)
   Span<std::uint8_t> route_rx;     // [c * plane + p]: receive port of colour c, kNoPort if none
   Span<std::int32_t> launch;       // cycle the kernel's launch reaches the PE (it runs nothing before)
@@ -84,6 +84,8 @@ struct FabricState {
   Span<PeCore> core;
   Span<std::uint8_t> mode;        // PeMode
   Span<ColourMask> wait_mask;     // kModeBusy / kModeWait: PE queues whose wavelet wakes the PE
+  Span<std::uint8_t> after;       // kModeBusy: AfterBusy, what the PE does when its count runs out
+  Span<ColourMask> after_mask;    // ... kAfterWait: the PE queues it then waits for
   Span<std::int32_t> busy_left;   // main thread: cycles of work left
   Span<std::int32_t> finish;      // cycle the PE finished its program, -1 while running
   Span<std::int32_t> last;        // last cycle the PE was stepped (lazy counters of quiet PEs)
@@ -121,7 +123,7 @@ struct FabricState {
     return lx >= ox0 && lx < ox0 + nx && ly >= oy0 && ly < oy0 + ny;
   }
   KOKKOS_INLINE_FUNCTION std::int32_t arg(std::size_t p, std::int32_t v) const {
-    return v >= 0 ? v : slots(p * kSlots + static_cast<std::size_t>(-1 - v));
+    return v >= 0 ? v : slots(static_cast<std::size_t>(-1 - v) * plane + p);
   }
 };
 
@@ -171,6 +173,8 @@ inline std::size_t lay_out_fabric(FabricState& s, int ex, int ey, const FabricCo
   carve(s.core, n);
   carve(s.mode, n);
   carve(s.wait_mask, n);
+  carve(s.after, n);
+  carve(s.after_mask, n);
   carve(s.busy_left, n);
   carve(s.finish, n);
   carve(s.last, n);

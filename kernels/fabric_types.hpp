@@ -64,6 +64,13 @@ inline constexpr int kBlockHeight = 4;
 // In kModeBusy and kModeWait the PE's wait mask names the PE queues whose first wavelet wakes it.
 enum PeMode : std::uint8_t { kModeRun = 0, kModeBusy, kModeWait };
 
+// What a PE in kModeBusy does once its count runs out (nothing else of it changes meanwhile, so
+// the interpreter settles it when it enters kModeBusy and the fast path closes the cycle):
+//   kAfterRun     interpret the next cycle;
+//   kAfterWait    wait for the PE queues of its after mask, unless one of them holds a wavelet;
+//   kAfterFinish  the program is done: the PE finishes in the cycle its count runs out.
+enum AfterBusy : std::uint8_t { kAfterRun = 0, kAfterWait, kAfterFinish };
+
 // Static route of one colour at one router: the port it receives from and the set it transmits
 // to. rx < 0 marks a colour the router does not carry.
 struct Route {

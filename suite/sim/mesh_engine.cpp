@@ -148,7 +148,7 @@ MeshEngine::MeshEngine(MPI_Comm comm, const MeshProgram& program) {
           rx(c * s_.plane + p) = r.rx >= 0 ? static_cast<std::uint8_t>(r.rx) : fk::kNoPort;
         }
         prog_id(p) = static_cast<std::uint8_t>(pe.prog_id);
-        for (int k = 0; k < fk::kSlots; ++k) slots(p * fk::kSlots + k) = pe.slots[static_cast<std::size_t>(k)];
+        for (int k = 0; k < fk::kSlots; ++k) slots(static_cast<std::size_t>(k) * s_.plane + p) = pe.slots[static_cast<std::size_t>(k)];
         finish(p) = pe.prog_id == 0 ? 0 : -1;
         last(p) = -1;
         launch(p) = pe.launch;

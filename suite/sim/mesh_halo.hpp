@@ -1,7 +1,8 @@
 #pragma once
-// The ghost PEs' exchange of the mesh engine: every `depth` cycles each rank sends the full state
-// of its `depth` outermost rows and columns of PEs to the neighbours that simulate them as ghosts,
-// and receives theirs (kernels/fabric_halo.hpp). Columns first (east-west, own rows only), then
+// The ghost PEs' exchange of the mesh engine: every `depth` cycles each rank sends the state of
+// its `depth` outermost rows and columns of PEs to the neighbours that simulate them as ghosts
+// (router state of all of them, the PEs' own state of depth - 1; kernels/fabric_halo.hpp), and
+// receives theirs. Columns first (east-west, own rows only), then
 // rows (north-south, the whole width with the ghost columns just received), so the corners reach
 // the diagonal neighbours in two steps without messages of their own.
 #include <mpi.h>
@@ -32,7 +33,7 @@ class MeshHalo {
   MPI_Comm comm_ = MPI_COMM_NULL;
   std::array<int, 4> neighbour_{MPI_PROC_NULL, MPI_PROC_NULL, MPI_PROC_NULL, MPI_PROC_NULL};
   fk::HaloFields fields_;
-  std::array<fk::HaloRect, 4> send_rect_{}, recv_rect_{};
+  std::array<fk::HaloSpan, 4> send_span_{}, recv_span_{};
   std::array<fk::View<std::uint32_t>, 4> send_, recv_;
   std::array<fk::View<std::uint32_t>::HostMirror, 4> send_host_, recv_host_;
 };
