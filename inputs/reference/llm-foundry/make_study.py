@@ -95,6 +95,36 @@ def strategy(r):
     return "+".join(words)
 
 
+def collect(rows, sweep_prefix, set_name):
+    """One scenario per measured layout: the sweeps (keyed by prefix, model, node, nodes, sequence)
+    and the /reference rows (scenario id, CSV row, reference set, step time the table implies)."""
+    sweeps, refs, seen = OrderedDict(), [], set()
+    for r in rows:
+        node, count, strat = NODES[r["gpu"]], r["gpus"] // 8, strategy(r)
+        sid = f"mpt-{r['model']}@{node}x{count}/{strat}"
+        if sid in seen:
+            continue  # a scenario id names no sequence length: of one layout measured at two, the first row counts
+        seen.add(sid)
+        sweeps.setdefault((sweep_prefix(r), f"mpt-{r['model']}", node, count, r["seq_len"]), []).append(strat)
+        step_s = r["global_batch"] * r["seq_len"] / (r["tokens_per_s_per_gpu"] * r["gpus"])
+        refs.append((sid, r, set_name(r), step_s))
+    return sweeps, refs
+
+
+def sweeps_and_references(sweeps, refs, note):
+    """The study's sweeps and references blocks; note(row) says where the row comes from."""
+    out = []
+    for i, ((name, model, node, count, seq), strats) in enumerate(sweeps.items()):
+        out.append(f"  - name: {name}-{i}\n    models: {model}\n    systems: {node}\n    counts: {count}\n"
+                   f"    strategies: [{', '.join(strats)}]\n    workload: {{task: train, seq_len: {seq}}}\n")
+    out.append("references:\n")
+    for sid, r, name, step_s in refs:
+        out.append(f"  - {{scenario: \"{sid}\", metric: step_time_s, published: {step_s * 1e3:.3f}ms, "
+                   f"tolerance: {ROW_TOLERANCE}, source: \"{name}\", note: \"{note(r)}\"}}\n")
+        out.append(fits_row(sid, r))
+    return "".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--root", default=ROOT, help="repository root (default: %(default)s)")
@@ -112,22 +142,10 @@ def main():
         with open(os.path.join(args.root, "inputs", "models", f"mpt-{size}.yaml"), "w") as f:
             f.write(model_yaml(size, *SHAPES[size]))
 
-    sweeps = OrderedDict()
-    refs = []
-    seen = set()
-    for r in rows:
-        node = NODES[r["gpu"]]
-        count = r["gpus"] // 8
-        strat = strategy(r)
-        key = (f"fsdp-mpt-{r['gpu'].replace('_', '-')}", f"mpt-{r['model']}", node, count, r["seq_len"])
-        sid = f"mpt-{r['model']}@{node}x{count}/{strat}"
-        if sid in seen:
-            continue  # a scenario id names no sequence length: of one layout measured at two, the first row counts
-        seen.add(sid)
-        sweeps.setdefault(key, []).append(strat)
-        step_s = r["global_batch"] * r["seq_len"] / (r["tokens_per_s_per_gpu"] * r["gpus"])
+    def set_name(r):
         role = "calibration" if r["line"] % 4 == 2 else "validation"
-        refs.append((sid, r, f"{key[0]}-{role}", step_s))
+        return f"fsdp-mpt-{r['gpu'].replace('_', '-')}-{role}"
+    sweeps, refs = collect(rows, lambda r: f"fsdp-mpt-{r['gpu'].replace('_', '-')}", set_name)
 
     out = ["""schema_version: 1
 kind: training
@@ -148,18 +166,10 @@ time:
   stragglers: false   # the tables are single measurements; no extra per-device spread
 sweeps:
 """]
-    for i, (key, strats) in enumerate(sweeps.items()):
-        name, model, node, count, seq = key
-        out.append(f"  - name: {name}-{i}\n    models: {model}\n    systems: {node}\n    counts: {count}\n"
-                   f"    strategies: [{', '.join(strats)}]\n    workload: {{task: train, seq_len: {seq}}}\n")
-    out.append("references:\n")
-    for sid, r, name, step_s in refs:
-        note = (f"llm-foundry scripts/train/benchmarking/README.md, {r['gpu']} table (mpt_throughput.csv line {r['line']}): "
-                f"MPT-{r['model']} seq {r['seq_len']} on {r['gpus']} GPUs, {r['tokens_per_s_per_gpu']:.0f} tokens/s/GPU, "
-                f"MFU {r['mfu_pct']} %, HFU {r['hfu_pct']} %")
-        out.append(f"  - {{scenario: \"{sid}\", metric: step_time_s, published: {step_s * 1e3:.3f}ms, "
-                   f"tolerance: {ROW_TOLERANCE}, source: \"{name}\", note: \"{note}\"}}\n")
-        out.append(fits_row(sid, r))
+    out.append(sweeps_and_references(sweeps, refs, lambda r: (
+        f"llm-foundry scripts/train/benchmarking/README.md, {r['gpu']} table (mpt_throughput.csv line {r['line']}): "
+        f"MPT-{r['model']} seq {r['seq_len']} on {r['gpus']} GPUs, {r['tokens_per_s_per_gpu']:.0f} tokens/s/GPU, "
+        f"MFU {r['mfu_pct']} %, HFU {r['hfu_pct']} %")))
     text = "".join(out)
     if args.calibration:
         text = text.replace('title: "MosaicML', 'title: "Calibration subset (every fourth run) of MosaicML', 1)
@@ -172,17 +182,8 @@ sweeps:
 def write_h100(root):
     """The H100 tables: every row validates; sets fsdp-mpt-h100-bf16 and fsdp-mpt-h100-fp8."""
     rows = read(os.path.join(HERE, "mpt_throughput_h100.csv"))
-    sweeps, refs, seen = OrderedDict(), [], set()
-    for r in rows:
-        node, count, strat = NODES[r["gpu"]], r["gpus"] // 8, strategy(r)
-        sid = f"mpt-{r['model']}@{node}x{count}/{strat}"
-        if sid in seen:
-            continue
-        seen.add(sid)
-        sweeps.setdefault((f"mpt-{r['model']}", node, count, r["seq_len"]), []).append(strat)
-        step_s = r["global_batch"] * r["seq_len"] / (r["tokens_per_s_per_gpu"] * r["gpus"])
-        precision = "fp8" if r["precision"] == "amp_fp8" else "bf16"
-        refs.append((sid, r, f"fsdp-mpt-h100-{precision}-validation", step_s))
+    sweeps, refs = collect(rows, lambda r: "fsdp-mpt-h100",
+                           lambda r: f"fsdp-mpt-h100-{'fp8' if r['precision'] == 'amp_fp8' else 'bf16'}-validation")
     out = ["""schema_version: 1
 kind: training
 title: "MosaicML LLM Foundry's MPT throughput tables on H100 80GB (BF16 and FP8): validation only"
@@ -202,17 +203,10 @@ time:
   stragglers: false   # the tables are single measurements; no extra per-device spread
 sweeps:
 """]
-    for i, ((model, node, count, seq), strats) in enumerate(sweeps.items()):
-        out.append(f"  - name: fsdp-mpt-h100-{i}\n    models: {model}\n    systems: {node}\n    counts: {count}\n"
-                   f"    strategies: [{', '.join(strats)}]\n    workload: {{task: train, seq_len: {seq}}}\n")
-    out.append("references:\n")
-    for sid, r, name, step_s in refs:
-        note = (f"llm-foundry scripts/train/benchmarking/README.md, {r['table']} table (mpt_throughput_h100.csv line {r['line']}): "
-                f"MPT-{r['model']} seq {r['seq_len']} on {r['gpus']} GPUs, {r['sharding']}, {r['precision']}, "
-                f"{r['tokens_per_s_per_gpu']:.0f} tokens/s/GPU, MFU {r['mfu_pct']} %, HFU {r['hfu_pct']} %")
-        out.append(f"  - {{scenario: \"{sid}\", metric: step_time_s, published: {step_s * 1e3:.3f}ms, "
-                   f"tolerance: {ROW_TOLERANCE}, source: \"{name}\", note: \"{note}\"}}\n")
-        out.append(fits_row(sid, r))
+    out.append(sweeps_and_references(sweeps, refs, lambda r: (
+        f"llm-foundry scripts/train/benchmarking/README.md, {r['table']} table (mpt_throughput_h100.csv line {r['line']}): "
+        f"MPT-{r['model']} seq {r['seq_len']} on {r['gpus']} GPUs, {r['sharding']}, {r['precision']}, "
+        f"{r['tokens_per_s_per_gpu']:.0f} tokens/s/GPU, MFU {r['mfu_pct']} %, HFU {r['hfu_pct']} %")))
     with open(os.path.join(root, "inputs", "studies", "fsdp_mpt_h100_validation.yaml"), "w") as f:
         f.write("".join(out))
     print(f"{len(sweeps)} sweeps, {len(refs)} references")
