@@ -133,6 +133,17 @@ class TaskAdder {
   Program& p_;
 };
 
+// A copy of fp16 parameters from the host over PCIe, on the given stream.
+Task h2d_params_task(Stream stream, double bytes, std::uint8_t step) {
+  Task h;
+  h.kind = TaskKind::h2d_params;
+  h.stream = stream;
+  h.resource = Resource::pcie;
+  h.step = step;
+  h.work = bytes;
+  return h;
+}
+
 Task compute_task(TaskKind k, SimTime d, std::uint8_t step) {
   Task t;
   t.kind = k;
@@ -466,26 +477,10 @@ std::int64_t StageBuilder::gather(double params, int calls) {
   const auto k = static_cast<std::int64_t>(gather_issue_after_.size());
   const auto ahead = static_cast<std::int64_t>(prefetch_modules_);
   if (k >= ahead + 1) window = gather_issue_after_[static_cast<std::size_t>(k - ahead - 1)];
-  if (!multi_dp_) {
-    if (!s_.offload_params) return -1;
-    Task h;
-    h.kind = TaskKind::h2d_params;
-    h.stream = Stream::gather;
-    h.resource = Resource::pcie;
-    h.step = stp_;
-    h.work = 2.0 * params;
-    return b_.add(h, {window});
-  }
+  // This rank's fp16 partition (all of it on one rank) first comes over from the host.
   std::int64_t src = -1;
-  if (s_.offload_params) {
-    Task h;
-    h.kind = TaskKind::h2d_params;
-    h.stream = Stream::gather;
-    h.resource = Resource::pcie;
-    h.step = stp_;
-    h.work = 2.0 * params / dp_;
-    src = b_.add(h, {window});
-  }
+  if (s_.offload_params) src = b_.add(h2d_params_task(Stream::gather, 2.0 * params / dp_, stp_), {window});
+  if (!multi_dp_) return src;
   Task t;
   t.kind = TaskKind::param_allgather;
   t.stream = Stream::gather;
@@ -712,13 +707,7 @@ void StageBuilder::optimizer() {
       // DeepSpeed's CPU-Adam copies each updated tile to the GPU while it updates the next.
       // (With parameter offload the fp16 partition lives on the host: CPU-Adam writes it there
       // and the next step's fetches bring it over, so there is no copy here.)
-      Task h;
-      h.kind = TaskKind::h2d_params;
-      h.stream = Stream::pcie;
-      h.resource = Resource::pcie;
-      h.step = stp_;
-      h.work = 2.0 * local_params;
-      const std::int64_t h2d = b_.add(h, ready);
+      const std::int64_t h2d = b_.add(h2d_params_task(Stream::pcie, 2.0 * local_params, stp_), ready);
       // The update ends at the later of the two: the join follows CPU-Adam on the cpu stream.
       Task join = compute_task(TaskKind::cpu_adam, 0, stp_);
       join.stream = Stream::cpu;
