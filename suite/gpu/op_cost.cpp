@@ -95,7 +95,8 @@ KernelSeq OpCost::flash_attention(double flops, bool backward) const {
   KernelSeq out;
   out.kernels = 1;
   out.flops = flops;
-  const double eff = (backward ? fw_.flash_backward_efficiency : fw_.flash_forward_efficiency) * perf_.ampere_kernel_fraction;
+  const double generation = fw_.flash_kernel_hopper ? 1.0 : perf_.ampere_kernel_fraction;
+  const double eff = (backward ? fw_.flash_backward_efficiency : fw_.flash_forward_efficiency) * generation;
   // A fused kernel's blocks fill the free SMs; its rate scales with them.
   double t = flops / (peak_ * eff);
   if (sms_free_ < static_cast<double>(perf_.sm_count)) t *= static_cast<double>(perf_.sm_count) / sms_free_;

@@ -89,6 +89,11 @@ FrameworkTime parse_framework_time(io::YamlMap& m, io::Provenance& p) {
     if (t.attention == Attention::flash) {
       t.flash_forward_efficiency = p.add(io::read_figure(m, "flash_forward_efficiency", Dim::count));
       t.flash_backward_efficiency = p.add(io::read_figure(m, "flash_backward_efficiency", Dim::count));
+      if (auto k = m.optional("flash_kernel")) {
+        const std::string g = k->as_string();
+        if (g == "hopper") t.flash_kernel_hopper = true;
+        else if (g != "ampere") k->fail("unknown flash_kernel '" + g + "'; expected ampere or hopper");
+      }
     }
   }
   {
@@ -180,6 +185,9 @@ const io::KeyTable& framework_time_keys() {
        "fraction of the dense FP16 peak FlashAttention's forward kernel reaches (required with attention: flash)"},
       {"flash_backward_efficiency", V::figure, Dim::count, false,
        "fraction of the dense FP16 peak FlashAttention's backward kernel reaches (required with attention: flash)"},
+      {"flash_kernel", V::word, Dim::count, false,
+       "ampere (default: the efficiencies are A100 figures, scaled by the GPU's ampere_kernel_fraction) or hopper "
+       "(H100 figures of a Hopper kernel, taken as they are)"},
       {"grad_bytes_per_param", V::figure, Dim::count, true, "bytes per gradient element in the data-parallel reduction"},
       {"gpu_optimizer_bytes_per_param", V::figure, Dim::count, true, "HBM traffic of the fused Adam step per parameter"},
       {"cpu_optimizer_bytes_per_param", V::figure, Dim::count, true,

@@ -83,6 +83,9 @@ struct FrameworkTime {
   // backward (the kernel is bound by its softmax and on-chip traffic, not by a GEMM's tiles).
   double flash_forward_efficiency = 0;
   double flash_backward_efficiency = 0;
+  // The fused kernel is written for Hopper (cuDNN's, through Transformer Engine): its efficiencies are
+  // H100 figures and the GPU's ampere_kernel_fraction does not apply.
+  bool flash_kernel_hopper = false;
   GradReduce grad_reduce = GradReduce::overlapped;
   Zero3Gather zero3_gather = Zero3Gather::per_layer;
   PipelineP2p pipeline_p2p = PipelineP2p::megatron;
