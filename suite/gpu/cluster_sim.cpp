@@ -222,9 +222,16 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
   // times would not fit in cache (the 1T model on 3,072 GPUs: 1.2 GB).
   std::unique_ptr<sim::Engine> engine;
   std::vector<GpuLp*> local_gpus;
+  std::vector<StagePending> pending;
   auto run_engine = [&](std::int64_t also) {
     local_gpus.clear();
     engine = std::make_unique<sim::Engine>(run_comm, lp_rank, cross);
+    // The stages' pending counts, one column per local GPU in device order.
+    std::vector<std::size_t> column(view.devices.size()), stage_gpus(programs.size(), 0);
+    for (std::size_t i = 0; i < view.devices.size(); ++i)
+      if (engine->is_local(static_cast<LpId>(i))) column[i] = stage_gpus[static_cast<std::size_t>(st.stage_of(view.devices[i]))]++;
+    pending.clear();
+    for (std::size_t p = 0; p < programs.size(); ++p) pending.emplace_back(programs[p], stage_gpus[p]);
     for (std::size_t i = 0; i < view.devices.size(); ++i) {
       const LpId id = static_cast<LpId>(i);
       if (!engine->is_local(id)) continue;
@@ -240,7 +247,8 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
       }
       const bool rep = label == stage_rep[stage];
       const bool record = mode != SimMode::full || rep || d == also;
-      auto lp = std::make_unique<GpuLp>(st, programs[stage], view, d, f, rep && timeline, label, record);
+      auto lp = std::make_unique<GpuLp>(st, programs[stage], view, d, f, rep && timeline, label, record,
+                                        pending[stage].column(column[i]), pending[stage].stride());
       local_gpus.push_back(lp.get());
       engine->add(id, std::move(lp));
       Event kick;

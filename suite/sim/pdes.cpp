@@ -15,7 +15,17 @@ SimTime to_sim_time(double seconds) {
   return static_cast<SimTime>(std::llround(ps));
 }
 
-void Context::send(LpId dst, SimTime delay, Event e) { engine_.post(self_, dst, now_, delay, e); }
+void Context::send(LpId dst, SimTime delay, const Event& e) {
+  Event& out = engine_.post(self_, dst, now_, delay);
+  out.type = e.type;
+  out.count = e.count;
+  out.key = e.key;
+  out.value = e.value;
+  out.amount = e.amount;
+  out.extra = e.extra;
+}
+
+Event& Context::emit(LpId dst, SimTime delay) { return engine_.post(self_, dst, now_, delay); }
 
 Engine::Engine(MPI_Comm comm, std::vector<int> lp_rank, SimTime local_cross_latency)
     : comm_(comm), lp_rank_(std::move(lp_rank)) {
@@ -56,27 +66,27 @@ void Engine::schedule(LpId dst, SimTime time, Event e) {
   queue_.push(e);
 }
 
-void Engine::post(LpId src, LpId dst, SimTime now, SimTime delay, Event e) {
+Event& Engine::post(LpId src, LpId dst, SimTime now, SimTime delay) {
   if (dst < 0 || static_cast<std::size_t>(dst) >= lp_rank_.size())
     throw std::logic_error("Engine: event to unknown LP " + std::to_string(dst));
   if (delay <= 0)
     throw std::logic_error("Engine: LP " + std::to_string(src) + " sent an event to LP " + std::to_string(dst) +
                            " with delay " + std::to_string(delay) + " ps (must be > 0)");
-  e.time = now + delay;
-  e.dst = dst;
-  e.src = src;
-  e.seq = next_seq_[static_cast<std::size_t>(src)]++;
+  const SimTime time = now + delay;
+  const std::int64_t seq = next_seq_[static_cast<std::size_t>(src)]++;
   const int to = lp_rank_[static_cast<std::size_t>(dst)];
-  if (to == rank_) {
-    queue_.push(e);
-    return;
-  }
+  if (to == rank_) return queue_.push(time, dst, src, seq);
   if (delay < lookahead_)
     throw std::logic_error("Engine: event from LP " + std::to_string(src) + " to LP " + std::to_string(dst) +
                            " on another rank with delay " + std::to_string(delay) + " ps below the lookahead " +
                            std::to_string(lookahead_) + " ps");
-  outbox_[static_cast<std::size_t>(to)].push_back(e);
   ++remote_;
+  Event& e = outbox_[static_cast<std::size_t>(to)].emplace_back();
+  e.time = time;
+  e.dst = dst;
+  e.src = src;
+  e.seq = seq;
+  return e;
 }
 
 EngineStats Engine::run() {

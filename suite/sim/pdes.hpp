@@ -36,7 +36,10 @@ class Context {
   LpId self() const { return self_; }
   // Sends `e` (its payload fields) to dst, arriving after `delay` (> 0; >= lookahead when dst
   // lives on another rank). Throws std::logic_error otherwise.
-  void send(LpId dst, SimTime delay, Event e);
+  void send(LpId dst, SimTime delay, const Event& e);
+  // The same, the event's payload filled in place by the caller through the reference, which
+  // holds until the next send (cheaper than assembling an event and copying it).
+  Event& emit(LpId dst, SimTime delay);
 
  private:
   friend class Engine;
@@ -90,7 +93,8 @@ class Engine {
 
  private:
   friend class Context;
-  void post(LpId src, LpId dst, SimTime now, SimTime delay, Event e);
+  // The sent event, its header set and its payload empty.
+  Event& post(LpId src, LpId dst, SimTime now, SimTime delay);
 
   MPI_Comm comm_;
   int rank_ = 0, ranks_ = 1;
