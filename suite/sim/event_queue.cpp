@@ -93,7 +93,10 @@ void EventQueue::settle() {
 
 Event EventQueue::pop() {
   settle();
-  const std::uint64_t slot = buckets_[0][head_++].packed & kSlotMask;
+  const std::vector<Key>& now = buckets_[0];
+  const std::uint64_t slot = now[head_++].packed & kSlotMask;
+  // The next event of this time, fetched while the engine handles this one.
+  if (head_ < now.size()) __builtin_prefetch(&pool_[now[head_].packed & kSlotMask]);
   --size_;
   free_.push_back(static_cast<std::uint32_t>(slot));
   return pool_[slot];

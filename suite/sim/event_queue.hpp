@@ -34,6 +34,11 @@ class EventQueue {
   // field and then copied whole stalls the copy's wide loads on the narrow stores.
   Event& push(SimTime time, LpId dst, LpId src, std::int64_t seq);
   Event pop();
+  // The destination of the event the next pop() returns when that is known without work (the
+  // current time's events are in order), else -1: the engine fetches its LP ahead.
+  LpId next_dst() const {
+    return head_ < buckets_[0].size() && sorted_ ? static_cast<LpId>(buckets_[0][head_].packed >> (kSlotBits + kLpBits)) : -1;
+  }
 
  private:
   struct Key {
