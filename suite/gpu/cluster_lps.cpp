@@ -28,45 +28,58 @@ View make_view(const StepSetup& st, SimMode mode) {
   return v;
 }
 
+StagePending::StagePending(const Program& prog, std::size_t gpus) : gpus_(gpus), counts_(prog.pending.size() * gpus) {
+  for (std::size_t i = 0; i < prog.pending.size(); ++i)
+    std::fill_n(counts_.begin() + static_cast<std::ptrdiff_t>(i * gpus), gpus, prog.pending[i]);
+}
+
 GpuLp::GpuLp(const StepSetup& st, const Program& prog, const View& view, std::int64_t device, double factor, bool keep_timeline,
-      std::int64_t label, bool record)
-    : st_(st), prog_(prog), view_(view), device_(device), label_(label), factor_(factor), keep_timeline_(keep_timeline),
-      record_(record || keep_timeline) {
+      std::int64_t label, bool record, std::uint16_t* pending, std::size_t pending_stride)
+    : prog_(prog), view_(view), pending_(pending), stride_(static_cast<std::uint32_t>(pending_stride)), record_(record || keep_timeline),
+      keep_timeline_(keep_timeline), factor_(factor), st_(st), device_(device), label_(label) {
+  if (st.steps < 1 || st.steps > kMaxSteps) throw std::logic_error("GpuLp: " + std::to_string(st.steps) + " simulated steps");
   stage_ = st.stage_of(device);
   dp_rank_ = st.dp_rank_of(device);
   tp_rank_ = st.tp_rank_of(device);
-  pending_ = prog.pending;
   for (GroupKind g : {GroupKind::tp, GroupKind::dp, GroupKind::embed}) {
-    shape_[static_cast<int>(g)] = view.shape(g, group_index(g), device);
-    own_cost_[static_cast<int>(g)] = !(shape_[static_cast<int>(g)] == st.representative_shape(g));
+    const int k = static_cast<int>(g);
+    shape_[k] = view.shape(g, group_index(g), device);
+    group_[k].own_cost = !(shape_[k] == st.representative_shape(g));
+    group_[k].nodes = shape_[k].nodes;
+    group_[k].members = static_cast<std::int32_t>(view.members(g));
+    group_[k].local = group_[k].members > 1 ? static_cast<std::int32_t>(local_members(g)) : 1;
+    group_[k].cross = shape_[k].nodes > 1;
   }
+  nic_ = view.node_lp(st.node_of(device), 3);
+  multi_step_ = st.steps > 1;
   if (record_) {
     start_.assign(prog.tasks.size(), -1);
     end_.assign(prog.tasks.size(), -1);
   }
-  step_end_.assign(static_cast<std::size_t>(st.steps), 0);
 }
 
 void GpuLp::handle(const Event& e, Context& ctx) {
   switch (e.type) {
-    case kStart:
+    case kStart: {
       // Tasks without predecessors (decided from the program, not from pending_, which
       // begin() may already be lowering).
+      std::vector<std::uint32_t>& ready = view_.ready;
       for (std::size_t i = 0; i < prog_.tasks.size(); ++i)
-        if (prog_.pending[i] == 0) ready_.push_back(static_cast<std::uint32_t>(i));
-      std::reverse(ready_.begin(), ready_.end());
+        if (prog_.pending[i] == 0) ready.push_back(static_cast<std::uint32_t>(i));
+      std::reverse(ready.begin(), ready.end());
       break;
+    }
     case kTaskDone:
     case kResourceDone: finish(static_cast<std::uint32_t>(e.key), ctx); break;
     case kCollDone: finish(prog_.collective_task[e.count][static_cast<std::size_t>(e.key)], ctx); break;
     case kMessage: {
-      auto it = waiting_.find(e.key);
+      auto it = std::find_if(waiting_.begin(), waiting_.end(), [&](const auto& w) { return w.first == e.key; });
       if (it != waiting_.end()) {
         const std::uint32_t t = it->second;
         waiting_.erase(it);
         finish(t, ctx);
       } else {
-        arrived_.emplace(e.key, ctx.now());
+        arrived_.emplace_back(e.key, ctx.now());
       }
       break;
     }
@@ -80,19 +93,22 @@ void GpuLp::finish(std::uint32_t task, Context& ctx) {
   const SimTime now = ctx.now();
   if (record_) end_[task] = now;
   // One simulated step (the common case) needs no look at the task, whose line may be cold.
-  SimTime& step_end = step_end_[step_end_.size() == 1 ? 0 : prog_.tasks[task].step];
+  SimTime& step_end = step_end_[multi_step_ ? prog_.tasks[task].step : 0];
   if (step_end < now) step_end = now;
   ++finished_;
-  for (std::uint32_t k = prog_.succ_begin[task]; k < prog_.succ_begin[task + 1]; ++k) {
-    const std::uint32_t s = prog_.succ[k];
-    if (--pending_[s] == 0) ready_.push_back(s);
+  std::vector<std::uint32_t>& ready = view_.ready;
+  const std::uint32_t* succ = prog_.succ.data();
+  for (std::uint32_t k = prog_.succ_begin[task], end = prog_.succ_begin[task + 1]; k < end; ++k) {
+    const std::uint32_t s = succ[k];
+    if (--pending_[static_cast<std::size_t>(s) * stride_] == 0) ready.push_back(s);
   }
 }
 
 void GpuLp::drain(Context& ctx) {
-  while (!ready_.empty()) {
-    const std::uint32_t t = ready_.back();
-    ready_.pop_back();
+  std::vector<std::uint32_t>& ready = view_.ready;
+  while (!ready.empty()) {
+    const std::uint32_t t = ready.back();
+    ready.pop_back();
     begin(t, ctx);
   }
 }
@@ -140,7 +156,7 @@ std::int64_t GpuLp::local_members(GroupKind g) const {
 // A collective's cost: as the program computed it for the representative's group, or for
 // this GPU's own group when that one is placed differently.
 SimTime GpuLp::cost(const Task& t) const {
-  if (!own_cost_[static_cast<int>(t.group)]) return t.duration;
+  if (!group_[static_cast<int>(t.group)].own_cost) return t.duration;
   return duration_ps(collective_time(t.coll, t.work, shape(t.group), st_.fabric, t.calls));
 }
 
@@ -153,22 +169,20 @@ void GpuLp::begin(std::uint32_t id, Context& ctx) {
       if (d <= 0) {
         finish(id, ctx);
       } else {
-        Event e;
+        Event& e = ctx.emit(ctx.self(), d);
         e.type = kTaskDone;
         e.key = id;
-        ctx.send(ctx.self(), d, e);
       }
       break;
     }
     case Resource::collective: {
-      const std::int64_t n = view_.members(t.group);
+      const Group& grp = group_[static_cast<int>(t.group)];
       const SimTime c = cost(t);
-      if (n <= 1) {
-        Event e;
+      if (grp.members <= 1) {
+        Event& e = ctx.emit(ctx.self(), c);
         e.type = kCollDone;
         e.count = static_cast<std::int32_t>(t.group);
         e.key = t.tag;
-        ctx.send(ctx.self(), c, e);
         break;
       }
       // Coordinator: a member chosen by the sequence number spreads the load over nodes.
@@ -176,25 +190,27 @@ void GpuLp::begin(std::uint32_t id, Context& ctx) {
       std::int64_t k = static_cast<std::int64_t>((static_cast<std::uint64_t>(t.tag) * 2654435761ULL) % static_cast<std::uint64_t>(full));
       if (view_.mode == SimMode::reduced) k = t.group == GroupKind::embed ? k : 0;
       const std::int64_t coord_node = st_.node_of(member(t.group, k));
-      const bool cross = shape(t.group).nodes > 1;
-      Event e;
-      e.type = kCollArrive;
-      e.key = (static_cast<std::int64_t>(t.group) << 56) | (group_index(t.group) << 32) | t.tag;
-      e.value = c;
-      if (!cross) {
+      const std::int64_t key = (static_cast<std::int64_t>(t.group) << 56) | (group_index(t.group) << 32) | t.tag;
+      if (!grp.cross) {
         // Inside a node the NVSwitch LP coordinates: the cost is split between the members'
         // notices and its answer (the end stays max(issue) + cost).
         const SimTime up = c / 2;
-        e.count = static_cast<std::int32_t>(n);
+        Event& e = ctx.emit(view_.node_lp(coord_node, 2), up);
+        e.type = kCollArrive;
+        e.key = key;
+        e.value = c;
+        e.count = grp.members;
         e.amount = static_cast<double>(up);
-        ctx.send(view_.node_lp(coord_node, 2), up, e);
       } else {
         // Across nodes each node's NIC gathers its members (1 ps away), one NIC coordinates
         // the nodes: 1 + (c-2)/2 + rest + 1 = c, and only one notice per node crosses ranks.
-        e.count = static_cast<std::int32_t>(local_members(t.group));
-        e.amount = static_cast<double>(shape(t.group).nodes);
+        Event& e = ctx.emit(nic_, 1);
+        e.type = kCollArrive;
+        e.key = key;
+        e.value = c;
+        e.count = grp.local;
+        e.amount = static_cast<double>(grp.nodes);
         e.extra = view_.node_lp(coord_node, 3);
-        ctx.send(view_.node_lp(st_.node_of(device_), 3), 1, e);
       }
       break;
     }
@@ -203,23 +219,21 @@ void GpuLp::begin(std::uint32_t id, Context& ctx) {
       const std::int64_t peer_device = st_.device_of(t.peer_stage, dp_rank_, tp_rank_);
       SimTime d = st_.node_of(peer_device) == st_.node_of(device_) ? st_.p2p_same_node : st_.p2p_cross_node;
       if (is_handshake(t)) d = t.duration;
-      Event done;
+      Event& done = ctx.emit(ctx.self(), d);
       done.type = kTaskDone;
       done.key = id;
-      ctx.send(ctx.self(), d, done);
-      Event msg;
+      Event& msg = ctx.emit(view_.lp_of_device(peer_device), d);
       msg.type = kMessage;
       msg.key = t.tag;
-      ctx.send(view_.lp_of_device(peer_device), d, msg);
       break;
     }
     case Resource::recv: {
-      auto it = arrived_.find(t.tag);
+      auto it = std::find_if(arrived_.begin(), arrived_.end(), [&](const auto& a) { return a.first == t.tag; });
       if (it != arrived_.end()) {
         arrived_.erase(it);
         finish(id, ctx);
       } else {
-        waiting_.emplace(t.tag, id);
+        waiting_.emplace_back(t.tag, id);
       }
       break;
     }
@@ -278,27 +292,51 @@ void HostLp::handle(const Event& e, Context& ctx) {
   }
 }
 
+std::vector<LpId>& Gathering::at(std::int64_t key) {
+  if (std::vector<LpId>* m = find(key)) return *m;
+  if (size_ == open_.size()) open_.push_back({key, {}});
+  Entry& e = open_[size_++];
+  e.key = key;
+  e.members.clear();
+  return e.members;
+}
+
+std::vector<LpId>* Gathering::find(std::int64_t key) {
+  for (std::size_t i = size_; i-- > 0;)
+    if (open_[i].key == key) return &open_[i].members;
+  return nullptr;
+}
+
+void Gathering::erase(std::int64_t key) {
+  for (std::size_t i = size_; i-- > 0;)
+    if (open_[i].key == key) {
+      std::swap(open_[i], open_[size_ - 1]);
+      --size_;
+      return;
+    }
+}
+
 void CoordinatorLp::handle(const Event& e, Context& ctx) {
   if (e.type != kCollArrive) throw std::logic_error("CoordinatorLp: unexpected event type " + std::to_string(e.type));
-  Pending& p = pending_[e.key];
-  p.members.push_back(e.src);
-  if (static_cast<std::int32_t>(p.members.size()) < e.count) return;
+  std::vector<LpId>& members = pending_.at(e.key);
+  members.push_back(e.src);
+  if (static_cast<std::int32_t>(members.size()) < e.count) return;
   // Every member has issued it: all finish `cost` after the last issue.
   const SimTime delay = e.value - static_cast<SimTime>(e.amount);
   Event d;
   d.type = kCollDone;
   d.count = static_cast<std::int32_t>(static_cast<std::uint64_t>(e.key) >> 56);
   d.key = e.key & 0xffffffffLL;
-  for (LpId m : p.members) ctx.send(m, delay, d);
+  for (LpId m : members) ctx.send(m, delay, d);
   pending_.erase(e.key);
 }
 
 void NicLp::handle(const Event& e, Context& ctx) {
   switch (e.type) {
     case kCollArrive: {  // a local member issued it
-      Gather& g = local_[e.key];
-      g.members.push_back(e.src);
-      if (static_cast<std::int32_t>(g.members.size()) < e.count) return;
+      std::vector<LpId>& members = local_.at(e.key);
+      members.push_back(e.src);
+      if (static_cast<std::int32_t>(members.size()) < e.count) return;
       const SimTime c = e.value;
       Event up;
       up.type = kNodeArrive;
@@ -309,26 +347,26 @@ void NicLp::handle(const Event& e, Context& ctx) {
       return;
     }
     case kNodeArrive: {  // a node's members all issued it; this NIC coordinates
-      Gather& g = nodes_[e.key];
-      g.members.push_back(e.src);
-      if (static_cast<std::int32_t>(g.members.size()) < e.count) return;
+      std::vector<LpId>& nics = nodes_.at(e.key);
+      nics.push_back(e.src);
+      if (static_cast<std::int32_t>(nics.size()) < e.count) return;
       const SimTime c = e.value;
       Event down;
       down.type = kNodeDone;
       down.key = e.key;
-      for (LpId nic : g.members) ctx.send(nic, c - 2 - (c - 2) / 2, down);
+      for (LpId nic : nics) ctx.send(nic, c - 2 - (c - 2) / 2, down);
       nodes_.erase(e.key);
       return;
     }
     case kNodeDone: {  // tell the local members
-      auto it = local_.find(e.key);
-      if (it == local_.end()) throw std::logic_error("NicLp: completion of a collective with no local members");
+      const std::vector<LpId>* members = local_.find(e.key);
+      if (!members) throw std::logic_error("NicLp: completion of a collective with no local members");
       Event d;
       d.type = kCollDone;
       d.count = static_cast<std::int32_t>(static_cast<std::uint64_t>(e.key) >> 56);
       d.key = e.key & 0xffffffffLL;
-      for (LpId m : it->second.members) ctx.send(m, 1, d);
-      local_.erase(it);
+      for (LpId m : *members) ctx.send(m, 1, d);
+      local_.erase(e.key);
       return;
     }
     default: throw std::logic_error("NicLp: unexpected event type " + std::to_string(e.type));

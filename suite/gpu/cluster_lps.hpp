@@ -61,6 +61,10 @@ struct View {
     }
     return v[static_cast<std::size_t>(index)];
   }
+  // The tasks a GPU LP has found ready while it handles one event: emptied before the handler
+  // returns, so one stack serves every GPU of the run (a stack per GPU is one more cache line
+  // per event that misses over thousands of GPUs).
+  mutable std::vector<std::uint32_t> ready;
   std::vector<std::int64_t> devices;  // LP id i <-> devices[i]
   std::vector<std::int64_t> nodes;    // node block j <-> nodes[j]
   std::unordered_map<std::int64_t, LpId> device_lp, node_block;
@@ -111,12 +115,27 @@ inline SimTime scaled(SimTime d, double f) {
   return x < 1 ? 1 : x;
 }
 
+// Pending predecessor counts of the GPUs of one stage on one rank, task-major (structure of
+// arrays): the GPUs of a stage run one program nearly in step, so the counts they lower at
+// about the same time share cache lines (one array per GPU missed the cache on nearly every
+// event over thousands of GPUs).
+class StagePending {
+ public:
+  StagePending(const Program& prog, std::size_t gpus);
+  std::uint16_t* column(std::size_t k) { return counts_.data() + k; }
+  std::size_t stride() const { return gpus_; }
+
+ private:
+  std::size_t gpus_;
+  std::vector<std::uint16_t> counts_;
+};
+
 class GpuLp final : public sim::LogicalProcess {
  public:
   // `record`: keep every task's start and end (for the timeline and the critical path);
-  // otherwise only each step's end.
+  // otherwise only each step's end. `pending`: this GPU's column of its stage's counts.
   GpuLp(const StepSetup& st, const Program& prog, const View& view, std::int64_t device, double factor, bool keep_timeline,
-        std::int64_t label, bool record = true);
+        std::int64_t label, bool record, std::uint16_t* pending, std::size_t pending_stride);
 
   void handle(const Event& e, Context& ctx) override;
 
@@ -130,6 +149,7 @@ class GpuLp final : public sim::LogicalProcess {
   bool keeps_timeline() const { return keep_timeline_; }
   SimTime step_end(std::uint8_t step) const { return step_end_[step]; }
   bool complete() const { return finished_ == prog_.tasks.size(); }
+  static constexpr int kMaxSteps = 2;  // simulated steps (two with the delayed update)
 
  private:
   // Zero-duration tasks finish inline; a worklist avoids deep recursion.
@@ -147,22 +167,35 @@ class GpuLp final : public sim::LogicalProcess {
 
   void begin(std::uint32_t id, Context& ctx);
 
-  const StepSetup& st_;
+  // What every event touches comes first, next to the vtable pointer: over thousands of GPUs
+  // each of their lines is a cache miss per event.
   const Program& prog_;
   const View& view_;
-  std::int64_t device_, label_, stage_ = 0, dp_rank_ = 0, tp_rank_ = 0;
-  double factor_;
-  bool keep_timeline_;
-  std::vector<std::uint16_t> pending_;
-  GroupShape shape_[kGroupKinds];
-  bool own_cost_[kGroupKinds] = {false, false, false, false};
+  std::uint16_t* pending_;  // task i's count at pending_[i * stride_]
+  std::uint32_t stride_;
+  std::uint32_t finished_ = 0;
   bool record_;
+  bool keep_timeline_;
+  bool multi_step_ = false;
+  double factor_;
+  SimTime step_end_[kMaxSteps] = {0, 0};
+  // Per group kind, constant for this GPU: members in the view, members on this GPU's node,
+  // nodes it spans, whether it spans several, whether it is placed unlike the representative's
+  // (its collectives then costed for it).
+  struct Group {
+    std::int32_t members = 1, local = 1;
+    std::int32_t nodes = 1;
+    bool cross = false, own_cost = false;
+  } group_[kGroupKinds];
+  LpId nic_ = 0;
+  const StepSetup& st_;
+  std::int64_t device_, label_, stage_ = 0, dp_rank_ = 0, tp_rank_ = 0;
+  GroupShape shape_[kGroupKinds];
   std::vector<SimTime> start_, end_;  // when recording
-  std::vector<SimTime> step_end_;
-  std::size_t finished_ = 0;
-  std::vector<std::uint32_t> ready_;
-  std::unordered_map<std::int64_t, SimTime> arrived_;
-  std::unordered_map<std::int64_t, std::uint32_t> waiting_;
+  // Pipeline messages that came before their receive was reached (tag, time), and receives
+  // waiting for their message (tag, task): a few at a time, so a list.
+  std::vector<std::pair<std::int64_t, SimTime>> arrived_;
+  std::vector<std::pair<std::int64_t, std::uint32_t>> waiting_;
 };
 
 // Host CPU or PCIe of one node: processor-sharing servers.
@@ -181,16 +214,33 @@ class HostLp final : public sim::LogicalProcess {
   std::vector<Job> jobs_;
 };
 
+// The collectives a coordinator is gathering the members (or nodes) of: a handful at a time,
+// so a list searched from its end, whose entries keep their member vectors' storage for the
+// next collective (a hash map allocated a node and a vector per collective).
+class Gathering {
+ public:
+  // The members gathered so far of the collective `key` (an empty list if it is new).
+  std::vector<LpId>& at(std::int64_t key);
+  // The collective's list if it is being gathered, else nullptr.
+  std::vector<LpId>* find(std::int64_t key);
+  void erase(std::int64_t key);
+
+ private:
+  struct Entry {
+    std::int64_t key;
+    std::vector<LpId> members;
+  };
+  std::vector<Entry> open_;
+  std::size_t size_ = 0;  // open_[0, size_) in use; the rest keep their storage
+};
+
 // NVSwitch or NIC of a node: coordinates the collectives it is chosen for.
 class CoordinatorLp final : public sim::LogicalProcess {
  public:
   void handle(const Event& e, Context& ctx) override;
 
  private:
-  struct Pending {
-    std::vector<LpId> members;
-  };
-  std::unordered_map<std::int64_t, Pending> pending_;
+  Gathering pending_;
 };
 
 // NIC of a node: gathers the node's members of a collective that spans nodes, and coordinates
@@ -200,10 +250,7 @@ class NicLp final : public sim::LogicalProcess {
   void handle(const Event& e, Context& ctx) override;
 
  private:
-  struct Gather {
-    std::vector<LpId> members;
-  };
-  std::unordered_map<std::int64_t, Gather> local_, nodes_;
+  Gathering local_, nodes_;
 };
 
 }  // namespace wb::gpu

@@ -144,6 +144,15 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
   auto lookahead = [&](const auto& rank_of_node) {
     SimTime cross = sim::kNever;
     if (node_count <= 1 || ranks <= 1) return cross;
+    // Per group (kind, index; for the embedding group also which end, as the two ends run
+    // different programs): the bound its members on this rank give, once found (-1: not yet).
+    // Walking the group for each of its members was quadratic in its size (4 M steps per
+    // dealing on each of two ranks for a 4,096-member group).
+    std::vector<SimTime> group_bound[kGroupKinds];
+    for (GroupKind g : {GroupKind::tp, GroupKind::dp, GroupKind::embed}) {
+      const std::int64_t groups = g == GroupKind::tp ? st.pp * st.dp : g == GroupKind::dp ? st.pp * st.tp : 2 * st.dp * st.tp;
+      group_bound[static_cast<int>(g)].assign(static_cast<std::size_t>(groups), -1);
+    }
     for (std::size_t i = 0; i < view.devices.size(); ++i) {
       const std::int64_t d = view.devices[i];
       if (rank_of_node(st.node_of(d)) != rank) continue;
@@ -157,6 +166,14 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
       for (GroupKind g : {GroupKind::tp, GroupKind::dp, GroupKind::embed}) {
         const int k = static_cast<int>(g);
         if (l.cost[k] == sim::kNever) continue;
+        const std::int64_t index = g == GroupKind::tp ? stage * st.dp + dr : g == GroupKind::dp ? stage * st.tp + tr : dr * st.tp + tr;
+        const std::int64_t slot = g == GroupKind::embed ? 2 * index + (stage == 0 ? 0 : 1) : index;
+        SimTime& bound = group_bound[k][static_cast<std::size_t>(slot)];
+        if (bound >= 0) {
+          cross = std::min(cross, bound);
+          continue;
+        }
+        bound = sim::kNever;
         // Does the group span ranks? Its members, as the view holds them.
         bool spans = false;
         const std::int64_t n = view.members(g);
@@ -168,14 +185,14 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
           spans = rank_of_node(st.node_of(m)) != rank;
         }
         if (!spans) continue;
-        const std::int64_t index = g == GroupKind::tp ? stage * st.dp + dr : g == GroupKind::dp ? stage * st.tp + tr : dr * st.tp + tr;
         const GroupShape sh = view.shape(g, index, d);
         SimTime c = l.cost[k];
         if (!(sh == st.representative_shape(g)))
           for (int coll = 0; coll < 3; ++coll)
             if (l.work[k][coll] >= 0)
               c = std::min(c, duration_ps(collective_time(static_cast<Collective>(coll), l.work[k][coll], sh, st.fabric)));
-        cross = std::min(cross, (c - 2) / 2);
+        bound = (c - 2) / 2;
+        cross = std::min(cross, bound);
       }
     }
     return std::max<SimTime>(1, cross);
@@ -222,9 +239,16 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
   // times would not fit in cache (the 1T model on 3,072 GPUs: 1.2 GB).
   std::unique_ptr<sim::Engine> engine;
   std::vector<GpuLp*> local_gpus;
+  std::vector<StagePending> pending;
   auto run_engine = [&](std::int64_t also) {
     local_gpus.clear();
     engine = std::make_unique<sim::Engine>(run_comm, lp_rank, cross);
+    // The stages' pending counts, one column per local GPU in device order.
+    std::vector<std::size_t> column(view.devices.size()), stage_gpus(programs.size(), 0);
+    for (std::size_t i = 0; i < view.devices.size(); ++i)
+      if (engine->is_local(static_cast<LpId>(i))) column[i] = stage_gpus[static_cast<std::size_t>(st.stage_of(view.devices[i]))]++;
+    pending.clear();
+    for (std::size_t p = 0; p < programs.size(); ++p) pending.emplace_back(programs[p], stage_gpus[p]);
     for (std::size_t i = 0; i < view.devices.size(); ++i) {
       const LpId id = static_cast<LpId>(i);
       if (!engine->is_local(id)) continue;
@@ -240,7 +264,8 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
       }
       const bool rep = label == stage_rep[stage];
       const bool record = mode != SimMode::full || rep || d == also;
-      auto lp = std::make_unique<GpuLp>(st, programs[stage], view, d, f, rep && timeline, label, record);
+      auto lp = std::make_unique<GpuLp>(st, programs[stage], view, d, f, rep && timeline, label, record,
+                                        pending[stage].column(column[i]), pending[stage].stride());
       local_gpus.push_back(lp.get());
       engine->add(id, std::move(lp));
       Event kick;
@@ -270,6 +295,10 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
   run.wall_s = stats.wall_s;
   run.micro_batches_walked = st.grad_accum;
   run.max_queue = stats.max_queue;
+  run.remote_events = stats.remote_events_total;
+  run.exchanges = stats.exchanges;
+  run.handle_cpu_s = stats.handle_cpu_s_max;
+  run.critical_handle_cpu_s = stats.critical_handle_cpu_s;
 
   // Step boundaries: the latest end of each step's tasks over all GPUs.
   const std::size_t steps = static_cast<std::size_t>(st.steps);
@@ -306,6 +335,10 @@ SimRun simulate(const StepSetup& st, const std::vector<Program>& programs, SimMo
     run.events += again.events_total;
     run.rounds += again.rounds;
     run.wall_s += again.wall_s;
+    run.remote_events += again.remote_events_total;
+    run.exchanges += again.exchanges;
+    run.handle_cpu_s += again.handle_cpu_s_max;
+    run.critical_handle_cpu_s += again.critical_handle_cpu_s;
   }
   long long parts[8] = {0, 0, 0, 0, 0, 0, 0, 0}, parts_all[8];
   for (const GpuLp* g : local_gpus)

@@ -47,7 +47,11 @@ struct SimRun {
   std::int64_t rounds = 0;            // synchronisation rounds
   std::int64_t lps = 0;
   std::int64_t max_queue = 0;         // most events pending on one rank at once
+  std::int64_t remote_events = 0;     // events sent between ranks
+  std::int64_t exchanges = 0;         // rounds in which events crossed ranks
   double wall_s = 0;
+  double handle_cpu_s = 0;            // CPU time handling events, the busiest rank (no MPI waits)
+  double critical_handle_cpu_s = 0;   // sum over rounds of the busiest rank's (sim::EngineStats)
   // The fast path: micro-batches whose tasks were walked; fewer than the step's when the steady
   // state was extrapolated (gpu/steady_state.hpp), which steady_state then says.
   std::int64_t micro_batches_walked = 0;

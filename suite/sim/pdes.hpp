@@ -9,9 +9,11 @@
 //  * lookahead = the smallest latency of a link that crosses ranks, MPI_Allreduce(MIN) of what
 //    each rank declares; every event sent to another rank must be at least that far in the
 //    future (checked);
-//  * synchronisation rounds: all ranks agree on the next global event time T (Allreduce MIN),
-//    process their events in [T, T + lookahead), then exchange the events that crossed ranks
-//    (Alltoall counts, Alltoallv bytes). Rounds jump over empty stretches of time.
+//  * synchronisation rounds: all ranks agree on the next global event time T, process their
+//    events in [T, T + lookahead), then exchange the events that crossed ranks: one Alltoall
+//    carries the byte counts and each rank's earliest pending or sent event (whose minimum is
+//    the next T), an Alltoallv the events when any cross. Rounds jump over empty stretches of
+//    time.
 //
 // Within a rank, events are processed in the total order of event_before(); events for one LP
 // therefore arrive in the same order at any rank count, and a deterministic model produces
@@ -36,7 +38,10 @@ class Context {
   LpId self() const { return self_; }
   // Sends `e` (its payload fields) to dst, arriving after `delay` (> 0; >= lookahead when dst
   // lives on another rank). Throws std::logic_error otherwise.
-  void send(LpId dst, SimTime delay, Event e);
+  void send(LpId dst, SimTime delay, const Event& e);
+  // The same, the event's payload filled in place by the caller through the reference, which
+  // holds until the next send (cheaper than assembling an event and copying it).
+  Event& emit(LpId dst, SimTime delay);
 
  private:
   friend class Engine;
@@ -56,7 +61,14 @@ struct EngineStats {
   std::int64_t events = 0;         // processed on this rank
   std::int64_t events_total = 0;   // processed on all ranks
   std::int64_t remote_events = 0;  // sent by this rank to other ranks
+  std::int64_t remote_events_total = 0;  // sent between ranks, all ranks
   std::int64_t rounds = 0;         // synchronisation rounds
+  std::int64_t exchanges = 0;      // rounds in which events crossed ranks
+  double handle_cpu_s = 0;         // CPU time this rank spent handling its events (no MPI)
+  double handle_cpu_s_max = 0;     // the same, the largest over the ranks
+  // Sum over rounds of the busiest rank's handling CPU time: the run's time with one core per
+  // rank and free synchronisation (the same on every rank).
+  double critical_handle_cpu_s = 0;
   SimTime lookahead = 0;
   SimTime end_time = 0;            // time of the last event processed anywhere
   std::int64_t max_queue = 0;      // most events pending on this rank at once
@@ -90,7 +102,8 @@ class Engine {
 
  private:
   friend class Context;
-  void post(LpId src, LpId dst, SimTime now, SimTime delay, Event e);
+  // The sent event, its header set and its payload empty.
+  Event& post(LpId src, LpId dst, SimTime now, SimTime delay);
 
   MPI_Comm comm_;
   int rank_ = 0, ranks_ = 1;
