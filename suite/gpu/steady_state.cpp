@@ -120,6 +120,7 @@ class Periodic {
             a.scales != c.scales || a.to_host != c.to_host || a.coll != c.coll || a.calls != c.calls || a.phase != c.phase)
           return false;
         if (a.resource == Resource::collective && a.group == GroupKind::embed) return false;
+        if (p.fused() && (p.chain_comm[x] != p.chain_comm[y] || p.chain_tasks[x] != p.chain_tasks[y])) return false;
         for (std::uint32_t k = 0; k < a.dep_count; ++k)
           if (p.deps[c.dep_begin + k] != p.deps[a.dep_begin + k] + len) return false;
         const std::int32_t sa = p.stream_prev[x], sc = p.stream_prev[y];
@@ -228,6 +229,7 @@ class ExtendedStage {
   const Task& task(std::int64_t v) const { return prog_.tasks[real(v)]; }
   SimTime start(std::int64_t v) const { return w_.start[s_][real(v)] + shift(v) * per_.lambda(); }
   SimTime end(std::int64_t v) const { return w_.end[s_][real(v)] + shift(v) * per_.lambda(); }
+  SimTime chain_comm(std::int64_t v) const { return prog_.fused() ? prog_.chain_comm[real(v)] : 0; }
   template <class F>
   void preds(std::int64_t v, F&& f) const {
     const std::uint32_t x = real(v);
@@ -324,7 +326,11 @@ bool simulate_steady(const StepSetup& st, bool stragglers, SimRun& out, std::str
     thread_local std::vector<Program> progs;
     thread_local FastWalk w;
     progs.resize(static_cast<std::size_t>(sr.pp));
-    for (std::int64_t s = 0; s < sr.pp; ++s) build_program(sr, s, progs[static_cast<std::size_t>(s)]);
+    // Without stragglers the chains of kernels and tensor-parallel all-reduces are walked as
+    // one task each (program_builder.hpp, ChainTasks::fused); with them each kernel is slowed
+    // on its own, so the tasks stay separate.
+    const ChainTasks chains = stragglers && st.straggler_cv > 0 ? ChainTasks::separate : ChainTasks::fused;
+    for (std::int64_t s = 0; s < sr.pp; ++s) build_program(sr, s, progs[static_cast<std::size_t>(s)], chains);
     walk_fast(sr, progs, stragglers, w);
     Periodic per(sr, progs, w, bl);
     if (!per.analyse(reason)) continue;
