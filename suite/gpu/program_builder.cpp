@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <initializer_list>
+#include <stdexcept>
 #include <vector>
 
 namespace wb::gpu {
@@ -201,6 +202,16 @@ class StageBuilder {
     chain_open_ = false;
   }
   void extend_chain(const BuildScratch::Piece& piece, std::uint32_t tasks);
+  // Fused: where a unit's layers only extend its chain, the layers after the second are the
+  // second's again, added at once (its duration, all-reduce part and tasks times the count).
+  struct ChainMark {
+    std::int64_t task;
+    std::size_t tasks;
+    SimTime duration, comm;
+    std::uint32_t count;
+  };
+  ChainMark mark() const;
+  bool repeat_layer(const ChainMark& before, std::int64_t times);
   // Entry `id` of a per-task array, which holds 0 for the tasks not set (grown one task at a
   // time as tasks are added: push_back stays inline, a resize by one does not).
   static SimTime& per_task(std::vector<SimTime>& v, std::int64_t id) {
@@ -232,6 +243,7 @@ class StageBuilder {
   const bool fuse_;     // ChainTasks::fused
   SimTime tp_cost_ = 0;  // fused: a tensor-parallel all-reduce as the fast path times it for this stage
   bool chain_open_ = false;  // fused: the last compute task is a chain later kernels may join
+  bool pieces_ = false;      // fused: collectives may slow the compute stream, so chains keep their parts
   Program& prog_;
   TaskAdder b_{prog_};
   // Which micro-batches reduce gradients, with which collective and bucket size.
@@ -300,6 +312,9 @@ StageBuilder::StageBuilder(const StepSetup& st, std::int64_t stage, Program& out
   reduce_after_ = r.after;
   reduce_kind_ = r.kind;
   reduce_task_kind_ = r.task;
+  // Only gradient reductions during the backward pass and ZeRO-3 gathers run beside the compute
+  // stream (overlaps()).
+  pieces_ = fuse_ && multi_dp_ && (zero3_ || r.each_micro || r.last_micro);
   // ZeRO-3 prefetches up to the window DeepSpeed allows (stage3_prefetch_bucket_size, at least
   // the next module).
   prefetch_modules_ = std::max(1.0, std::floor(fw_.prefetch_bucket_elements / std::max(1.0, st_.layer_params)));
@@ -366,7 +381,7 @@ std::int64_t StageBuilder::compute(TaskKind k, SimTime d, SimTime contended, std
   if (fuse_) {
     prog_.chain_comm.resize(static_cast<std::size_t>(id) + 1, 0);
     prog_.chain_tasks.resize(static_cast<std::size_t>(id) + 1, 1);
-    scratch_.pieces.push_back({static_cast<std::uint32_t>(id), d, std::max(d, contended), 0, 0, scales});
+    if (pieces_) scratch_.pieces.push_back({static_cast<std::uint32_t>(id), d, std::max(d, contended), 0, 0, scales});
   }
   if (step_first_compute_ < 0) {
     step_first_compute_ = id;
@@ -383,7 +398,26 @@ void StageBuilder::extend_chain(const BuildScratch::Piece& piece, std::uint32_t 
   prog_.tasks[id].duration += piece.plain + piece.comm;
   prog_.chain_comm[id] += piece.comm;
   prog_.chain_tasks[id] += tasks;
-  scratch_.pieces.push_back(piece);
+  if (pieces_) scratch_.pieces.push_back(piece);
+}
+
+StageBuilder::ChainMark StageBuilder::mark() const {
+  if (!chain_open_) return {-1, 0, 0, 0, 0};
+  const auto id = static_cast<std::size_t>(last_compute_);
+  return {last_compute_, prog_.tasks.size(), prog_.tasks[id].duration, prog_.chain_comm[id], prog_.chain_tasks[id]};
+}
+
+bool StageBuilder::repeat_layer(const ChainMark& before, std::int64_t times) {
+  // The layer since `before` added no task and only extended the open chain (no receive,
+  // gather or gradient bucket in it), and no part needs its own contention.
+  if (before.task < 0 || pieces_ || !chain_open_ || last_compute_ != before.task || prog_.tasks.size() != before.tasks)
+    return false;
+  const ChainMark after = mark();
+  const auto id = static_cast<std::size_t>(last_compute_);
+  prog_.tasks[id].duration += times * (after.duration - before.duration);
+  prog_.chain_comm[id] += times * (after.comm - before.comm);
+  prog_.chain_tasks[id] += static_cast<std::uint32_t>(times) * (after.count - before.count);
+  return true;
 }
 
 void StageBuilder::overlaps(std::int64_t collective, std::int64_t after) {
@@ -403,6 +437,7 @@ void StageBuilder::overlaps(std::int64_t collective, std::int64_t after) {
 // the fast path see the same program.
 void StageBuilder::share_with_collectives() {
   if (overlaps_.empty()) return;
+  if (fuse_ && !pieces_) throw std::logic_error("program builder: a fused chain without its parts meets a collective");
   const std::size_t n = prog_.tasks.size();
   contended_.resize(n, 0);
   idle_.resize(n, 0);
@@ -661,7 +696,10 @@ void StageBuilder::forward(const Unit& u) {
     compute(TaskKind::embed_fwd, st_.embed_fwd, st_.contended.embed_fwd, {recv, g});
     if (zero3_) gather_issue_after_.push_back(tail());
   }
+  ChainMark second{-1, 0, 0, 0, 0};
   for (std::int64_t l = 0; l < layers; ++l) {
+    if (l == 1) second = mark();
+    if (l == 2 && repeat_layer(second, layers - 2)) break;
     const std::int64_t g = gather(st_.layer_params, st_.layer_gather_calls);
     if (tp_split_) {
       compute(TaskKind::attn_fwd, st_.attn_fwd, st_.contended.attn_fwd, {recv, g});
@@ -697,7 +735,10 @@ void StageBuilder::backward(const Unit& u) {
     compute(TaskKind::head_bwd, st_.head_bwd, st_.contended.head_bwd, {g});
     if (!st_.model->tied_embeddings || pp_ > 1) add_grads(st_.head_params, reducing);
   }
+  ChainMark second{-1, 0, 0, 0, 0};
   for (std::int64_t l = 0; l < layers; ++l) {
+    if (l == 1) second = mark();
+    if (l == 2 && !reducing && repeat_layer(second, layers - 2)) break;
     const std::int64_t g = gather(st_.layer_params, st_.layer_gather_calls);
     if (tp_split_) {
       if (recompute_full_) {
