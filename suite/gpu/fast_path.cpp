@@ -6,6 +6,7 @@
 
 #include "gpu/cluster_lps.hpp"
 #include "gpu/critical_path.hpp"
+#include "gpu/program_builder.hpp"
 
 namespace wb::gpu {
 
@@ -270,6 +271,15 @@ SimRun simulate_fast(const StepSetup& st, const std::vector<Program>& programs, 
   }
   run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return run;
+}
+
+bool simulate_fast_fused(const StepSetup& st, bool stragglers, bool timeline, SimRun& out) {
+  if (timeline || (stragglers && st.straggler_cv > 0) || st.steps != 1) return false;
+  thread_local std::vector<Program> programs;
+  programs.resize(static_cast<std::size_t>(st.pp));
+  for (std::int64_t s = 0; s < st.pp; ++s) build_program(st, s, programs[static_cast<std::size_t>(s)], ChainTasks::fused);
+  out = simulate_fast(st, programs, stragglers, false);
+  return true;
 }
 
 }  // namespace wb::gpu

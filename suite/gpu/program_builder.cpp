@@ -244,6 +244,11 @@ class StageBuilder {
   SimTime tp_cost_ = 0;  // fused: a tensor-parallel all-reduce as the fast path times it for this stage
   bool chain_open_ = false;  // fused: the last compute task is a chain later kernels may join
   bool pieces_ = false;      // fused: collectives may slow the compute stream, so chains keep their parts
+  // Fused: a chain built now keeps its parts. A window opens after the compute task its
+  // collective was issued after, so the chains before the first gradient reduction of the step
+  // never meet one; ZeRO-3's gathers open theirs after earlier tasks, so with them every chain
+  // keeps its parts.
+  bool record_pieces() const { return pieces_ && (zero3_ || !overlaps_.empty()); }
   Program& prog_;
   TaskAdder b_{prog_};
   // Which micro-batches reduce gradients, with which collective and bucket size.
@@ -381,7 +386,7 @@ std::int64_t StageBuilder::compute(TaskKind k, SimTime d, SimTime contended, std
   if (fuse_) {
     prog_.chain_comm.resize(static_cast<std::size_t>(id) + 1, 0);
     prog_.chain_tasks.resize(static_cast<std::size_t>(id) + 1, 1);
-    if (pieces_) scratch_.pieces.push_back({static_cast<std::uint32_t>(id), d, std::max(d, contended), 0, 0, scales});
+    if (record_pieces()) scratch_.pieces.push_back({static_cast<std::uint32_t>(id), d, std::max(d, contended), 0, 0, scales});
   }
   if (step_first_compute_ < 0) {
     step_first_compute_ = id;
@@ -398,7 +403,7 @@ void StageBuilder::extend_chain(const BuildScratch::Piece& piece, std::uint32_t 
   prog_.tasks[id].duration += piece.plain + piece.comm;
   prog_.chain_comm[id] += piece.comm;
   prog_.chain_tasks[id] += tasks;
-  if (pieces_) scratch_.pieces.push_back(piece);
+  if (!scratch_.pieces.empty() && scratch_.pieces.back().task == id) scratch_.pieces.push_back(piece);
 }
 
 StageBuilder::ChainMark StageBuilder::mark() const {
@@ -410,7 +415,7 @@ StageBuilder::ChainMark StageBuilder::mark() const {
 bool StageBuilder::repeat_layer(const ChainMark& before, std::int64_t times) {
   // The layer since `before` added no task and only extended the open chain (no receive,
   // gather or gradient bucket in it), and no part needs its own contention.
-  if (before.task < 0 || pieces_ || !chain_open_ || last_compute_ != before.task || prog_.tasks.size() != before.tasks)
+  if (before.task < 0 || record_pieces() || !chain_open_ || last_compute_ != before.task || prog_.tasks.size() != before.tasks)
     return false;
   const ChainMark after = mark();
   const auto id = static_cast<std::size_t>(last_compute_);
@@ -437,7 +442,6 @@ void StageBuilder::overlaps(std::int64_t collective, std::int64_t after) {
 // the fast path see the same program.
 void StageBuilder::share_with_collectives() {
   if (overlaps_.empty()) return;
-  if (fuse_ && !pieces_) throw std::logic_error("program builder: a fused chain without its parts meets a collective");
   const std::size_t n = prog_.tasks.size();
   contended_.resize(n, 0);
   idle_.resize(n, 0);
@@ -511,6 +515,8 @@ void StageBuilder::share_with_collectives() {
       }
       t.duration = total;
     } else {
+      if (fuse_ && prog_.chain_tasks[i] > 1 && std::any_of(active.begin(), active.end(), [](const Window& w) { return w.left > 0; }))
+        throw std::logic_error("program builder: a fused chain without its parts meets a collective");
       t.duration = contend(t.duration, contended_[i], t.scales, idle_[i]);
     }
     open(2 * i + 1);
