@@ -384,8 +384,10 @@ std::int64_t StageBuilder::compute(TaskKind k, SimTime d, SimTime contended, std
   const std::int64_t id = b_.add_range(task, Range{deps.data(), deps.data() + n});
   per_task(contended_, id) = std::max(d, contended);
   if (fuse_) {
-    prog_.chain_comm.resize(static_cast<std::size_t>(id) + 1, 0);
-    prog_.chain_tasks.resize(static_cast<std::size_t>(id) + 1, 1);
+    while (static_cast<std::int64_t>(prog_.chain_tasks.size()) <= id) {  // inline, as per_task()
+      prog_.chain_comm.push_back(0);
+      prog_.chain_tasks.push_back(1);
+    }
     if (record_pieces()) scratch_.pieces.push_back({static_cast<std::uint32_t>(id), d, std::max(d, contended), 0, 0, scales});
   }
   if (step_first_compute_ < 0) {

@@ -320,9 +320,11 @@ bool simulate_steady(const StepSetup& st, bool stragglers, SimRun& out, std::str
     std::int64_t mr = bl.micro;
     while (bl.count(mr) < want && mr < m) mr += bl.micro;
     if (mr + bl.micro > m) return fail(reason.empty() ? "too few micro-batches to repeat" : reason);
-    StepSetup sr = st;
+    // The setup, programs and walk in storage kept on the thread: a search evaluates thousands
+    // of layouts (a fresh copy of the setup allocates its strings and provenance again).
+    thread_local StepSetup sr;
+    sr = st;
     sr.grad_accum = mr;
-    // Programs and walk in storage kept on the thread: a search evaluates thousands of layouts.
     thread_local std::vector<Program> progs;
     thread_local FastWalk w;
     progs.resize(static_cast<std::size_t>(sr.pp));
