@@ -49,21 +49,23 @@ class Periodic {
         begin_[s].push_back(progs[s].unit_begin[static_cast<std::size_t>(bl.unit(static_cast<std::int64_t>(s), n, sr.grad_accum))]);
   }
 
-  // Finds the blocks [a, b) that repeat, the reach R and the period; false with the reason.
+  // Finds the blocks that repeat (up to b), the reach R and the period; false with the reason.
   bool analyse(std::string& why) {
     if (n_ < 3) return fail(why, "too few pipeline blocks");
     std::int64_t n = n_ - 2;
     while (n >= 0 && !identical(n)) --n;
     if (n < 0) return fail(why, "no two consecutive pipeline blocks are alike");
     b_ = n + 2;
-    a_ = n;
-    while (a_ > 0 && identical(a_ - 1)) --a_;
     if (!messages_forward()) return fail(why, "a pipeline message crosses a block boundary backwards");
     reach_ = 0;
     for (std::size_t s = 0; s < pp_; ++s)
       for (std::uint32_t x = begin_[s][static_cast<std::size_t>(b_ - 1)]; x < begin_[s][static_cast<std::size_t>(b_)]; ++x)
         preds(s, x, [&](std::size_t ps, std::uint32_t p) { reach_ = std::max(reach_, b_ - 1 - block(ps, p)); });
-    if (b_ - 1 - reach_ < a_) return fail(why, "the repeated blocks reach back beyond the repetition");
+    // The blocks from b - 1 - R on repeat one another (blocks n and n + 1 do; only the pairs
+    // further back the reach needs are compared).
+    if (b_ - 1 - reach_ < 0) return fail(why, "the repeated blocks reach back beyond the repetition");
+    for (std::int64_t k = n - 1; k >= b_ - 1 - reach_; --k)
+      if (!identical(k)) return fail(why, "the repeated blocks reach back beyond the repetition");
     const std::size_t first = begin_[0][static_cast<std::size_t>(b_ - 1)], prev = begin_[0][static_cast<std::size_t>(b_ - 2)];
     lambda_ = w_.end[0][first] - w_.end[0][prev];
     if (lambda_ <= 0) return fail(why, "the pipeline period is not positive");
@@ -208,7 +210,7 @@ class Periodic {
   const std::vector<Program>& progs_;
   const FastWalk& w_;
   std::size_t pp_;
-  std::int64_t n_ = 0, a_ = 0, b_ = 0, reach_ = 0;
+  std::int64_t n_ = 0, b_ = 0, reach_ = 0;
   SimTime lambda_ = 0;
   std::vector<std::vector<std::uint32_t>> begin_;
 };
