@@ -8,7 +8,9 @@
 //   BM_EvaluateLayout, BM_EvaluateEveryLayout, BM_SearchProblem: the side-by-side problem of
 //                       docs/performance.md (GPT-3 13B shape on 64 A100 80GB, global batch 1,024,
 //                       sequence 2,048, Megatron-LM): one training_time() call per layout (CPU
-//                       time), and a full ranking of every layout.
+//                       time; `events` counts the tasks of the separate programs walked,
+//                       `fused_tasks_walked` the fused tasks the walk handled), and a full
+//                       ranking of every layout.
 // Run: build/drivers/bench/bench_gpu_time [--benchmark_format=json]
 #include <benchmark/benchmark.h>
 #include <time.h>
@@ -18,6 +20,7 @@
 
 #include "bench_context.hpp"
 #include "gpu/memory_plan.hpp"
+#include "gpu/program_builder.hpp"
 #include "gpu/search.hpp"
 #include "gpu/time_model.hpp"
 #include "io/file_source.hpp"
@@ -128,7 +131,18 @@ void BM_EvaluateLayout(benchmark::State& state) {
   state.SetLabel(layout);
   state.counters["micro_batches"] = static_cast<double>(micro_batches);
   state.counters["micro_batches_walked"] = static_cast<double>(walked);
-  state.counters["events"] = static_cast<double>(events);
+  state.counters["events"] = static_cast<double>(events);  // tasks of the separate programs walked
+  // The tasks the walk handled: the fused programs (gpu/program_builder.hpp) of the micro-batches
+  // walked, as the fast path builds them without stragglers.
+  auto st = wb::gpu::make_step_setup(p.model, p.cluster, s, p.workload, p.framework, 0.0, opt.seed);
+  st.grad_accum = walked;
+  wb::gpu::Program program;
+  std::size_t fused = 0;
+  for (std::int64_t stage = 0; stage < st.pp; ++stage) {
+    wb::gpu::build_program(st, stage, program, wb::gpu::ChainTasks::fused);
+    fused += program.tasks.size();
+  }
+  state.counters["fused_tasks_walked"] = static_cast<double>(fused);
   state.counters["step_s"] = step_s;
 }
 BENCHMARK(BM_EvaluateLayout)->DenseRange(0, 3)->Unit(benchmark::kMicrosecond);

@@ -105,7 +105,8 @@ def rows(folder):
     for idx, key, what in ((0, "tp8_pp8", "tp8 pp8 dp1 mb1 (1,024 micro-batches)"),
                            (1, "tp4_pp4", "tp4 pp4 dp4 mb1, full recomputation (256 micro-batches)")):
         b = bench(gt, f"BM_EvaluateLayout/{idx}")
-        val = "n/a" if not b else f"{fmt(ms(b))} ms CPU ({fmt(b.get('events'))} tasks walked)"
+        val = "n/a" if not b else (f"{fmt(ms(b))} ms CPU ({fmt(b.get('micro_batches_walked'))} micro-batches walked as "
+                                   f"{fmt(b.get('fused_tasks_walked'))} fused tasks, {fmt(b.get('events'))} separate ones)")
         out.append((f"13B on 64 A100, one layout evaluated: {what}", val, f"{CALCULON[key]} ({CALCULON_SOURCE})"))
     b = bench(gt, "BM_EvaluateEveryLayout")
     if b:

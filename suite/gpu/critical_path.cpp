@@ -14,6 +14,7 @@ struct RunView {
   const Task& task(std::int64_t i) const { return prog.tasks[static_cast<std::size_t>(i)]; }
   SimTime start(std::int64_t i) const { return s[static_cast<std::size_t>(i)]; }
   SimTime end(std::int64_t i) const { return e[static_cast<std::size_t>(i)]; }
+  SimTime chain_comm(std::int64_t i) const { return prog.fused() ? prog.chain_comm[static_cast<std::size_t>(i)] : 0; }
   template <class F>
   void preds(std::int64_t i, F&& f) const {
     const Task& t = task(i);

@@ -6,6 +6,7 @@
 
 #include "gpu/cluster_lps.hpp"
 #include "gpu/critical_path.hpp"
+#include "gpu/program_builder.hpp"
 
 namespace wb::gpu {
 
@@ -103,6 +104,9 @@ void walk_fast(const StepSetup& st, const std::vector<Program>& programs, bool s
       }
     }
   }
+  for (const Program& p : programs)
+    if (p.fused() && fmax != 1.0)
+      throw std::logic_error("fast path: a fused program walked with stragglers (each kernel is slowed on its own)");
   WalkScratch& scratch = walk_scratch();
   std::vector<std::vector<std::int32_t>>& dest = scratch.dest;
   match_messages(programs, w, dest, scratch.recv_of);
@@ -143,8 +147,8 @@ void walk_fast(const StepSetup& st, const std::vector<Program>& programs, bool s
   auto finish = [&](std::size_t s, std::uint32_t t, SimTime when) {
     Device& d = dev[s];
     w.end[s][t] = when;
-    ++processed;
     const Program& p = *d.prog;
+    processed += p.fused() ? p.chain_tasks[t] : 1;  // the tasks of the separate program
     for (std::uint32_t k = p.succ_begin[t]; k < p.succ_begin[t + 1]; ++k) {
       const std::uint32_t n = p.succ[k];
       if (d.ready[n] < when) d.ready[n] = when;
@@ -232,6 +236,8 @@ std::vector<SimTime> step_ends(const StepSetup& st, const std::vector<Program>& 
 
 SimRun simulate_fast(const StepSetup& st, const std::vector<Program>& programs, bool stragglers, bool timeline) {
   const auto t0 = std::chrono::steady_clock::now();
+  if (timeline && !programs.empty() && programs[0].fused())
+    throw std::logic_error("fast path: a timeline needs the separate tasks, not fused chains");
   const FastWalk w = walk_fast(st, programs, stragglers);
   SimRun run;
   run.events = w.processed;
@@ -265,6 +271,15 @@ SimRun simulate_fast(const StepSetup& st, const std::vector<Program>& programs, 
   }
   run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return run;
+}
+
+bool simulate_fast_fused(const StepSetup& st, bool stragglers, bool timeline, SimRun& out) {
+  if (timeline || (stragglers && st.straggler_cv > 0) || st.steps != 1) return false;
+  thread_local std::vector<Program> programs;
+  programs.resize(static_cast<std::size_t>(st.pp));
+  for (std::int64_t s = 0; s < st.pp; ++s) build_program(st, s, programs[static_cast<std::size_t>(s)], ChainTasks::fused);
+  out = simulate_fast(st, programs, stragglers, false);
+  return true;
 }
 
 }  // namespace wb::gpu

@@ -27,4 +27,11 @@ std::vector<SimTime> step_ends(const StepSetup& st, const std::vector<Program>& 
 
 SimRun simulate_fast(const StepSetup& st, const std::vector<Program>& programs, bool stragglers, bool timeline);
 
+// simulate_fast over every micro-batch on programs with fused chains (program_builder.hpp,
+// ChainTasks::fused), built in storage kept on the thread: the same result with fewer tasks.
+// False, with nothing done, where they do not apply: a timeline (it lists every task),
+// stragglers in this run (they slow each kernel on its own) or two simulated steps (the
+// measured step's window could start inside a chain).
+bool simulate_fast_fused(const StepSetup& st, bool stragglers, bool timeline, SimRun& out);
+
 }  // namespace wb::gpu

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <initializer_list>
+#include <stdexcept>
 #include <vector>
 
 namespace wb::gpu {
@@ -160,6 +161,14 @@ Task compute_task(TaskKind k, SimTime d, std::uint8_t step) {
 struct BuildScratch {
   std::vector<SimTime> contended, idle;
   std::vector<std::uint32_t> open_begin, open;  // collectives opening at each task (share_with_collectives)
+  // Fused programs: the parts of each chain task in order, as the separate program has them (a
+  // kernel, or the wait for a tensor-parallel all-reduce with the all-reduce's cost as `comm`).
+  struct Piece {
+    std::uint32_t task;
+    SimTime plain, contended, idle, comm;
+    bool scales;
+  };
+  std::vector<Piece> pieces;
 };
 
 BuildScratch& build_scratch() {
@@ -171,7 +180,7 @@ BuildScratch& build_scratch() {
 // reduced as they fill), the reductions after the pipeline, the optimizer.
 class StageBuilder {
  public:
-  StageBuilder(const StepSetup& st, std::int64_t stage, Program& out);
+  StageBuilder(const StepSetup& st, std::int64_t stage, Program& out, ChainTasks chains);
   void build();
 
  private:
@@ -180,7 +189,29 @@ class StageBuilder {
   void reduce_after_pipeline();
   void optimizer();
 
-  std::int64_t compute(TaskKind k, SimTime d, SimTime contended, std::initializer_list<std::int64_t> extra);
+  std::int64_t compute(TaskKind k, SimTime d, SimTime contended, std::initializer_list<std::int64_t> extra,
+                       bool scales = true);
+  // The last compute task, as something a new task depends on or a window opens after: a
+  // fused chain ends there.
+  std::int64_t tail() {
+    chain_open_ = false;
+    return last_compute_;
+  }
+  void set_last(std::int64_t id) {
+    last_compute_ = id;
+    chain_open_ = false;
+  }
+  void extend_chain(const BuildScratch::Piece& piece, std::uint32_t tasks);
+  // Fused: where a unit's layers only extend its chain, the layers after the second are the
+  // second's again, added at once (its duration, all-reduce part and tasks times the count).
+  struct ChainMark {
+    std::int64_t task;
+    std::size_t tasks;
+    SimTime duration, comm;
+    std::uint32_t count;
+  };
+  ChainMark mark() const;
+  bool repeat_layer(const ChainMark& before, std::int64_t times);
   // Entry `id` of a per-task array, which holds 0 for the tasks not set (grown one task at a
   // time as tasks are added: push_back stays inline, a resize by one does not).
   static SimTime& per_task(std::vector<SimTime>& v, std::int64_t id) {
@@ -209,6 +240,15 @@ class StageBuilder {
   const bool tp_split_, multi_dp_, zero3_, recompute_full_, recompute_sel_;
   const bool paired_;  // DeepSpeed's blocking, paired pipeline instructions
   const double dp_;
+  const bool fuse_;     // ChainTasks::fused
+  SimTime tp_cost_ = 0;  // fused: a tensor-parallel all-reduce as the fast path times it for this stage
+  bool chain_open_ = false;  // fused: the last compute task is a chain later kernels may join
+  bool pieces_ = false;      // fused: collectives may slow the compute stream, so chains keep their parts
+  // Fused: a chain built now keeps its parts. A window opens after the compute task its
+  // collective was issued after, so the chains before the first gradient reduction of the step
+  // never meet one; ZeRO-3's gathers open theirs after earlier tasks, so with them every chain
+  // keeps its parts.
+  bool record_pieces() const { return pieces_ && (zero3_ || !overlaps_.empty()); }
   Program& prog_;
   TaskAdder b_{prog_};
   // Which micro-batches reduce gradients, with which collective and bucket size.
@@ -250,16 +290,25 @@ class StageBuilder {
   std::int64_t step_first_compute_ = -1;
 };
 
-StageBuilder::StageBuilder(const StepSetup& st, std::int64_t stage, Program& out)
+StageBuilder::StageBuilder(const StepSetup& st, std::int64_t stage, Program& out, ChainTasks chains)
     : st_(st), s_(st.strategy), ft_(*st.framework->time), fw_(*st.framework), stage_(stage), pp_(st.pp), vp_(st.vp),
       m_(st.grad_accum), chunks_(st.pp * st.vp), zero_(st.strategy.zero_stage), tp_split_(st.tp > 1),
       multi_dp_(st.dp > 1), zero3_(st.strategy.zero_stage == 3),
       recompute_full_(st.strategy.recompute == model::Recompute::full),
       recompute_sel_(st.strategy.recompute == model::Recompute::selective),
-      paired_(st.p2p_handshake > 0 && st.pp > 1), dp_(static_cast<double>(st.dp)), prog_(out) {
+      paired_(st.p2p_handshake > 0 && st.pp > 1), dp_(static_cast<double>(st.dp)), fuse_(chains == ChainTasks::fused),
+      prog_(out) {
   prog_.clear();
   contended_.clear();
   idle_.clear();
+  scratch_.pieces.clear();
+  if (fuse_ && tp_split_) {
+    // walk_fast's cost of this stage representative's all-reduce (its group may be placed
+    // unlike the representative's).
+    const GroupShape shape = st.group_shape(GroupKind::tp, st.device_of(stage, 0, 0));
+    tp_cost_ = shape == st.tp_shape ? st.tp_allreduce
+                                    : duration_ps(collective_time(Collective::all_reduce, st.tp_allreduce_bytes, shape, st.fabric));
+  }
   const GradReduction r = grad_reduction(st);
   grad_bytes_ = r.grad_bytes;
   bucket_elems_ = r.bucket_elems;
@@ -268,6 +317,9 @@ StageBuilder::StageBuilder(const StepSetup& st, std::int64_t stage, Program& out
   reduce_after_ = r.after;
   reduce_kind_ = r.kind;
   reduce_task_kind_ = r.task;
+  // Only gradient reductions during the backward pass and ZeRO-3 gathers run beside the compute
+  // stream (overlaps()).
+  pieces_ = fuse_ && multi_dp_ && (zero3_ || r.each_micro || r.last_micro);
   // ZeRO-3 prefetches up to the window DeepSpeed allows (stage3_prefetch_bucket_size, at least
   // the next module).
   prefetch_modules_ = std::max(1.0, std::floor(fw_.prefetch_bucket_elements / std::max(1.0, st_.layer_params)));
@@ -276,7 +328,7 @@ StageBuilder::StageBuilder(const StepSetup& st, std::int64_t stage, Program& out
 void StageBuilder::build() {
   for (step_ = 0; step_ < st_.steps; ++step_) {
     stp_ = static_cast<std::uint8_t>(step_);
-    last_compute_ = -1;
+    set_last(-1);
     reductions_.clear();
     host_copies_.clear();
     pending_grads_ = 0;
@@ -291,6 +343,7 @@ void StageBuilder::build() {
       next_forward_ = k + 1 < units.size() && units[k + 1].forward;
       next_backward_ = k + 1 < units.size() && !units[k + 1].forward;
       if (step_ == 0) prog_.unit_begin.push_back(static_cast<std::uint32_t>(prog_.tasks.size()));
+      chain_open_ = false;  // a unit's tasks are its own (the steady state cuts blocks between units)
       if (u.forward) forward(u);
       else backward(u);
     }
@@ -299,30 +352,79 @@ void StageBuilder::build() {
     reduce_after_pipeline();
     optimizer();
   }
+  if (fuse_) {
+    prog_.chain_comm.resize(prog_.tasks.size(), 0);
+    prog_.chain_tasks.resize(prog_.tasks.size(), 1);
+  }
   share_with_collectives();
   prog_.finish();
 }
 
-std::int64_t StageBuilder::compute(TaskKind k, SimTime d, SimTime contended, std::initializer_list<std::int64_t> extra) {
+std::int64_t StageBuilder::compute(TaskKind k, SimTime d, SimTime contended, std::initializer_list<std::int64_t> extra,
+                                   bool scales) {
   // A handful of dependencies: kept on the stack (a strategy search builds millions of tasks).
   std::array<std::int64_t, 8> deps{};
   std::size_t n = 0;
-  for (std::int64_t e : extra) deps.at(n++) = e;
+  for (std::int64_t e : extra)
+    if (e >= 0) deps.at(n++) = e;
   if (last_compute_ < 0 && step_ > 0) deps.at(n++) = prev_step_update_;
+  // Fused: a kernel that waits only for the previous one on the stream, in the same phase,
+  // starts when it ends: it joins its chain.
+  if (chain_open_ && n == 0 && prog_.tasks[static_cast<std::size_t>(last_compute_)].phase == b_.phase) {
+    extend_chain({static_cast<std::uint32_t>(last_compute_), d, std::max(d, contended), 0, 0, scales}, 1);
+    return last_compute_;
+  }
   struct Range {
     const std::int64_t *b, *e;
     const std::int64_t* begin() const { return b; }
     const std::int64_t* end() const { return e; }
   };
-  const std::int64_t id = b_.add_range(compute_task(k, d, stp_), Range{deps.data(), deps.data() + n});
+  Task task = compute_task(k, d, stp_);
+  task.scales = scales;
+  const std::int64_t id = b_.add_range(task, Range{deps.data(), deps.data() + n});
   per_task(contended_, id) = std::max(d, contended);
+  if (fuse_) {
+    while (static_cast<std::int64_t>(prog_.chain_tasks.size()) <= id) {  // inline, as per_task()
+      prog_.chain_comm.push_back(0);
+      prog_.chain_tasks.push_back(1);
+    }
+    if (record_pieces()) scratch_.pieces.push_back({static_cast<std::uint32_t>(id), d, std::max(d, contended), 0, 0, scales});
+  }
   if (step_first_compute_ < 0) {
     step_first_compute_ = id;
     for (std::int64_t c : unplaced_) overlaps_.push_back({-1, id, c});
     unplaced_.clear();
   }
   last_compute_ = id;
+  chain_open_ = fuse_;
   return id;
+}
+
+void StageBuilder::extend_chain(const BuildScratch::Piece& piece, std::uint32_t tasks) {
+  const auto id = static_cast<std::size_t>(last_compute_);
+  prog_.tasks[id].duration += piece.plain + piece.comm;
+  prog_.chain_comm[id] += piece.comm;
+  prog_.chain_tasks[id] += tasks;
+  if (!scratch_.pieces.empty() && scratch_.pieces.back().task == id) scratch_.pieces.push_back(piece);
+}
+
+StageBuilder::ChainMark StageBuilder::mark() const {
+  if (!chain_open_) return {-1, 0, 0, 0, 0};
+  const auto id = static_cast<std::size_t>(last_compute_);
+  return {last_compute_, prog_.tasks.size(), prog_.tasks[id].duration, prog_.chain_comm[id], prog_.chain_tasks[id]};
+}
+
+bool StageBuilder::repeat_layer(const ChainMark& before, std::int64_t times) {
+  // The layer since `before` added no task and only extended the open chain (no receive,
+  // gather or gradient bucket in it), and no part needs its own contention.
+  if (before.task < 0 || record_pieces() || !chain_open_ || last_compute_ != before.task || prog_.tasks.size() != before.tasks)
+    return false;
+  const ChainMark after = mark();
+  const auto id = static_cast<std::size_t>(last_compute_);
+  prog_.tasks[id].duration += times * (after.duration - before.duration);
+  prog_.chain_comm[id] += times * (after.comm - before.comm);
+  prog_.chain_tasks[id] += static_cast<std::uint32_t>(times) * (after.count - before.count);
+  return true;
 }
 
 void StageBuilder::overlaps(std::int64_t collective, std::int64_t after) {
@@ -378,6 +480,26 @@ void StageBuilder::share_with_collectives() {
     }
     active.erase(std::remove_if(active.begin(), active.end(), [](const Window& w) { return w.left <= 0; }), active.end());
   };
+  // A task's duration with the windows left over it.
+  auto contend = [&](SimTime plain, SimTime slow, bool scales, SimTime idle) {
+    SimTime left = 0;
+    for (const Window& w : active) left += w.left;
+    if (left <= 0) return plain;
+    if (!scales || slow <= plain) {
+      consume(scales ? plain : std::max(plain, idle));
+      return plain;
+    }
+    if (left >= slow) {
+      consume(slow);
+      return slow;
+    }
+    const double rate = static_cast<double>(plain) / static_cast<double>(slow);
+    active.clear();
+    return plain + static_cast<SimTime>(std::llround(static_cast<double>(left) * (1.0 - rate)));
+  };
+  // A fused chain's parts meet the windows one after another, as its separate tasks do.
+  const std::vector<BuildScratch::Piece>& pieces = scratch_.pieces;
+  std::size_t piece = 0;
   for (std::size_t i = 0; i < n; ++i) {
     Task& t = prog_.tasks[i];
     if (t.stream != Stream::compute) continue;
@@ -387,20 +509,17 @@ void StageBuilder::share_with_collectives() {
       active.erase(std::remove_if(active.begin(), active.end(), [dep](const Window& w) { return w.collective == dep; }),
                    active.end());
     }
-    SimTime left = 0;
-    for (const Window& w : active) left += w.left;
-    if (left > 0) {
-      const SimTime plain = t.duration, slow = contended_[i];
-      if (!t.scales || slow <= plain) {
-        consume(t.scales ? plain : std::max(plain, idle_[i]));
-      } else if (left >= slow) {
-        t.duration = slow;
-        consume(slow);
-      } else {
-        const double rate = static_cast<double>(plain) / static_cast<double>(slow);
-        t.duration = plain + static_cast<SimTime>(std::llround(static_cast<double>(left) * (1.0 - rate)));
-        active.clear();
+    if (piece < pieces.size() && pieces[piece].task == i) {
+      SimTime total = 0;
+      for (; piece < pieces.size() && pieces[piece].task == i; ++piece) {
+        const BuildScratch::Piece& p = pieces[piece];
+        total += contend(p.plain, p.contended, p.scales, p.idle) + p.comm;
       }
+      t.duration = total;
+    } else {
+      if (fuse_ && prog_.chain_tasks[i] > 1 && std::any_of(active.begin(), active.end(), [](const Window& w) { return w.left > 0; }))
+        throw std::logic_error("program builder: a fused chain without its parts meets a collective");
+      t.duration = contend(t.duration, contended_[i], t.scales, idle_[i]);
     }
     open(2 * i + 1);
   }
@@ -408,6 +527,12 @@ void StageBuilder::share_with_collectives() {
 
 void StageBuilder::tp_allreduce() {
   if (!tp_split_) return;
+  if (chain_open_) {
+    // Fused: the all-reduce starts when the kernel before it ends (the previous one on its
+    // stream ended before that kernel started) and the wait for it ends with it.
+    extend_chain({static_cast<std::uint32_t>(last_compute_), 0, 0, st_.tp_allreduce, tp_cost_, false}, 2);
+    return;
+  }
   Task t;
   t.kind = TaskKind::tp_allreduce;
   t.duration = st_.tp_allreduce;
@@ -415,11 +540,11 @@ void StageBuilder::tp_allreduce() {
   t.work = st_.tp_allreduce_bytes;
   t.stream = Stream::tp;
   t.step = stp_;
-  const std::int64_t id = b_.collective(t, GroupKind::tp, {last_compute_});
+  const std::int64_t id = b_.collective(t, GroupKind::tp, {tail()});
   // The next kernels consume the all-reduced activations.
   Task wait = compute_task(TaskKind::tp_allreduce, 0, stp_);
   wait.scales = false;
-  last_compute_ = b_.add(wait, {id});
+  set_last(b_.add(wait, {id}));
   per_task(idle_, last_compute_) = st_.tp_allreduce;
 }
 
@@ -458,7 +583,7 @@ void StageBuilder::add_grads(double elems, bool reducing) {
   if (!reducing) return;
   pending_grads_ += elems;
   while (pending_grads_ >= bucket_elems_) {
-    emit_reduce(bucket_elems_, last_compute_);
+    emit_reduce(bucket_elems_, tail());
     pending_grads_ -= bucket_elems_;
   }
 }
@@ -516,13 +641,13 @@ void StageBuilder::send(TaskKind kind, int direction, const Unit& u, std::int64_
   // The blocking send waits for the receiver's handshake (its receive instruction reached),
   // from the send instruction on.
   std::int64_t ready = -1;
-  if (paired_) ready = b_.add(p2p_task(kind, Resource::recv, direction + 2, u.micro, chunk), {last_compute_});
-  const std::int64_t id = b_.add(snd, {last_compute_, ready});
+  if (paired_) ready = b_.add(p2p_task(kind, Resource::recv, direction + 2, u.micro, chunk), {tail()});
+  const std::int64_t id = b_.add(snd, {tail(), ready});
   if (ft_.pipeline_p2p == PipelineP2p::deepspeed) {
     // The engine's next instruction starts when the send has completed.
     Task wait = compute_task(kind, 0, stp_);
     wait.scales = false;
-    last_compute_ = b_.add(wait, {id});
+    set_last(b_.add(wait, {id}));
     per_task(idle_, last_compute_) = snd.duration;
   }
 }
@@ -532,7 +657,7 @@ void StageBuilder::handshake(TaskKind kind, int direction, const Unit& u, std::i
   Task h = p2p_task(kind, Resource::send, direction + 2, u.micro, u.chunk);
   h.peer_stage = static_cast<std::int32_t>(to);
   h.duration = st_.p2p_handshake;
-  b_.add(h, {last_compute_});
+  b_.add(h, {tail()});
 }
 
 // DeepSpeed's TrainSchedule (runtime/pipe/schedule.py) alternates forward and backward steps;
@@ -560,8 +685,7 @@ void StageBuilder::forward(const Unit& u) {
   const bool first = j == 0, last = j == chunks_ - 1;
   b_.phase = 0;
   if (st_.micro_overhead > 0) {
-    const std::int64_t o = compute(TaskKind::overhead, st_.micro_overhead, 0, {});
-    prog_.tasks[static_cast<std::size_t>(o)].scales = false;  // host time
+    compute(TaskKind::overhead, st_.micro_overhead, 0, {}, false);  // host time, not slowed by a straggler
   }
   std::int64_t recv = -1;
   if (!first) {
@@ -571,16 +695,19 @@ void StageBuilder::forward(const Unit& u) {
       // The receive blocks the engine before it sends the previous backward's gradients.
       Task wait = compute_task(TaskKind::recv_act, 0, stp_);
       wait.scales = false;
-      last_compute_ = b_.add(wait, {recv});
+      set_last(b_.add(wait, {recv}));
     }
   }
   flush_send();
   if (first) {
     const std::int64_t g = gather(st_.embedding_params);
     compute(TaskKind::embed_fwd, st_.embed_fwd, st_.contended.embed_fwd, {recv, g});
-    gather_issue_after_.push_back(last_compute_);
+    if (zero3_) gather_issue_after_.push_back(tail());
   }
+  ChainMark second{-1, 0, 0, 0, 0};
   for (std::int64_t l = 0; l < layers; ++l) {
+    if (l == 1) second = mark();
+    if (l == 2 && repeat_layer(second, layers - 2)) break;
     const std::int64_t g = gather(st_.layer_params, st_.layer_gather_calls);
     if (tp_split_) {
       compute(TaskKind::attn_fwd, st_.attn_fwd, st_.contended.attn_fwd, {recv, g});
@@ -590,7 +717,7 @@ void StageBuilder::forward(const Unit& u) {
     } else {
       compute(TaskKind::fwd, st_.attn_fwd + st_.mlp_fwd, st_.contended.attn_fwd + st_.contended.mlp_fwd, {recv, g});
     }
-    gather_issue_after_.push_back(last_compute_);
+    if (zero3_) gather_issue_after_.push_back(tail());
     recv = -1;
   }
   if (last) {
@@ -616,7 +743,10 @@ void StageBuilder::backward(const Unit& u) {
     compute(TaskKind::head_bwd, st_.head_bwd, st_.contended.head_bwd, {g});
     if (!st_.model->tied_embeddings || pp_ > 1) add_grads(st_.head_params, reducing);
   }
+  ChainMark second{-1, 0, 0, 0, 0};
   for (std::int64_t l = 0; l < layers; ++l) {
+    if (l == 1) second = mark();
+    if (l == 2 && !reducing && repeat_layer(second, layers - 2)) break;
     const std::int64_t g = gather(st_.layer_params, st_.layer_gather_calls);
     if (tp_split_) {
       if (recompute_full_) {
@@ -637,7 +767,7 @@ void StageBuilder::backward(const Unit& u) {
       if (recompute_sel_) d += st_.core_fwd, dc += st_.contended.core_fwd;
       compute(TaskKind::bwd, d, dc, {recv, g});
     }
-    gather_issue_after_.push_back(last_compute_);
+    if (zero3_) gather_issue_after_.push_back(tail());
     recv = -1;
     add_grads(st_.layer_params, reducing);
   }
@@ -650,14 +780,14 @@ void StageBuilder::backward(const Unit& u) {
   // The last backward unit of a reducing micro-batch flushes the partial bucket.
   const bool last_reducing_unit = reducing && (u.chunk == 0 || vp_ == 1) && (reduce_each_micro_ || u.micro == m_ - 1);
   if (last_reducing_unit && pending_grads_ > 0) {
-    emit_reduce(pending_grads_, last_compute_);
+    emit_reduce(pending_grads_, tail());
     pending_grads_ = 0;
   }
 }
 
 void StageBuilder::reduce_after_pipeline() {
   if (pending_grads_ > 0) {
-    emit_reduce(pending_grads_, last_compute_);
+    emit_reduce(pending_grads_, tail());
     pending_grads_ = 0;
   }
   // Megatron's local DDP: one all-reduce of the stage's gradient buffer after the pipeline.
@@ -670,7 +800,7 @@ void StageBuilder::reduce_after_pipeline() {
     t.duration = duration_ps(collective_time(Collective::all_reduce, stage_params * grad_bytes_, st_.dp_shape, st_.fabric));
     t.coll = Collective::all_reduce;
     t.work = stage_params * grad_bytes_;
-    reductions_.push_back(b_.collective(t, GroupKind::dp, {last_compute_}));
+    reductions_.push_back(b_.collective(t, GroupKind::dp, {tail()}));
   }
   // Tied embeddings across the pipeline: first and last stage all-reduce the word embedding
   // gradient (Megatron-LM, SC'21 Sec. 2).
@@ -683,7 +813,7 @@ void StageBuilder::reduce_after_pipeline() {
     t.duration = duration_ps(collective_time(Collective::all_reduce, emb * grad_bytes_, st_.embed_shape, st_.fabric));
     t.coll = Collective::all_reduce;
     t.work = emb * grad_bytes_;
-    reductions_.push_back(b_.collective(t, GroupKind::embed, {last_compute_}));
+    reductions_.push_back(b_.collective(t, GroupKind::embed, {tail()}));
   }
 }
 
@@ -693,7 +823,7 @@ void StageBuilder::optimizer() {
   const double local_params = zero_ >= 1 ? stage_params / dp_ : stage_params;
   std::vector<std::int64_t> ready = reductions_;
   ready.insert(ready.end(), host_copies_.begin(), host_copies_.end());
-  ready.push_back(last_compute_);
+  ready.push_back(tail());
   std::int64_t update = -1;
   if (s_.offload_optimizer) {
     Task c;
@@ -720,7 +850,7 @@ void StageBuilder::optimizer() {
     const OpCost cost(st_.cluster.gpu, *st_.cluster.gpu.perf, ft_);
     a.duration = duration_ps(cost.wall(gpu_adam(cost, local_params)));
     update = b_.add(a, ready);
-    last_compute_ = update;
+    set_last(update);
   }
   // ZeRO-1/2: every rank all-gathers the updated fp16 partitions, DeepSpeed in chunks of
   // allgather_bucket_size, PyTorch FSDP (SHARD_GRAD_OP) one unit's flat parameter at a time
@@ -744,7 +874,7 @@ void StageBuilder::optimizer() {
     update = prev;
   }
   // With the delayed update the next step runs on the previous parameters; otherwise it waits.
-  prev_step_update_ = s_.delayed_update ? last_compute_ : update;
+  prev_step_update_ = s_.delayed_update ? tail() : update;
 }
 
 }  // namespace
@@ -755,6 +885,8 @@ Program build_program(const StepSetup& st, std::int64_t stage) {
   return p;
 }
 
-void build_program(const StepSetup& st, std::int64_t stage, Program& out) { StageBuilder(st, stage, out).build(); }
+void build_program(const StepSetup& st, std::int64_t stage, Program& out, ChainTasks chains) {
+  StageBuilder(st, stage, out, chains).build();
+}
 
 }  // namespace wb::gpu

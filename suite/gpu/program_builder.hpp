@@ -8,12 +8,21 @@
 
 namespace wb::gpu {
 
+// How the compute stream's chains are built. `separate`: every kernel task and tensor-parallel
+// all-reduce on its own, as the event simulation runs them. `fused`: for the serial fast path
+// without stragglers, each chain of compute tasks and tensor-parallel all-reduces that only
+// wait for one another (the layers of a unit between a receive, a ZeRO-3 gather or a
+// gradient bucket and the next) is one task whose duration is the chain's, with its
+// all-reduce part in Program::chain_comm; its start and end, and the critical path's
+// breakdown, are those of the chain's first and last task in the separate program.
+enum class ChainTasks : std::uint8_t { separate, fused };
+
 // The program of one pipeline stage.
 Program build_program(const StepSetup& setup, std::int64_t stage);
 // The same into `out`, reusing its storage: a strategy search builds millions of tasks, and
 // fresh vectors for each layout cost more in allocation and first-touch page faults than the
 // building itself.
-void build_program(const StepSetup& setup, std::int64_t stage, Program& out);
+void build_program(const StepSetup& setup, std::int64_t stage, Program& out, ChainTasks chains = ChainTasks::separate);
 
 // How a step reduces gradients over the data-parallel group (DeepSpeed ZeRO / PyTorch DDP /
 // Megatron local DDP), for the programs and for step_time_lower_bound().

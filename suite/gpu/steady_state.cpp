@@ -49,21 +49,23 @@ class Periodic {
         begin_[s].push_back(progs[s].unit_begin[static_cast<std::size_t>(bl.unit(static_cast<std::int64_t>(s), n, sr.grad_accum))]);
   }
 
-  // Finds the blocks [a, b) that repeat, the reach R and the period; false with the reason.
+  // Finds the blocks that repeat (up to b), the reach R and the period; false with the reason.
   bool analyse(std::string& why) {
     if (n_ < 3) return fail(why, "too few pipeline blocks");
     std::int64_t n = n_ - 2;
     while (n >= 0 && !identical(n)) --n;
     if (n < 0) return fail(why, "no two consecutive pipeline blocks are alike");
     b_ = n + 2;
-    a_ = n;
-    while (a_ > 0 && identical(a_ - 1)) --a_;
     if (!messages_forward()) return fail(why, "a pipeline message crosses a block boundary backwards");
     reach_ = 0;
     for (std::size_t s = 0; s < pp_; ++s)
       for (std::uint32_t x = begin_[s][static_cast<std::size_t>(b_ - 1)]; x < begin_[s][static_cast<std::size_t>(b_)]; ++x)
         preds(s, x, [&](std::size_t ps, std::uint32_t p) { reach_ = std::max(reach_, b_ - 1 - block(ps, p)); });
-    if (b_ - 1 - reach_ < a_) return fail(why, "the repeated blocks reach back beyond the repetition");
+    // The blocks from b - 1 - R on repeat one another (blocks n and n + 1 do; only the pairs
+    // further back the reach needs are compared).
+    if (b_ - 1 - reach_ < 0) return fail(why, "the repeated blocks reach back beyond the repetition");
+    for (std::int64_t k = n - 1; k >= b_ - 1 - reach_; --k)
+      if (!identical(k)) return fail(why, "the repeated blocks reach back beyond the repetition");
     const std::size_t first = begin_[0][static_cast<std::size_t>(b_ - 1)], prev = begin_[0][static_cast<std::size_t>(b_ - 2)];
     lambda_ = w_.end[0][first] - w_.end[0][prev];
     if (lambda_ <= 0) return fail(why, "the pipeline period is not positive");
@@ -120,6 +122,7 @@ class Periodic {
             a.scales != c.scales || a.to_host != c.to_host || a.coll != c.coll || a.calls != c.calls || a.phase != c.phase)
           return false;
         if (a.resource == Resource::collective && a.group == GroupKind::embed) return false;
+        if (p.fused() && (p.chain_comm[x] != p.chain_comm[y] || p.chain_tasks[x] != p.chain_tasks[y])) return false;
         for (std::uint32_t k = 0; k < a.dep_count; ++k)
           if (p.deps[c.dep_begin + k] != p.deps[a.dep_begin + k] + len) return false;
         const std::int32_t sa = p.stream_prev[x], sc = p.stream_prev[y];
@@ -207,7 +210,7 @@ class Periodic {
   const std::vector<Program>& progs_;
   const FastWalk& w_;
   std::size_t pp_;
-  std::int64_t n_ = 0, a_ = 0, b_ = 0, reach_ = 0;
+  std::int64_t n_ = 0, b_ = 0, reach_ = 0;
   SimTime lambda_ = 0;
   std::vector<std::vector<std::uint32_t>> begin_;
 };
@@ -228,6 +231,7 @@ class ExtendedStage {
   const Task& task(std::int64_t v) const { return prog_.tasks[real(v)]; }
   SimTime start(std::int64_t v) const { return w_.start[s_][real(v)] + shift(v) * per_.lambda(); }
   SimTime end(std::int64_t v) const { return w_.end[s_][real(v)] + shift(v) * per_.lambda(); }
+  SimTime chain_comm(std::int64_t v) const { return prog_.fused() ? prog_.chain_comm[real(v)] : 0; }
   template <class F>
   void preds(std::int64_t v, F&& f) const {
     const std::uint32_t x = real(v);
@@ -318,13 +322,19 @@ bool simulate_steady(const StepSetup& st, bool stragglers, SimRun& out, std::str
     std::int64_t mr = bl.micro;
     while (bl.count(mr) < want && mr < m) mr += bl.micro;
     if (mr + bl.micro > m) return fail(reason.empty() ? "too few micro-batches to repeat" : reason);
-    StepSetup sr = st;
+    // The setup, programs and walk in storage kept on the thread: a search evaluates thousands
+    // of layouts (a fresh copy of the setup allocates its strings and provenance again).
+    thread_local StepSetup sr;
+    sr = st;
     sr.grad_accum = mr;
-    // Programs and walk in storage kept on the thread: a search evaluates thousands of layouts.
     thread_local std::vector<Program> progs;
     thread_local FastWalk w;
     progs.resize(static_cast<std::size_t>(sr.pp));
-    for (std::int64_t s = 0; s < sr.pp; ++s) build_program(sr, s, progs[static_cast<std::size_t>(s)]);
+    // Without stragglers the chains of kernels and tensor-parallel all-reduces are walked as
+    // one task each (program_builder.hpp, ChainTasks::fused); with them each kernel is slowed
+    // on its own, so the tasks stay separate.
+    const ChainTasks chains = stragglers && st.straggler_cv > 0 ? ChainTasks::separate : ChainTasks::fused;
+    for (std::int64_t s = 0; s < sr.pp; ++s) build_program(sr, s, progs[static_cast<std::size_t>(s)], chains);
     walk_fast(sr, progs, stragglers, w);
     Periodic per(sr, progs, w, bl);
     if (!per.analyse(reason)) continue;

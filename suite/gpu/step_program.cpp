@@ -113,6 +113,8 @@ void Program::clear() {
   stream_prev.clear();
   for (auto& c : collective_task) c.clear();
   unit_begin.clear();
+  chain_comm.clear();
+  chain_tasks.clear();
 }
 
 std::int64_t message_tag(std::int64_t step, int direction, std::int64_t micro, std::int64_t chunk,

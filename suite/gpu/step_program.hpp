@@ -89,6 +89,14 @@ struct Program {
   // First task of each forward/backward unit of the first step, in schedule order, and one past
   // the last unit's tasks (the pipeline's periodic structure, gpu/steady_state.hpp).
   std::vector<std::uint32_t> unit_begin;
+  // Fused programs (build_program with ChainTasks::fused, for the serial fast path only): a
+  // compute task may stand for a chain of kernels and tensor-parallel all-reduces that run one
+  // after another. Per task, the part of its duration those all-reduces take (exposed
+  // communication in the breakdown) and how many tasks of the separate program it stands for.
+  // Empty for a program of separate tasks.
+  std::vector<SimTime> chain_comm;
+  std::vector<std::uint32_t> chain_tasks;
+  bool fused() const { return !chain_tasks.empty(); }
   void finish();  // builds successors and pending counts
   void clear();   // empties it, keeping the storage for the next program
 };

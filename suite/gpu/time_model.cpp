@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "gpu/fast_path.hpp"
 #include "gpu/op_cost.hpp"
 #include "gpu/steady_state.hpp"
 #include "io/figure.hpp"
@@ -79,6 +80,7 @@ TrainingTime training_time(const model::TransformerConfig& m, const ClusterSpec&
     if (mode == SimMode::fast && !timeline && simulate_steady(st, stragglers, out, &r.steady_state_why)) return out;
     if (mode == SimMode::fast && timeline) r.steady_state_why = "a timeline of every micro-batch was asked for";
     if (mode != SimMode::fast) r.steady_state_why = "not on the fast path";
+    if (mode == SimMode::fast && simulate_fast_fused(st, stragglers, timeline, out)) return out;
     if (programs.empty()) programs = build_programs(st);
     return simulate(st, programs, mode, stragglers, timeline, comm);
   };

@@ -3,6 +3,8 @@
 // and so does the reduced event simulation: 1F1B, interleaved and data-parallel layouts at
 // m = 1, 2, pp, 4 pp and 1,024 micro-batches, and random layouts. Where the schedule repeats
 // with many micro-batches it is actually used, with fewer micro-batches walked than the step has.
+// The fused chains the fast path walks (ChainTasks::fused) give every task's start and end that
+// the separate tasks give, on the same layouts and micro-batch counts and on random layouts.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -10,6 +12,8 @@
 #include <vector>
 
 #include "gpu/cluster_sim.hpp"
+#include "gpu/fast_path.hpp"
+#include "gpu/program_builder.hpp"
 #include "gpu/steady_state.hpp"
 #include "gpu/time_model.hpp"
 #include "test_catalog.hpp"
@@ -92,9 +96,51 @@ const std::vector<Layout>& layouts() {
   return l;
 }
 
-}  // namespace
+// A random layout (model, nodes, tp among the first tp_choices powers of two, pp, vp, ZeRO and
+// offload, recomputation, framework; stragglers one time in four when asked) with up to
+// `micro_max` micro-batches (a quarter as many groups of pp when interleaved) and its setup;
+// false when the layout cannot run or is not symmetric.
+struct RandomCase {
+  Layout layout;
+  std::int64_t m = 1;
+  wb::gpu::StepSetup setup;
+  std::string what;
+};
+bool random_case(std::mt19937_64& rng, std::int64_t tp_choices, std::int64_t micro_max, bool stragglers, RandomCase& c) {
+  const char* models[] = {"cerebras-gpt-111m", "cerebras-gpt-1.3b", "megatron-1.7b"};
+  const char* frameworks[] = {"megatron-lm", "megatron-sc21", "deepspeed", "fsdp"};
+  const char* zeros[] = {"zero0", "zero1", "zero1+offload", "zero2", "zero2+offload", "zero3", "zero3+offload+param-offload"};
+  const char* recomputes[] = {"", "+recompute-selective", "+recompute-full"};
+  auto pick = [&](std::int64_t n) { return static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(n)); };
+  Layout& l = c.layout;
+  l.model = models[pick(3)];
+  l.system = "dgx-a100-80gb";
+  l.framework = frameworks[pick(4)];
+  l.nodes = 1 + pick(4);
+  l.stragglers = stragglers && pick(4) == 0;
+  const std::int64_t tp = std::int64_t{1} << pick(tp_choices), pp = std::int64_t{1} << pick(4),
+                     vp = pp > 1 && pick(3) == 0 ? 2 : 1;
+  std::string s = zeros[pick(7)];
+  if (tp > 1) s += "+tp" + std::to_string(tp) + (pick(2) == 0 ? "+sp" : "");
+  if (pp > 1) s += "+pp" + std::to_string(pp);
+  if (vp > 1) s += "+vp" + std::to_string(vp);
+  s += "+mb" + std::to_string(std::int64_t{1} << pick(3));
+  s += recomputes[pick(3)];
+  l.strategy = s;
+  c.m = (vp > 1 ? pp : 1) * (1 + pick(vp > 1 ? micro_max / 4 : micro_max));
+  c.what = l.model + "@" + std::to_string(l.nodes) + "/" + s + " m=" + std::to_string(c.m);
+  try {
+    c.setup = setup_of(l, c.m);
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+  return wb::gpu::reduced_applicable(c.setup, l.stragglers);
+}
 
-TEST(SteadyState, EqualsTheWalkAtAnyMicroBatchCount) {
+// f(layout, setup, pp, m, what) for each fixed layout at m = 1, 2, pp, 4 pp and 1,024
+// micro-batches (those the layout can split: interleaving needs a multiple of pp).
+template <class F>
+void each_micro_count(F&& f) {
   for (const Layout& l : layouts()) {
     const std::int64_t pp = wb::gpu::parse_strategy(l.strategy).pp;
     for (std::int64_t m : {std::int64_t{1}, std::int64_t{2}, pp, 4 * pp, std::int64_t{1024}}) {
@@ -102,14 +148,21 @@ TEST(SteadyState, EqualsTheWalkAtAnyMicroBatchCount) {
       try {
         st = setup_of(l, m);
       } catch (const std::invalid_argument&) {
-        continue;  // interleaving needs a multiple of pp
+        continue;
       }
-      const std::string what = l.model + "/" + l.strategy + " m=" + std::to_string(m);
-      const bool used = check(st, l.stragglers, m <= 4 * pp || pp <= 2, what);
-      // A schedule that repeats over 1,024 micro-batches is not walked.
-      if (m == 1024) EXPECT_TRUE(used) << what;
+      f(l, st, pp, m, l.model + "/" + l.strategy + " m=" + std::to_string(m));
     }
   }
+}
+
+}  // namespace
+
+TEST(SteadyState, EqualsTheWalkAtAnyMicroBatchCount) {
+  each_micro_count([](const Layout& l, const wb::gpu::StepSetup& st, std::int64_t pp, std::int64_t m, const std::string& what) {
+    const bool used = check(st, l.stragglers, m <= 4 * pp || pp <= 2, what);
+    // A schedule that repeats over 1,024 micro-batches is not walked.
+    if (m == 1024) EXPECT_TRUE(used) << what;
+  });
 }
 
 // The side-by-side problem's deepest pipeline (GPT-3 13B shape, tp8 pp8 on 64 A100): 1,024
@@ -125,40 +178,87 @@ TEST(SteadyState, ThirteenBillionOnSixtyFourGpus) {
 // micro-batches): wherever the steady state is used it matches the walk.
 TEST(SteadyState, RandomLayouts) {
   std::mt19937_64 rng(20240516);
-  const char* models[] = {"cerebras-gpt-111m", "cerebras-gpt-1.3b", "megatron-1.7b"};
-  const char* frameworks[] = {"megatron-lm", "megatron-sc21", "deepspeed", "fsdp"};
-  const char* zeros[] = {"zero0", "zero1", "zero1+offload", "zero2", "zero2+offload", "zero3", "zero3+offload+param-offload"};
-  const char* recomputes[] = {"", "+recompute-selective", "+recompute-full"};
-  auto pick = [&](std::int64_t n) { return static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(n)); };
   int compared = 0, used = 0;
   for (int i = 0; i < 60; ++i) {
-    Layout l;
-    l.model = models[pick(3)];
-    l.system = "dgx-a100-80gb";
-    l.framework = frameworks[pick(4)];
-    l.nodes = 1 + pick(4);
-    l.stragglers = pick(4) == 0;
-    const std::int64_t tp = std::int64_t{1} << pick(3), pp = std::int64_t{1} << pick(4), vp = pp > 1 && pick(3) == 0 ? 2 : 1;
-    std::string s = zeros[pick(7)];
-    if (tp > 1) s += "+tp" + std::to_string(tp) + (pick(2) == 0 ? "+sp" : "");
-    if (pp > 1) s += "+pp" + std::to_string(pp);
-    if (vp > 1) s += "+vp" + std::to_string(vp);
-    s += "+mb" + std::to_string(std::int64_t{1} << pick(3));
-    s += recomputes[pick(3)];
-    l.strategy = s;
-    const std::int64_t m = (vp > 1 ? pp : 1) * (1 + pick(vp > 1 ? 24 : 96));
-    wb::gpu::StepSetup st;
-    try {
-      st = setup_of(l, m);
-    } catch (const std::invalid_argument&) {
-      continue;
-    }
-    if (!wb::gpu::reduced_applicable(st, l.stragglers)) continue;
+    RandomCase c;
+    if (!random_case(rng, 3, 96, true, c)) continue;
     ++compared;
-    if (check(st, l.stragglers, false, l.model + "@" + std::to_string(l.nodes) + "/" + s + " m=" + std::to_string(m))) ++used;
+    if (check(c.setup, c.layout.stragglers, false, c.what)) ++used;
   }
   EXPECT_GE(compared, 20);
   EXPECT_GE(used, 10);
+}
+
+namespace {
+
+// Fused chains (program_builder.hpp, ChainTasks::fused) against the separate tasks, walking
+// every micro-batch: each fused task starts with its chain's first task and ends with its last,
+// every other task keeps its times, and the step, breakdown, critical device and task count are
+// the same. Returns how many tasks fusion saved.
+std::int64_t check_fused(const wb::gpu::StepSetup& st, const std::string& what) {
+  std::vector<wb::gpu::Program> separate, fused(static_cast<std::size_t>(st.pp));
+  separate = wb::gpu::build_programs(st);
+  for (std::int64_t s = 0; s < st.pp; ++s)
+    wb::gpu::build_program(st, s, fused[static_cast<std::size_t>(s)], wb::gpu::ChainTasks::fused);
+  const auto ws = wb::gpu::walk_fast(st, separate, false);
+  const auto wf = wb::gpu::walk_fast(st, fused, false);
+  std::int64_t saved = 0;
+  for (std::size_t s = 0; s < separate.size(); ++s) {
+    const auto& f = fused[s];
+    EXPECT_TRUE(f.fused()) << what;
+    std::size_t cur = 0;
+    bool mapped = true;
+    for (std::size_t i = 0; i < f.tasks.size() && mapped; ++i) {
+      const std::size_t n = f.chain_tasks[i];
+      mapped = cur + n <= separate[s].tasks.size();
+      if (!mapped) break;
+      EXPECT_EQ(wf.start[s][i], ws.start[s][cur]) << what << " stage " << s << " task " << i;
+      EXPECT_EQ(wf.end[s][i], ws.end[s][cur + n - 1]) << what << " stage " << s << " task " << i;
+      EXPECT_EQ(f.tasks[i].kind, separate[s].tasks[cur].kind) << what;
+      if (n == 1) EXPECT_EQ(f.tasks[i].duration, separate[s].tasks[cur].duration) << what;
+      saved += static_cast<std::int64_t>(n) - 1;
+      cur += n;
+    }
+    EXPECT_TRUE(mapped && cur == separate[s].tasks.size()) << what << " stage " << s;
+  }
+  const auto a = wb::gpu::simulate(st, separate, wb::gpu::SimMode::fast, false, false, MPI_COMM_SELF);
+  const auto b = wb::gpu::simulate(st, fused, wb::gpu::SimMode::fast, false, false, MPI_COMM_SELF);
+  expect_same(b, a, what + " fused vs separate");
+  EXPECT_EQ(b.events, a.events) << what;
+  return saved;
+}
+
+}  // namespace
+
+TEST(FusedChains, EqualTheSeparateTasks) {
+  std::int64_t saved = 0;
+  each_micro_count([&](const Layout&, const wb::gpu::StepSetup& st, std::int64_t, std::int64_t, const std::string& what) {
+    saved += check_fused(st, what);
+  });
+  EXPECT_GT(saved, 0);
+}
+
+TEST(FusedChains, RandomLayouts) {
+  std::mt19937_64 rng(20261207);
+  int compared = 0;
+  for (int i = 0; i < 80; ++i) {
+    RandomCase c;
+    if (!random_case(rng, 4, 32, false, c)) continue;
+    ++compared;
+    check_fused(c.setup, c.what);
+  }
+  EXPECT_GE(compared, 25);
+}
+
+// A fused chain stands for kernels that a straggler slows one by one: walking it with
+// stragglers is refused, and the steady state keeps the tasks separate then.
+TEST(FusedChains, NotWalkedWithStragglers) {
+  const Layout l{"cerebras-gpt-1.3b", "dgx-a100-40gb", "zero1+tp2+mb2", "deepspeed", 2, true};
+  const auto st = setup_of(l, 8);
+  std::vector<wb::gpu::Program> progs(1);
+  wb::gpu::build_program(st, 0, progs[0], wb::gpu::ChainTasks::fused);
+  EXPECT_THROW(wb::gpu::walk_fast(st, progs, true), std::logic_error);
+  EXPECT_THROW(wb::gpu::simulate(st, progs, wb::gpu::SimMode::fast, false, true, MPI_COMM_SELF), std::logic_error);
 }
 
 // training_time reports which path it took.
