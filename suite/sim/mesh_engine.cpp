@@ -20,6 +20,8 @@ using Blocks = Kokkos::RangePolicy<fk::ExecSpace, Kokkos::IndexType<int>>;
 // Cycles between termination tests (an all-reduce of active blocks and errors); the cycle count
 // is exact whatever the period, which bounds the halo depth.
 constexpr std::int32_t kCheckInterval = 64;
+// Cycles one wavefront advances (MeshEngine::epoch).
+constexpr std::int32_t kWaveLevels = 4;
 
 // First element and count of part `i` of n split into `parts` contiguous pieces.
 std::pair<int, int> split(int n, int i, int parts) {
@@ -196,23 +198,18 @@ void MeshEngine::exchange_halo() {
   if (has_neighbours_) halo_.exchange(s_);
 }
 
-// Cycles [t0, t1) of every local PE. Phase 1 of block row r at cycle t needs phase 2 of rows
-// r - 1 .. r + 1 at cycle t - 1 (their link registers are overwritten); phase 2 of row r at t
-// needs phase 1 of rows r - 1 .. r + 1 at t. Cycle t0 + j sweeps two rows behind cycle
-// t0 + j - 1, which satisfies both, and a band of about 2 (t1 - t0) block rows is in flight.
+// Cycles [t0, t1) of every local PE: wavefronts of at most kWaveLevels cycles, each a series of
+// sweeps over the block rows (fk::FabricSweep: the order the two phases need). A wavefront keeps
+// a band of about kSweepLag * levels block rows in flight; the cap keeps it within a core's L2 at
+// the widths a rank has (~1.5 MB at 512 PEs wide in timing mode) whatever the halo depth.
 template <bool Check>
 void MeshEngine::epoch(std::int32_t t0, std::int32_t t1, bool force) {
-  const int levels = t1 - t0;
-  const int rows = s_.nby;
-  const Blocks blocks(0, s_.nbx);
-  for (int sweep = 0; sweep < rows + 2 * (levels - 1) + 1; ++sweep) {
-    for (int j = 0; j < levels; ++j) {
-      const int r = sweep - 2 * j;
-      if (r < 0) break;
-      const std::int32_t t = t0 + j;
-      if (r < rows) Kokkos::parallel_for("Fabric::route_and_step", blocks, fk::FabricRouteStep<Check>{s_, r, t});
-      if (r >= 1 && r - 1 < rows) Kokkos::parallel_for("Fabric::pull_and_quiet", blocks, fk::FabricPullQuiet<Check>{s_, r - 1, t, force});
-    }
+  for (std::int32_t w0 = t0; w0 < t1; w0 += kWaveLevels) {
+    const int levels = static_cast<int>(std::min<std::int32_t>(kWaveLevels, t1 - w0));
+    const Blocks items(0, 2 * s_.nbx * levels);
+    const int sweeps = fk::FabricSweep<Check>::count(s_, levels);
+    for (int sweep = 0; sweep < sweeps; ++sweep)
+      Kokkos::parallel_for("Fabric::sweep", items, fk::FabricSweep<Check>{s_, sweep, w0, force});
   }
 }
 
