@@ -65,7 +65,7 @@ KOKKOS_INLINE_FUNCTION void owned_lanes(const FabricState& s, int y, int x0, int
 
 template <bool Check>
 struct FabricRouteStep {
-  FabricState s;
+  const FabricState& s;
   int row;
   std::int32_t cycle;
 
@@ -228,32 +228,39 @@ struct FabricRouteStep {
     std::uint8_t todo[kBlockWidth];
     std::uint8_t any = 0;
     const std::int32_t t = cycle;
+    // 0/1 integers combined bitwise, and selects written as masks (x ^ ((x ^ y) & -flag)): GCC
+    // if-converts neither ?: on stored values nor max() here, and any control flow keeps the loop
+    // scalar. kModeRun is 0, so a settling PE's mode is kModeWait * sleeps.
+    static_assert(kModeRun == 0, "the mode select below assumes kModeRun == 0");
     WB_FABRIC_IVDEP
     for (int i = 0; i < n; ++i) {
-      // 0/1 integers combined bitwise: no control flow, so the loop vectorises.
-      const std::int32_t alive = finish[i] < 0;
+      const std::int32_t f = finish[i];
+      const std::int32_t alive = f < 0;
       // A PE skipped while quiet was waiting for input (or done) every cycle it was skipped.
       const std::int32_t gap = t - 1 - last[i];
       last[i] = t;
       const std::int32_t on = alive & (t >= launch[i]);
-      const std::int32_t asleep = (filled[i] & wait[i]) == 0;
+      const std::int32_t fill = filled[i];
+      const std::int32_t w = wait[i];
+      const std::int32_t asleep = (fill & w) == 0;
       const std::int32_t m = mode[i];
       const std::int32_t counts = on & asleep & (m == kModeBusy);
       const std::int32_t waits = on & asleep & (m == kModeWait);
       const std::int32_t left = busy_left[i] - counts;
       busy_left[i] = left;
       busy[i] += static_cast<std::uint32_t>(counts);
-      stall_in[i] += static_cast<std::uint32_t>(alive * (gap > 0 ? gap : 0) + waits);
+      const std::int32_t skipped = gap & -static_cast<std::int32_t>(gap > 0);
+      stall_in[i] += static_cast<std::uint32_t>((skipped & -alive) + waits);
       // The busy count ran out: the end of the cycle the interpreter settled in advance (after).
       const std::int32_t ends = counts & (left == 0);
       const std::int32_t a = after[i];
-      const ColourMask then = after_mask[i];
+      const std::int32_t then = after_mask[i];
       const std::int32_t done = ends & (a == kAfterFinish);
-      const std::int32_t sleeps = ends & (a == kAfterWait) & ((filled[i] & then) == 0);
+      const std::int32_t sleeps = ends & (a == kAfterWait) & ((fill & then) == 0);
       const std::int32_t settles = ends & (done ^ 1);
-      finish[i] = done ? t : finish[i];
-      mode[i] = static_cast<std::uint8_t>(settles ? (sleeps ? kModeWait : kModeRun) : m);
-      wait[i] = settles ? then : wait[i];
+      finish[i] = f ^ ((f ^ t) & -done);
+      mode[i] = static_cast<std::uint8_t>(m ^ ((m ^ (sleeps * kModeWait)) & -settles));
+      wait[i] = static_cast<ColourMask>(w ^ ((w ^ then) & -settles));
       // Interpret the cycle.
       const std::uint8_t d = static_cast<std::uint8_t>(on & (counts ^ 1) & (waits ^ 1));
       todo[i] = d;
@@ -269,7 +276,7 @@ struct FabricRouteStep {
 
 template <bool Check>
 struct FabricPullQuiet {
-  FabricState s;
+  const FabricState& s;
   int row;
   std::int32_t cycle;
   bool force;  // every block active (no skipping: the reference the skipping is tested against)
@@ -429,6 +436,41 @@ struct FabricPullQuiet {
       const int tail = (s.rqh(qi) + s.router_queue(qi)) % D;
       s.rqv(qi * D + tail) = s.outv(link);
       s.rqt(qi * D + tail) = s.outt(link);
+    }
+  }
+};
+
+// One sweep of the wavefront that runs the cycles [t0, t0 + levels) over the block rows, as one
+// kernel launch: cycle t0 + j routes block row sweep - kSweepLag * j and pulls block row
+// sweep - 2 - kSweepLag * j. Phase 1 of row r at t needs phase 2 of rows r - 1 .. r + 1 at t - 1
+// (and overwrites the link registers those read); phase 2 of row r at t needs phase 1 of rows
+// r - 1 .. r + 1 at t and reads the activity flags of t - 1 of rows r - 1 .. r + 1. With a lag of
+// four rows per cycle and the pull two rows behind the route, all of that is done in earlier
+// sweeps, and the rows a sweep touches are at least two apart: its work items are independent
+// (any order, any thread count) and a sweep is one launch instead of two per row and cycle.
+inline constexpr int kSweepLag = 4;
+
+template <bool Check>
+struct FabricSweep {
+  FabricState s;
+  int sweep;
+  std::int32_t t0;
+  bool force;  // FabricPullQuiet::force
+
+  // Sweeps [0, count) run the cycles [t0, t0 + levels) on every block row.
+  static int count(const FabricState& st, int levels) { return st.nby + 2 + kSweepLag * (levels - 1); }
+
+  KOKKOS_INLINE_FUNCTION void operator()(const int item) const {
+    const int per_level = 2 * s.nbx;
+    const int j = item / per_level;
+    const int rest = item - j * per_level;
+    const std::int32_t t = t0 + j;
+    if (rest < s.nbx) {
+      const int r = sweep - kSweepLag * j;
+      if (r >= 0 && r < s.nby) FabricRouteStep<Check>{s, r, t}(rest);
+    } else {
+      const int r = sweep - 2 - kSweepLag * j;
+      if (r >= 0 && r < s.nby) FabricPullQuiet<Check>{s, r, t, force}(rest - s.nbx);
     }
   }
 };

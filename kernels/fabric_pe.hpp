@@ -389,11 +389,9 @@ struct PeExec {
   }
 
   // ---- threads -----------------------------------------------------------------------------
-  KOKKOS_INLINE_FUNCTION bool threads_idle() const {
-    for (int t = 0; t < kThreads; ++t)
-      if (k.apc[t] != kThreadIdle) return false;
-    return true;
-  }
+  // Branch-free: most interpreted PEs run no microthread, and this is asked up to three times a cycle.
+  static_assert(kThreads == 4 && kThreadIdle == 0xFF, "threads_idle() ands the four microthread ops");
+  KOKKOS_INLINE_FUNCTION bool threads_idle() const { return (k.apc[0] & k.apc[1] & k.apc[2] & k.apc[3]) == kThreadIdle; }
 
   KOKKOS_INLINE_FUNCTION void step_thread(int th, PeFlags& f) const {
     const int apc = k.apc[th];
@@ -531,17 +529,18 @@ struct PeExec {
   KOKKOS_INLINE_FUNCTION void settle() const {
     ColourMask mask = 0;
     int threads = 0;
-    for (int t = 0; t < kThreads; ++t) {
-      const int apc = k.apc[t];
-      if (apc == kThreadIdle) continue;
-      ++threads;
-      const int c = k.abusy[t] > 0 ? -1 : wait_colour(op_at(apc), k.aopi[t]);
-      if (c < 0 || !empty(c)) {
-        s.mode(p) = kModeRun;
-        return;
+    if (!threads_idle())
+      for (int t = 0; t < kThreads; ++t) {
+        const int apc = k.apc[t];
+        if (apc == kThreadIdle) continue;
+        ++threads;
+        const int c = k.abusy[t] > 0 ? -1 : wait_colour(op_at(apc), k.aopi[t]);
+        if (c < 0 || !empty(c)) {
+          s.mode(p) = kModeRun;
+          return;
+        }
+        mask = static_cast<ColourMask>(mask | colour_bit(c));
       }
-      mask = static_cast<ColourMask>(mask | colour_bit(c));
-    }
     ColourMask then = mask;
     const std::uint8_t next = after_busy(threads, then);
     if (s.busy_left(p) > 0) {
@@ -576,7 +575,8 @@ struct PeExec {
   // One interpreted cycle (the PE is launched and unfinished).
   KOKKOS_INLINE_FUNCTION void step() const {
     PeFlags f;
-    for (int t = 0; t < kThreads; ++t) step_thread(t, f);
+    if (!threads_idle())
+      for (int t = 0; t < kThreads; ++t) step_thread(t, f);
     step_main(f);
     if (f.moved) s.busy(p) += 1;
     else if (f.blocked_out) s.stall_out(p) += 1;

@@ -47,12 +47,12 @@ inline constexpr int kThreads = 4;
 inline constexpr std::uint8_t kThreadIdle = 0xFF;
 // Loop counters per PE: counter 0 for the repeats of a kernel, counter 1 for its steps.
 inline constexpr int kCounters = 2;
-// Activity blocks: the cycle loop skips blocks of PEs that are provably quiet. A block is a few
-// rows of a wide run of PEs: each row of a block is one vector loop over its PEs, and the cycles
-// of an epoch sweep the fabric block row by block row (a wavefront), so a band of a few block
-// rows stays in cache while it advances several cycles.
+// Activity blocks: the cycle loop skips blocks of PEs that are provably quiet. A block is a run
+// of PEs of one row, one vector loop over its PEs; the cycles of an epoch sweep the fabric block
+// row by block row (a wavefront, kernels/fabric_cycle.hpp FabricSweep), and one-row blocks keep
+// the band of rows in flight small enough for a core's L2 (a 4-row block made it 4x as tall).
 inline constexpr int kBlockWidth = 64;
-inline constexpr int kBlockHeight = 4;
+inline constexpr int kBlockHeight = 1;
 
 // What a PE's threads will do next cycle unless a wavelet arrives (the engine's fast path; the
 // instruction interpreter runs only for kModeRun):

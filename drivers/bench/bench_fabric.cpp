@@ -25,30 +25,48 @@ const wb::wafer::WaferSpec& cs2() {
   return *catalog.system("cs-2").wafer();
 }
 
-void report(benchmark::State& state, double pe_cycles, double busy_fraction) {
-  state.counters["PE-cycles/s"] = benchmark::Counter(pe_cycles, benchmark::Counter::kIsRate);
-  state.counters["busy_fraction"] = busy_fraction;
-}
-
-// Every PE busy most cycles: weight streaming on an S x S rectangle, 4 rows of W and 4 tokens per
-// PE, 64 outputs. Nothing can be skipped, so this is the raw per-cycle kernel rate.
-void BM_FabricCycleStreaming(benchmark::State& state) {
-  const std::int64_t side = state.range(0);
-  wb::wafer::FabricCaseSpec s;
-  s.mapping = wb::wafer::FabricMapping::weight_streaming;
-  s.p_rows = s.p_cols = side;
-  s.m = 4 * side;
-  s.n = 64;
-  s.batch = 4 * side;
+// Runs case s once per iteration and reports PE-cycles/s and the busy fraction of the last run.
+void run_case(benchmark::State& state, const wb::wafer::FabricCaseSpec& s) {
   double pe_cycles = 0, busy = 0;
   for (auto _ : state) {
     const auto r = wb::wafer::run_fabric_case(MPI_COMM_WORLD, s, cs2(), cs2().fabric, false);
     pe_cycles += static_cast<double>(r.stats.cycles) * static_cast<double>(r.stats.pes);
     busy = static_cast<double>(r.stats.busy) / (static_cast<double>(r.stats.cycles) * static_cast<double>(r.stats.pes));
   }
-  report(state, pe_cycles, busy);
+  state.counters["PE-cycles/s"] = benchmark::Counter(pe_cycles, benchmark::Counter::kIsRate);
+  state.counters["busy_fraction"] = busy;
 }
+
+// Weight streaming on an S x S rectangle, 4 rows of W and 4 tokens per PE, 64 outputs.
+wb::wafer::FabricCaseSpec streaming_case(std::int64_t side) {
+  wb::wafer::FabricCaseSpec s;
+  s.mapping = wb::wafer::FabricMapping::weight_streaming;
+  s.p_rows = s.p_cols = side;
+  s.m = 4 * side;
+  s.n = 64;
+  s.batch = 4 * side;
+  return s;
+}
+
+// Every PE busy most cycles: nothing can be skipped, so this is the raw per-cycle kernel rate.
+void BM_FabricCycleStreaming(benchmark::State& state) { run_case(state, streaming_case(state.range(0))); }
 BENCHMARK(BM_FabricCycleStreaming)->Arg(128)->Arg(256)->Arg(512)->Iterations(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The same with the halo depth k as the second argument: under mpirun -np 2 the ranks exchange
+// ghosts and synchronise every k cycles and each simulates k ghost columns more (at np 1, k only
+// sets the epoch length, which changes nothing but the cadence of the termination test).
+void BM_FabricCycleStreamingHalo(benchmark::State& state) {
+  auto s = streaming_case(state.range(0));
+  s.halo_depth = static_cast<int>(state.range(1));
+  run_case(state, s);
+}
+BENCHMARK(BM_FabricCycleStreamingHalo)
+    ->Args({512, 8})
+    ->Args({512, 16})
+    ->Args({512, 32})
+    ->Iterations(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // The calibration GEMV (6x6 weights per PE, chain reduction) on P x P PEs: most PEs wait most of
 // the time and their blocks are skipped.
@@ -58,13 +76,7 @@ void BM_FabricCycleChainGemv(benchmark::State& state) {
   s.mapping = wb::wafer::FabricMapping::chain;
   s.p_rows = s.p_cols = p;
   s.m = s.n = 6 * p;
-  double pe_cycles = 0, busy = 0;
-  for (auto _ : state) {
-    const auto r = wb::wafer::run_fabric_case(MPI_COMM_WORLD, s, cs2(), cs2().fabric, false);
-    pe_cycles += static_cast<double>(r.stats.cycles) * static_cast<double>(r.stats.pes);
-    busy = static_cast<double>(r.stats.busy) / (static_cast<double>(r.stats.cycles) * static_cast<double>(r.stats.pes));
-  }
-  report(state, pe_cycles, busy);
+  run_case(state, s);
 }
 BENCHMARK(BM_FabricCycleChainGemv)->Arg(120)->Arg(360)->Iterations(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 

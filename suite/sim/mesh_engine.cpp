@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <unistd.h>
+
 #include "kernels/fabric_cycle.hpp"
 #include "kernels/fabric_halo.hpp"
 #include "sim/memory_budget.hpp"
@@ -20,6 +22,18 @@ using Blocks = Kokkos::RangePolicy<fk::ExecSpace, Kokkos::IndexType<int>>;
 // Cycles between termination tests (an all-reduce of active blocks and errors); the cycle count
 // is exact whatever the period, which bounds the halo depth.
 constexpr std::int32_t kCheckInterval = 64;
+// L2 bytes per core when the C library does not say (the smaller of current server cores').
+constexpr long kDefaultL2Bytes = 1L << 20;
+
+// Cycles per wavefront (MeshEngine::epoch): as many, up to the epoch, as keep its band of
+// kSweepLag rows per cycle (and the 3 rows around it) of `row_bytes` within 3/4 of a core's L2.
+int wave_levels(double row_bytes, int epoch) {
+  long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  if (l2 <= 0) l2 = kDefaultL2Bytes;
+  const double rows = 0.75 * static_cast<double>(l2) / row_bytes;
+  const int levels = static_cast<int>((rows - 3) / fk::kSweepLag);
+  return std::clamp(levels, 1, epoch);
+}
 
 // First element and count of part `i` of n split into `parts` contiguous pieces.
 std::pair<int, int> split(int n, int i, int parts) {
@@ -95,6 +109,9 @@ MeshEngine::MeshEngine(MPI_Comm comm, const MeshProgram& program) {
                  "the state of the " + std::to_string(program.width) + "x" + std::to_string(program.height) +
                      " PE fabric" + (cfg.check ? " (check mode)" : ""));
   arena_ = fk::allocate_fabric(nx + gl + gr, ny + gt + gb, cfg, static_cast<int>(program.programs.size()));
+  wave_levels_ = program.wave_levels > 0
+                     ? std::min(program.wave_levels, depth_)
+                     : wave_levels(static_cast<double>(arena_.bytes.extent(0)) / (ny + gt + gb + 2), depth_);
   s_ = arena_.state;
   s_.ox0 = gl;
   s_.oy0 = gt;
@@ -196,23 +213,18 @@ void MeshEngine::exchange_halo() {
   if (has_neighbours_) halo_.exchange(s_);
 }
 
-// Cycles [t0, t1) of every local PE. Phase 1 of block row r at cycle t needs phase 2 of rows
-// r - 1 .. r + 1 at cycle t - 1 (their link registers are overwritten); phase 2 of row r at t
-// needs phase 1 of rows r - 1 .. r + 1 at t. Cycle t0 + j sweeps two rows behind cycle
-// t0 + j - 1, which satisfies both, and a band of about 2 (t1 - t0) block rows is in flight.
+// Cycles [t0, t1) of every local PE: wavefronts of up to wave_levels_ cycles, each a series of
+// sweeps over the block rows (fk::FabricSweep: the order the two phases need). A wavefront keeps
+// about kSweepLag * levels rows in flight; wave_levels() sizes it to the core's L2, so the rows
+// are read from memory once per wavefront rather than once per cycle.
 template <bool Check>
 void MeshEngine::epoch(std::int32_t t0, std::int32_t t1, bool force) {
-  const int levels = t1 - t0;
-  const int rows = s_.nby;
-  const Blocks blocks(0, s_.nbx);
-  for (int sweep = 0; sweep < rows + 2 * (levels - 1) + 1; ++sweep) {
-    for (int j = 0; j < levels; ++j) {
-      const int r = sweep - 2 * j;
-      if (r < 0) break;
-      const std::int32_t t = t0 + j;
-      if (r < rows) Kokkos::parallel_for("Fabric::route_and_step", blocks, fk::FabricRouteStep<Check>{s_, r, t});
-      if (r >= 1 && r - 1 < rows) Kokkos::parallel_for("Fabric::pull_and_quiet", blocks, fk::FabricPullQuiet<Check>{s_, r - 1, t, force});
-    }
+  for (std::int32_t w0 = t0; w0 < t1; w0 += wave_levels_) {
+    const int levels = static_cast<int>(std::min<std::int32_t>(wave_levels_, t1 - w0));
+    const Blocks items(0, 2 * s_.nbx * levels);
+    const int sweeps = fk::FabricSweep<Check>::count(s_, levels);
+    for (int sweep = 0; sweep < sweeps; ++sweep)
+      Kokkos::parallel_for("Fabric::sweep", items, fk::FabricSweep<Check>{s_, sweep, w0, force});
   }
 }
 

@@ -46,8 +46,11 @@ struct MeshProgram {
   bool skip_quiet = true;  // skip provably quiet blocks (false: step every PE, for testing)
   // Cycles between halo exchanges, and ghost PEs per shared side: a power of two up to 64 (the
   // termination test's period); 0 takes kDefaultHaloDepth. Smaller when a rank's part is narrower.
-  // With one rank, the cycles each wavefront sweep advances.
+  // With one rank, the length of an epoch (the termination test stays every 64 cycles).
   int halo_depth = 0;
+  // Cycles per wavefront (at most the epoch): 0 sizes the wavefront to the core's L2. Results do
+  // not depend on it.
+  int wave_levels = 0;
 };
 
 inline constexpr int kDefaultHaloDepth = 8;
@@ -110,6 +113,7 @@ class MeshEngine {
   std::array<int, 4> neighbour_{MPI_PROC_NULL, MPI_PROC_NULL, MPI_PROC_NULL, MPI_PROC_NULL};
   bool has_neighbours_ = false;
   int depth_ = 1;
+  int wave_levels_ = 1;  // cycles per wavefront (epoch)
   fk::FabricArena arena_;
   fk::FabricState s_;
   MeshHalo halo_;

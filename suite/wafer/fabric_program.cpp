@@ -170,6 +170,7 @@ FabricProgram build_fabric_program(const FabricCaseSpec& spec, const WaferSpec& 
   mesh.config.check = spec.check;
   mesh.skip_quiet = spec.skip_quiet;
   mesh.halo_depth = spec.halo_depth;
+  mesh.wave_levels = spec.wave_levels;
   prog.sram_bytes_max = sram_bytes_of(spec);
   prog.zero_threshold = zero_threshold_of(spec.sparsity);
   prog.seed_x = spec.seed * 2U + 1U;

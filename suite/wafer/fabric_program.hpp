@@ -67,6 +67,7 @@ struct FabricCaseSpec {
   std::uint32_t seed = 1;
   bool skip_quiet = true;   // let the engine skip quiet blocks (false only to test that skipping changes nothing)
   int halo_depth = 0;       // cycles between the engine's halo exchanges (0: its default; tests vary it)
+  int wave_levels = 0;      // cycles per wavefront of the engine (0: sized to the L2; tests vary it)
 };
 
 // Where the result element y[b, col] lives: PE (x, y) and its SRAM word.

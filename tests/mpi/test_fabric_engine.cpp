@@ -8,6 +8,9 @@
 #include <Kokkos_Core.hpp>
 #include <algorithm>
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "io/file_source.hpp"
 #include "kernels/fabric_types.hpp"
@@ -246,27 +249,30 @@ TEST(FabricEngine, SkippingQuietBlocksChangesNothing) {
   EXPECT_LT(skip.stats.block_steps, all.stats.block_steps);
 }
 
-// The halo depth (cycles between exchanges of the ghost PEs, and with one rank the cycles a
-// wavefront sweep advances) changes nothing either: cycles, counters, the busy map and the values
-// are the same from 1 to 64, on a case whose waves cross the rank boundaries in both directions.
-TEST(FabricEngine, HaloDepthChangesNothing) {
+// The halo depth (cycles between exchanges of the ghost PEs) and the cycles per wavefront change
+// nothing either: cycles, counters, the busy map and the values are the same for depths from 1 to
+// 64 and wavefronts of 1, 3 and 8 cycles (several per epoch, a last one shorter), on a case whose
+// waves cross the rank boundaries in both directions.
+TEST(FabricEngine, HaloDepthAndWavefrontChangeNothing) {
   auto s = spec(FabricMapping::allreduce, 24, 36, 72, 108, 1, 0.2, true);
   const auto m = model(5, 1, 2);
   s.halo_depth = 1;
   const auto ref = run(s, m);
   EXPECT_EQ(ref.stats.halo_depth, 1);
-  for (int depth : {2, 8, 64}) {
+  for (const auto& [depth, levels] : std::vector<std::pair<int, int>>{{2, 0}, {8, 0}, {64, 0}, {8, 1}, {8, 3}, {64, 8}}) {
     s.halo_depth = depth;
+    s.wave_levels = levels;
     const auto r = run(s, m);
-    EXPECT_EQ(r.stats.cycles, ref.stats.cycles) << depth;
-    EXPECT_EQ(r.stats.simulated_cycles, ref.stats.simulated_cycles) << depth;
-    EXPECT_EQ(r.stats.busy, ref.stats.busy) << depth;
-    EXPECT_EQ(r.stats.stall_in, ref.stats.stall_in) << depth;
-    EXPECT_EQ(r.stats.stall_out, ref.stats.stall_out) << depth;
-    EXPECT_EQ(r.stats.span_sum, ref.stats.span_sum) << depth;
-    EXPECT_EQ(r.stats.edge_out, ref.stats.edge_out) << depth;
-    EXPECT_EQ(r.busy, ref.busy) << depth;
-    EXPECT_EQ(r.max_error, ref.max_error) << depth;
+    const std::string where = std::to_string(depth) + "/" + std::to_string(levels);
+    EXPECT_EQ(r.stats.cycles, ref.stats.cycles) << where;
+    EXPECT_EQ(r.stats.simulated_cycles, ref.stats.simulated_cycles) << where;
+    EXPECT_EQ(r.stats.busy, ref.stats.busy) << where;
+    EXPECT_EQ(r.stats.stall_in, ref.stats.stall_in) << where;
+    EXPECT_EQ(r.stats.stall_out, ref.stats.stall_out) << where;
+    EXPECT_EQ(r.stats.span_sum, ref.stats.span_sum) << where;
+    EXPECT_EQ(r.stats.edge_out, ref.stats.edge_out) << where;
+    EXPECT_EQ(r.busy, ref.busy) << where;
+    EXPECT_EQ(r.max_error, ref.max_error) << where;
   }
 }
 
