@@ -169,6 +169,17 @@ struct BuildScratch {
     bool scales;
   };
   std::vector<Piece> pieces;
+  // Fused programs: the first unit of each kind built in full, whose tasks later units of the
+  // kind copy (StageBuilder::copy_unit).
+  struct UnitTasks {
+    bool valid = false;
+    std::int64_t micro = 0;
+    std::uint32_t begin = 0, end = 0;  // its tasks
+    std::size_t pieces_begin = 0, pieces_end = 0;
+    std::int64_t last_compute = -1;    // -1: it left the last compute task as it was
+    bool chain_open = false;
+  };
+  std::vector<UnitTasks> units;
 };
 
 BuildScratch& build_scratch() {
@@ -186,6 +197,15 @@ class StageBuilder {
  private:
   void forward(const Unit& u);
   void backward(const Unit& u);
+  bool reducing(const Unit& u) const { return reduce_each_micro_ || (reduce_last_micro_ && u.micro == m_ - 1); }
+  // Fused, one step: a unit that issues no collective and only depends on its own tasks is the
+  // same tasks as the first unit of its kind (direction, chunk, whether chains keep their
+  // parts) but for its messages' tags, so it is copied rather than built kernel by kernel:
+  // building is then per stage and kind, only the copy per micro-batch. unit_slot(): the kind's entry in
+  // BuildScratch::units, or -1 when the unit must be built.
+  std::int64_t unit_slot(const Unit& u) const;
+  void build_unit(const Unit& u);
+  void copy_unit(const BuildScratch::UnitTasks& from, const Unit& u);
   void reduce_after_pipeline();
   void optimizer();
 
@@ -302,6 +322,7 @@ StageBuilder::StageBuilder(const StepSetup& st, std::int64_t stage, Program& out
   contended_.clear();
   idle_.clear();
   scratch_.pieces.clear();
+  scratch_.units.clear();
   if (fuse_ && tp_split_) {
     // walk_fast's cost of this stage representative's all-reduce (its group may be placed
     // unlike the representative's).
@@ -344,8 +365,7 @@ void StageBuilder::build() {
       next_backward_ = k + 1 < units.size() && !units[k + 1].forward;
       if (step_ == 0) prog_.unit_begin.push_back(static_cast<std::uint32_t>(prog_.tasks.size()));
       chain_open_ = false;  // a unit's tasks are its own (the steady state cuts blocks between units)
-      if (u.forward) forward(u);
-      else backward(u);
+      build_unit(u);
     }
     flush_send();
     if (step_ == 0) prog_.unit_begin.push_back(static_cast<std::uint32_t>(prog_.tasks.size()));
@@ -358,6 +378,81 @@ void StageBuilder::build() {
   }
   share_with_collectives();
   prog_.finish();
+}
+
+std::int64_t StageBuilder::unit_slot(const Unit& u) const {
+  // Units that wait for an earlier step, a held send, a ZeRO-3 gather window or the step's
+  // first compute task, or that reduce gradients, depend on what came before them.
+  if (!fuse_ || st_.steps != 1 || paired_ || zero3_ || step_first_compute_ < 0 || !unplaced_.empty() ||
+      (!u.forward && reducing(u)))
+    return -1;
+  return ((u.chunk * 2 + (u.forward ? 0 : 1)) * 2) + (record_pieces() ? 1 : 0);
+}
+
+void StageBuilder::build_unit(const Unit& u) {
+  const std::int64_t slot = unit_slot(u);
+  auto& units = scratch_.units;
+  if (slot >= 0 && static_cast<std::size_t>(slot) < units.size() && units[static_cast<std::size_t>(slot)].valid) {
+    copy_unit(units[static_cast<std::size_t>(slot)], u);
+    return;
+  }
+  const auto begin = static_cast<std::uint32_t>(prog_.tasks.size());
+  const std::size_t pieces_begin = scratch_.pieces.size(), overlaps = overlaps_.size();
+  std::size_t collectives = 0;
+  for (const auto& list : prog_.collective_task) collectives += list.size();
+  const std::int64_t last_before = last_compute_;
+  if (u.forward) forward(u);
+  else backward(u);
+  if (slot < 0) return;
+  // Kept only when nothing in it refers to a task before it or was issued as a collective.
+  const auto end = static_cast<std::uint32_t>(prog_.tasks.size());
+  for (const auto& list : prog_.collective_task) collectives -= list.size();
+  if (collectives != 0 || overlaps_.size() != overlaps || !unplaced_.empty() || held_.held) return;
+  if (last_compute_ != last_before && last_compute_ < begin) return;
+  for (std::uint32_t i = begin; i < end; ++i) {
+    const Task& t = prog_.tasks[i];
+    for (std::uint32_t d = t.dep_begin; d < t.dep_begin + t.dep_count; ++d)
+      if (prog_.deps[d] < begin) return;
+  }
+  for (std::size_t k = pieces_begin; k < scratch_.pieces.size(); ++k)
+    if (scratch_.pieces[k].task < begin) return;
+  if (units.size() <= static_cast<std::size_t>(slot)) units.resize(static_cast<std::size_t>(slot) + 1);
+  units[static_cast<std::size_t>(slot)] = {true, u.micro, begin, end, pieces_begin, scratch_.pieces.size(),
+                                           last_compute_ == last_before ? -1 : last_compute_, chain_open_};
+}
+
+void StageBuilder::copy_unit(const BuildScratch::UnitTasks& from, const Unit& u) {
+  const auto begin = static_cast<std::uint32_t>(prog_.tasks.size());
+  const std::uint32_t shift = begin - from.begin;
+  // message_tag() is linear in the micro-batch, and a unit's messages are all of its micro-batch.
+  const std::int64_t tag_shift = (u.micro - from.micro) * vp_;
+  b_.phase = u.forward ? 0 : 1;
+  // The chain arrays are grown as compute tasks are added: the tasks after the last are plain.
+  prog_.chain_comm.resize(begin, 0);
+  prog_.chain_tasks.resize(begin, 1);
+  for (std::uint32_t i = from.begin; i < from.end; ++i) {
+    Task t = prog_.tasks[i];
+    const std::uint32_t dep_begin = t.dep_begin;
+    t.dep_begin = static_cast<std::uint32_t>(prog_.deps.size());
+    for (std::uint32_t d = dep_begin; d < dep_begin + t.dep_count; ++d) prog_.deps.push_back(prog_.deps[d] + shift);
+    if (t.resource == Resource::send || t.resource == Resource::recv) t.tag += tag_shift;
+    prog_.tasks.push_back(t);
+    const SimTime comm = prog_.chain_comm[i];
+    const std::uint32_t tasks = prog_.chain_tasks[i];
+    prog_.chain_comm.push_back(comm);
+    prog_.chain_tasks.push_back(tasks);
+    const SimTime contended = i < contended_.size() ? contended_[i] : 0;
+    const SimTime idle = i < idle_.size() ? idle_[i] : 0;
+    if (contended != 0) per_task(contended_, i + shift) = contended;
+    if (idle != 0) per_task(idle_, i + shift) = idle;
+  }
+  for (std::size_t k = from.pieces_begin; k < from.pieces_end; ++k) {
+    BuildScratch::Piece piece = scratch_.pieces[k];
+    piece.task += shift;
+    scratch_.pieces.push_back(piece);
+  }
+  if (from.last_compute >= 0) last_compute_ = from.last_compute + shift;
+  chain_open_ = from.chain_open;
 }
 
 std::int64_t StageBuilder::compute(TaskKind k, SimTime d, SimTime contended, std::initializer_list<std::int64_t> extra,
@@ -731,7 +826,7 @@ void StageBuilder::backward(const Unit& u) {
   const std::int64_t j = u.chunk * pp_ + stage_;
   const std::int64_t layers = st_.stage_layers[static_cast<std::size_t>(j)];
   const bool first = j == 0, last = j == chunks_ - 1;
-  const bool reducing = reduce_each_micro_ || (reduce_last_micro_ && u.micro == m_ - 1);
+  const bool reducing = this->reducing(u);
   b_.phase = 1;
   flush_send();
   std::int64_t recv = -1;
