@@ -8,7 +8,7 @@
 #     --build DIR  the CMake build directory (default: build)
 #     --out DIR    where the JSON of each benchmark and performance.md go (default: perf-results)
 #     --full       also the 1T PDES step with the paper's 512 micro-batches (about a minute a run)
-#     --fabric     also the fabric simulator's kernel rows (bench_fabric)
+#     --fabric     also the fabric simulator's kernel rows (bench_fabric, one core and 2 ranks)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build=build
@@ -50,7 +50,10 @@ pdes_filter='BM_Pdes13BZero3|BM_Pdes1T/4'
 if [ "$full" = 1 ]; then pdes_filter='BM_Pdes13BZero3|BM_Pdes1T'; fi
 run pdes_np1 "${mpirun[@]}" -np 1 "$bench/bench_pdes" "--benchmark_filter=$pdes_filter"
 run pdes_np2 "${mpirun[@]}" -np 2 "$bench/bench_pdes" "--benchmark_filter=$pdes_filter"
-if [ "$fabric" = 1 ]; then run fabric "$bench/bench_fabric"; fi
+if [ "$fabric" = 1 ]; then
+  run fabric "$bench/bench_fabric" '--benchmark_filter=BM_FabricCycle(Streaming|ChainGemv)/'
+  run fabric_np2 "${mpirun[@]}" -np 2 "$bench/bench_fabric" '--benchmark_filter=BM_FabricCycleStreamingHalo/'
+fi
 cat /proc/loadavg > "$out/load_after.txt"
 
 /usr/bin/python3 "$here/performance_table.py" "$out" | tee "$out/performance.md"

@@ -140,12 +140,32 @@ def rows(folder):
         if row:
             out.append((f"PDES, {what}", row, ""))
 
-    fab = load(folder, "fabric")
-    if fab:
-        for b in fab["benchmarks"]:
-            rate = b.get("PE-cycles/s")
-            if rate is not None:
-                out.append((f"fabric: {b['name']}", f"{fmt(rate / 1e6)} M PE-cycles/s", ""))
+    out += fabric_rows(load(folder, "fabric"), load(folder, "fabric_np2"))
+    return out
+
+
+def fabric_rows(np1, np2):
+    """The fabric kernel's rows: PE-cycles (every PE, busy or not) per second of wall clock."""
+    out = []
+    one_core = {}
+    kinds = {"BM_FabricCycleStreaming": "weight streaming", "BM_FabricCycleChainGemv": "calibration GEMV, chain reduction"}
+    for b in (np1 or {}).get("benchmarks", []):
+        rate = b.get("PE-cycles/s")
+        parts = b["name"].split("/")
+        if rate is None or parts[0] not in kinds:
+            continue
+        one_core[(parts[0], parts[1])] = rate
+        out.append((f"fabric kernel, {kinds[parts[0]]} on {parts[1]}² PEs ({b.get('busy_fraction', 0):.0%} busy), one core",
+                    f"{fmt(rate / 1e6)} M PE-cycles/s", ""))
+    for b in (np2 or {}).get("benchmarks", []):
+        rate = b.get("PE-cycles/s")
+        parts = b["name"].split("/")
+        if rate is None or parts[0] != "BM_FabricCycleStreamingHalo":
+            continue
+        base = one_core.get(("BM_FabricCycleStreaming", parts[1]))
+        ratio = f" ({rate / base:.2f}x the one-core rate of this run)" if base else ""
+        out.append((f"fabric kernel, weight streaming on {parts[1]}² PEs over 2 ranks, ghosts {parts[2]} deep "
+                    f"(exchanged every {parts[2]} cycles)", f"{fmt(rate / 1e6)} M PE-cycles/s{ratio}", ""))
     return out
 
 
